@@ -1,0 +1,218 @@
+"""The parsed form of a data pack: plain, frozen dataclasses that know nothing of TOML,
+SQLite or Discord.
+
+The loader (`bot.packs.loader`) turns a TOML file into a `Pack`; the builder
+(`bot.store.build`) writes packs into the fact store; the fact store's queries hand the
+same `Fact`/`Reading`/`Source` types back to the cogs and the quiz, so a fact keeps its
+sources all the way from the file to the reply.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+FactValue = str | int | dt.date
+
+SOURCE_KINDS = ("article", "outlet", "chart", "agency", "other")
+BILLINGS = ("lead", "supporting", "special", "cameo")
+PERSON_KINDS = ("person", "group")
+TRIVIA_TOPICS = ("production", "ost", "cast", "plot", "release")
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a fact comes from; `name` is how the bot cites it ("seed 002", "NME")."""
+
+    id: str
+    name: str
+    kind: str
+    file: str | None = None
+    title: str | None = None
+    url: str | None = None
+    published: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One value of a fact as one group of sources reports it."""
+
+    value: FactValue
+    sources: tuple[str, ...]
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Fact:
+    """A sourced value. `primary` is the reading most sources give; `also` holds the
+    readings other sources give instead (a contested fact)."""
+
+    primary: Reading
+    also: tuple[Reading, ...] = ()
+    episode: int | None = None
+
+    @property
+    def value(self) -> FactValue:
+        return self.primary.value
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        return self.primary.sources
+
+    @property
+    def contested(self) -> bool:
+        return bool(self.also)
+
+    @property
+    def single_source(self) -> bool:
+        return len(self.primary.sources) == 1
+
+    @property
+    def certain(self) -> bool:
+        """Safe to state as settled (and to ask in the quiz): uncontested, two or more sources."""
+        return not self.contested and not self.single_source
+
+
+@dataclass(frozen=True)
+class Drama:
+    slug: str
+    title: Fact
+    korean_title: Fact | None = None
+    former_titles: tuple[Fact, ...] = ()
+    aliases: tuple[str, ...] = ()
+    platform: Fact | None = None
+    country: Fact | None = None
+    genres: tuple[Fact, ...] = ()
+    premiere: Fact | None = None
+    finale: Fact | None = None
+    episode_count: Fact | None = None
+    runtime_minutes: Fact | None = None
+    synopsis: Fact | None = None
+    production_companies: tuple[Fact, ...] = ()
+    year: Fact | None = None
+
+
+@dataclass(frozen=True)
+class Episode:
+    number: int
+    air_date: Fact | None = None
+    title: Fact | None = None
+    korean_title: Fact | None = None
+
+
+@dataclass(frozen=True)
+class CastEntry:
+    person: str
+    character: Fact
+    sources: tuple[str, ...]
+    character_hangul: Fact | None = None
+    character_aliases: tuple[str, ...] = ()
+    description: Fact | None = None
+    billing: str = "supporting"
+
+
+@dataclass(frozen=True)
+class Credit:
+    """A crew credit. `also` holds other names sources give for the same credit."""
+
+    person: str
+    job: str
+    sources: tuple[str, ...]
+    also: tuple[Reading, ...] = ()
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class ArtistCredit:
+    person: str
+    sources: tuple[str, ...]
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Track:
+    number: int
+    artists: tuple[ArtistCredit, ...]
+    title: Fact | None = None
+    korean_title: Fact | None = None
+    release_date: Fact | None = None
+    notes: tuple[Fact, ...] = ()
+
+
+@dataclass(frozen=True)
+class Trivia:
+    fact: Fact
+    topic: str | None = None
+
+
+@dataclass(frozen=True)
+class Question:
+    """A hand-written quiz question carried by a pack."""
+
+    question: str
+    answer: str
+    wrong: tuple[str, str, str]
+    sources: tuple[str, ...]
+    episode: int | None = None
+
+
+@dataclass(frozen=True)
+class Person:
+    id: str
+    name: str
+    sources: tuple[str, ...]
+    hangul: str | None = None
+    aliases: tuple[str, ...] = ()
+    kind: str = "person"
+    groups: tuple[Fact, ...] = ()
+    occupations: tuple[Fact, ...] = ()
+    other_works: tuple[Fact, ...] = ()
+    facts: tuple[Fact, ...] = ()
+
+
+@dataclass(frozen=True)
+class Pack:
+    """One pack file, parsed and checked."""
+
+    path: str
+    drama: Drama
+    sources: dict[str, Source] = field(default_factory=dict)
+    episodes: tuple[Episode, ...] = ()
+    cast: tuple[CastEntry, ...] = ()
+    credits: tuple[Credit, ...] = ()
+    ost: tuple[Track, ...] = ()
+    trivia: tuple[Trivia, ...] = ()
+    questions: tuple[Question, ...] = ()
+    people: dict[str, Person] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PackSet:
+    """Every pack in a folder, checked together: people and sources merged by id across
+    packs (a director of two dramas is one person)."""
+
+    packs: tuple[Pack, ...]
+    people: dict[str, Person]
+    sources: dict[str, Source]
+
+
+@dataclass(frozen=True)
+class PackError:
+    """One problem in a pack, located for its author: file, key path ("ost[6].artists[0].person")
+    and what is wrong."""
+
+    file: str
+    key_path: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}: {self.key_path}" if self.key_path else self.file
+        return f"{where}: {self.message}"
+
+
+class PackLoadError(Exception):
+    """Raised when one or more packs are invalid; carries every error found, not just the first."""
+
+    def __init__(self, errors: list[PackError]) -> None:
+        self.errors = errors
+        super().__init__("\n".join(str(e) for e in errors))
