@@ -1,0 +1,158 @@
+"""`dramabot`: run the bot, sync its commands, build or check the fact store, or try it
+offline. Exit status: 0 success, 1 the bot answered with an error (ask), 2 a usage or
+configuration error the operator must fix."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.config import ConfigError, Settings, load_settings
+from bot.logs import setup_logging
+
+log = logging.getLogger("dramabot")
+
+NO_TOKEN_HELP = """\
+dramabot: no DISCORD_TOKEN is set, so I cannot connect to Discord.
+
+To get a token:
+  1. Open https://discord.com/developers/applications and choose "New Application".
+  2. On the Bot page, choose "Reset Token" and copy it.
+  3. Put it in a file named .env in this folder:  DISCORD_TOKEN=your-token
+     (start from .env.example; .env is ignored by git, never commit it).
+  4. Invite the bot with the link in README.md ("Invite the bot"), then run `make run` again.
+
+To try the bot right now without a token, use the offline console:  .venv/bin/dramabot console
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="dramabot", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    run = sub.add_parser("run", help="run the bot (needs DISCORD_TOKEN)")
+    run.add_argument(
+        "--console-fallback", action="store_true",
+        help="without a token, start the offline console when in a terminal",
+    )
+    sub.add_parser("sync", help="sync the slash commands with Discord now")
+    db = sub.add_parser("db", help="the fact store")
+    db_sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    db_sub.add_parser("build", help="compile the data packs into the fact store")
+    db_sub.add_parser("check", help="check the data packs and report every error")
+    sub.add_parser("console", help="try the bot in the terminal against an offline Discord")
+    ask = sub.add_parser("ask", help='run one command offline, e.g. dramabot ask "/ost track 7"')
+    ask.add_argument("invocation", help='the command as typed in Discord: "/drama soundtrack1"')
+    ask.add_argument("--json", action="store_true", help="print the callback body the bot sent")
+    ask.add_argument("--user", default="fan1", help="who runs it: admin, fan1, fan2, fan3")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except ConfigError as error:
+        print(f"dramabot: configuration error: {error}", file=sys.stderr)
+        return 2
+    setup_logging(settings.log_level, [settings.token] if settings.token else [])
+    handler = {
+        "run": _run, "sync": _sync, "db": _db, "console": _console, "ask": _ask,
+    }[args.command]
+    try:
+        return handler(settings, args)
+    except KeyboardInterrupt:
+        return 130
+
+
+def _run(settings: Settings, args: argparse.Namespace) -> int:
+    if settings.token is None:
+        print(NO_TOKEN_HELP, file=sys.stderr)
+        if args.console_fallback and sys.stdin.isatty() and sys.stdout.isatty():
+            print("Starting the offline console instead.\n", file=sys.stderr)
+            return _console(settings, args)
+        return 2
+    from bot.runner import serve
+
+    if not _fact_store_ready(settings):
+        return 2
+    asyncio.run(serve(settings))
+    return 0
+
+
+def _fact_store_ready(settings: Settings) -> bool:
+    """Build the fact store if due; on bad packs keep the old store if there is one."""
+    from bot.packs.model import PackLoadError
+    from bot.runner import prepare_fact_store
+
+    try:
+        prepare_fact_store(settings)
+    except PackLoadError as error:
+        from bot.packs.loader import format_errors
+
+        print(f"dramabot: the data packs have errors:\n{format_errors(error.errors)}",
+              file=sys.stderr)
+        if settings.fact_db.is_file():
+            log.warning("Keeping the previous fact store until the packs are fixed")
+            return True
+        return False
+    return True
+
+
+def _sync(settings: Settings, args: argparse.Namespace) -> int:
+    if settings.token is None:
+        print(NO_TOKEN_HELP, file=sys.stderr)
+        return 2
+    from bot.runner import apply_endpoints, create_bot
+
+    if not _fact_store_ready(settings):
+        return 2
+
+    async def sync_once() -> None:
+        apply_endpoints(settings)
+        bot = create_bot(settings)
+        bot.force_sync = True
+        async with bot:
+            await bot.login(settings.token or "")  # login runs setup_hook, which syncs
+
+    asyncio.run(sync_once())
+    print("Commands synced.")
+    return 0
+
+
+def _db(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.packs.loader import check_packs, format_errors
+
+    errors = check_packs(settings.packs_dir)
+    if errors:
+        print(format_errors(errors), file=sys.stderr)
+        print(f"\n{len(errors)} error(s) in {settings.packs_dir}", file=sys.stderr)
+        return 1
+    if args.db_command == "check":
+        count = len(list(Path(settings.packs_dir).glob("*.toml")))
+        print(f"OK: {count} pack(s) in {settings.packs_dir} are valid.")
+        return 0
+    from bot.runner import prepare_fact_store
+
+    prepare_fact_store(settings, force=True)
+    print(f"Fact store built: {settings.fact_db}")
+    return 0
+
+
+def _console(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.console import run_console
+
+    return asyncio.run(run_console(settings))
+
+
+def _ask(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.console import ask
+
+    return asyncio.run(ask(settings, args.invocation, user=args.user, as_json=args.json))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,140 @@
+"""Settings, read from the environment and an optional `.env` file.
+
+Every setting is checked here, once, so that a typo in `.env` gives one clear line naming
+the setting instead of a traceback deep inside discord.py. The token is kept out of
+`repr()` so it can never reach a log line by accident.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dotenv import dotenv_values
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# Discord tokens are three dot-separated base64url parts; we check the shape only.
+_TOKEN = re.compile(r"^[A-Za-z0-9_\-]{10,}\.[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]{10,}$")
+
+
+class ConfigError(Exception):
+    """A missing or malformed setting; the message names the setting and what to do."""
+
+    def __init__(self, setting: str, message: str) -> None:
+        self.setting = setting
+        super().__init__(f"{setting}: {message}")
+
+
+@dataclass(frozen=True)
+class Settings:
+    token: str | None = field(repr=False)
+    dev_guild_id: int | None = None
+    default_drama: str = "soundtrack1"
+    data_dir: Path = REPO_ROOT / "var"
+    packs_dir: Path = REPO_ROOT / "data" / "packs"
+    log_level: str = "INFO"
+    api_base: str | None = None
+    gateway_url: str | None = None
+
+    @property
+    def fact_db(self) -> Path:
+        return self.data_dir / "facts.sqlite3"
+
+    @property
+    def state_db(self) -> Path:
+        return self.data_dir / "state.sqlite3"
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None, *, env_file: Path | None = None
+) -> Settings:
+    """Build Settings from `environ` (default: the process environment) over `env_file`
+    (default: `.env` in the current folder, if present). Raises ConfigError."""
+    values: dict[str, str] = {}
+    dotenv_path = env_file if env_file is not None else Path(".env")
+    if environ is None:
+        if dotenv_path.is_file():
+            values.update({k: v for k, v in dotenv_values(dotenv_path).items() if v is not None})
+        values.update(os.environ)
+    else:
+        values.update(environ)
+    return _parse(values)
+
+
+def _parse(values: Mapping[str, str]) -> Settings:
+    def get(name: str) -> str | None:
+        raw = values.get(name)
+        return raw.strip() if raw and raw.strip() else None
+
+    return Settings(
+        token=_token(get("DISCORD_TOKEN")),
+        dev_guild_id=_snowflake("DEV_GUILD_ID", get("DEV_GUILD_ID")),
+        default_drama=_slug("DEFAULT_DRAMA", get("DEFAULT_DRAMA") or "soundtrack1"),
+        data_dir=_path(get("DRAMABOT_DATA_DIR"), REPO_ROOT / "var"),
+        packs_dir=_path(get("DRAMABOT_PACKS"), REPO_ROOT / "data" / "packs"),
+        log_level=_log_level(get("LOG_LEVEL") or "INFO"),
+        api_base=_url("DISCORD_API_BASE", get("DISCORD_API_BASE"), ("http", "https")),
+        gateway_url=_url("DISCORD_GATEWAY_URL", get("DISCORD_GATEWAY_URL"), ("ws", "wss")),
+    )
+
+
+def _token(raw: str | None) -> str | None:
+    if raw is None:
+        return None
+    if not _TOKEN.match(raw):
+        # Never echo the value: it may be a real token with a stray character.
+        raise ConfigError(
+            "DISCORD_TOKEN",
+            "does not look like a bot token (three parts separated by dots); copy it again "
+            "from the Developer Portal, Bot page, Reset Token",
+        )
+    return raw
+
+
+def _snowflake(name: str, raw: str | None) -> int | None:
+    if raw is None:
+        return None
+    if not raw.isdigit() or not 15 <= len(raw) <= 21:
+        raise ConfigError(name, f"must be a server id (a number of 15-21 digits), got {raw!r}")
+    return int(raw)
+
+
+def _slug(name: str, raw: str) -> str:
+    if not _SLUG.match(raw):
+        raise ConfigError(name, f"must be a drama slug such as 'soundtrack1', got {raw!r}")
+    return raw
+
+
+def _path(raw: str | None, default: Path) -> Path:
+    if raw is None:
+        return default
+    path = Path(raw).expanduser()
+    return path if path.is_absolute() else (Path.cwd() / path)
+
+
+def _log_level(raw: str) -> str:
+    level = raw.upper()
+    if level not in LOG_LEVELS:
+        raise ConfigError("LOG_LEVEL", f"must be one of {', '.join(LOG_LEVELS)}, got {raw!r}")
+    return level
+
+
+def _url(name: str, raw: str | None, schemes: tuple[str, ...]) -> str | None:
+    if raw is None:
+        return None
+    scheme, sep, rest = raw.partition("://")
+    if not sep or scheme.lower() not in schemes or not rest or " " in raw:
+        wanted = " or ".join(f"{s}://" for s in schemes)
+        raise ConfigError(name, f"must be a URL starting with {wanted}, got {raw!r}")
+    return raw.rstrip("/")
+
+
+def shared_dir() -> Path:
+    """The shared/ folder beside the repository (DRAMABOT_SHARED_DIR overrides it)."""
+    override = os.environ.get("DRAMABOT_SHARED_DIR")
+    return Path(override) if override else REPO_ROOT.parent / "shared"

@@ -1,0 +1,58 @@
+"""Starting the bot: point discord.py at the configured endpoints, make sure the fact store
+is current, then connect. `dramabot run`, the console, the tests and the benchmarks all go
+through `serve`, so what is tested is what runs."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import yarl
+from discord import http
+from discord.gateway import DiscordWebSocket
+
+from bot.client import DramaBot
+from bot.config import Settings
+from bot.store.build import build_fact_store, needs_build
+
+log = logging.getLogger(__name__)
+
+DISCORD_API_BASE = http.Route.BASE
+DISCORD_GATEWAY = DiscordWebSocket.DEFAULT_GATEWAY
+
+
+def apply_endpoints(settings: Settings) -> None:
+    """Route REST and the gateway to the configured hosts (a proxy, or the offline Discord).
+
+    discord.py reads both from class attributes, so this is process-wide; unset settings
+    restore Discord's own endpoints."""
+    http.Route.BASE = settings.api_base or DISCORD_API_BASE
+    gateway = settings.gateway_url
+    DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway) if gateway else DISCORD_GATEWAY
+
+
+def prepare_fact_store(settings: Settings, *, force: bool = False) -> bool:
+    """Build the fact store when the packs changed (or it is missing). Returns whether it
+    built. A failed build raises and leaves any previous store in place."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    if not force and not needs_build(settings.packs_dir, settings.fact_db):
+        return False
+    log.info("Building the fact store from %s", settings.packs_dir)
+    result = build_fact_store(settings.packs_dir, settings.fact_db)
+    log.info("Fact store built: %s", result)
+    return True
+
+
+def create_bot(settings: Settings, **bot_options: Any) -> DramaBot:
+    return DramaBot(settings, **bot_options)
+
+
+async def serve(settings: Settings, bot: DramaBot | None = None, **bot_options: Any) -> None:
+    """Run the bot until it is closed. Needs a token."""
+    if settings.token is None:
+        raise RuntimeError("serve() needs DISCORD_TOKEN; the CLI checks this first")
+    apply_endpoints(settings)
+    prepare_fact_store(settings)
+    bot = bot or create_bot(settings, **bot_options)
+    async with bot:
+        await bot.start(settings.token)
