@@ -18,7 +18,10 @@ log = logging.getLogger(__name__)
 
 EXTENSIONS: tuple[str, ...] = ("cogs.info", "cogs.ost", "cogs.settings", "cogs.quiz")
 
-GENERIC_ERROR = "Something went wrong on my side while answering that. It has been logged; please try again."
+GENERIC_ERROR = (
+    "Something went wrong on my side while answering that. "
+    "It has been logged; please try again."
+)
 
 
 class DramaTree(app_commands.CommandTree["DramaBot"]):
