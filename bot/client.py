@@ -66,6 +66,24 @@ async def send_ephemeral(interaction: discord.Interaction[Any], message: str) ->
         log.warning("Could not deliver an error message to the user", exc_info=True)
 
 
+EXPIRED_COMPONENT = (
+    "This button has expired. Run the command again for a fresh one."
+)
+
+
+def is_component_handled(
+    bot: commands.Bot, component_type: int, custom_id: str, message_id: int | None
+) -> bool:
+    """Whether discord.py's view store will dispatch this click to a live view or a
+    dynamic item. It reads the store's private tables: discord.py is pinned to one
+    version, and a test covers this."""
+    store = bot._connection._view_store
+    if any(pattern.fullmatch(custom_id) for pattern in store._dynamic_items):
+        return True
+    key = (component_type, custom_id)
+    return key in store._views.get(message_id, {}) or key in store._views.get(None, {})
+
+
 class DramaBot(commands.Bot):
     """dramabot. `facts` answers questions about dramas; `state` keeps what must last."""
 
@@ -99,6 +117,18 @@ class DramaBot(commands.Bot):
 
         await sync_commands(self, force=self.force_sync)
         self.synced = True
+
+    async def on_interaction(self, interaction: discord.Interaction[DramaBot]) -> None:
+        """Answer clicks on components nothing handles any more (a view from before a
+        restart, a retired button): Discord would otherwise show "interaction failed"."""
+        if interaction.type is not discord.InteractionType.component or not interaction.data:
+            return
+        custom_id = str(interaction.data.get("custom_id", ""))
+        component_type = int(str(interaction.data.get("component_type", 0)))
+        message_id = interaction.message.id if interaction.message else None
+        if not is_component_handled(self, component_type, custom_id, message_id):
+            log.info("Expired component clicked: %r", custom_id)
+            await send_ephemeral(interaction, EXPIRED_COMPONENT)
 
     async def on_ready(self) -> None:
         user = self.user
