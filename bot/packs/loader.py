@@ -1,0 +1,863 @@
+"""Reads data packs (docs/pack-format.md) into the model of `bot.packs.model`, checking
+every rule of the format.
+
+Pack authors are not programmers, so the loader never stops at the first problem: it
+walks the whole file, records every error as a `PackError` (file, key path, plain-English
+message) and only then refuses the pack. `load_packs` adds the checks that need every
+pack at once (unique slugs, people and sources agreeing by id) and merges the people and
+sources into one `PackSet`. The loader knows neither SQLite nor Discord.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any, TypeVar
+
+from bot.packs import schema as S
+from bot.packs.model import (
+    ArtistCredit,
+    CastEntry,
+    Credit,
+    Drama,
+    Episode,
+    Fact,
+    FactValue,
+    Pack,
+    PackError,
+    PackLoadError,
+    PackSet,
+    Person,
+    Question,
+    Reading,
+    Source,
+    Track,
+    Trivia,
+)
+
+__all__ = ["check_packs", "format_errors", "load_pack", "load_packs"]
+
+T = TypeVar("T")
+Table = dict[str, Any]
+
+_FACT_SHAPE = 'a fact: an inline table like { value = "...", sources = ["..."] }'
+_READING_SHAPE = 'a reading: an inline table like { value = "...", sources = ["..."] }'
+_SOURCES_SHAPE = 'a list of source ids, like ["seed-002", "nme"]'
+
+
+# --------------------------------------------------------------------------- public API
+
+
+def load_pack(path: Path) -> Pack:
+    """One pack file, checked on its own; raises `PackLoadError` carrying every error."""
+    parsed = _load_file(path)
+    if parsed.pack is None:
+        raise PackLoadError(parsed.errors)
+    return parsed.pack
+
+
+def load_packs(packs_dir: Path) -> PackSet:
+    """Every pack in `packs_dir` (`*.toml`, sorted, skipping names starting with `_` or
+    `.`), checked alone and together; raises `PackLoadError` with all errors of all files."""
+    packset, errors = _load_dir(packs_dir)
+    if packset is None:
+        raise PackLoadError(errors)
+    return packset
+
+
+def check_packs(packs_dir: Path) -> list[PackError]:
+    """The errors `load_packs` would raise, as a list; empty means every pack is valid."""
+    return _load_dir(packs_dir)[1]
+
+
+def format_errors(errors: Sequence[PackError]) -> str:
+    """One error per line ("file: key.path: message") for the CLI; '' when there are none."""
+    return "\n".join(str(error) for error in errors)
+
+
+# --------------------------------------------------------------------------- files
+
+
+@dataclass(frozen=True)
+class _Parsed:
+    """What one file yielded. `pack` is None when the file has errors; `slug`, `people`
+    and `sources` (the valid entries only) still feed the cross-pack checks so that one
+    run reports everything."""
+
+    file: str
+    errors: list[PackError]
+    slug: str | None = None
+    people: dict[str, Person] = field(default_factory=dict)
+    sources: dict[str, Source] = field(default_factory=dict)
+    pack: Pack | None = None
+
+
+def _load_dir(packs_dir: Path) -> tuple[PackSet | None, list[PackError]]:
+    """Loads and cross-checks a folder; returns the PackSet, or None and the errors."""
+    files, errors = _pack_files(packs_dir)
+    if errors:
+        return None, errors
+    parsed = [_load_file(path) for path in files]
+    people, people_errors = _merge_people(parsed)
+    sources, source_errors = _merge_sources(parsed)
+    errors = [e for p in parsed for e in p.errors]
+    errors += _check_slugs(parsed) + people_errors + source_errors
+    if errors:
+        order = {p.file: i for i, p in enumerate(parsed)}
+        return None, sorted(errors, key=lambda e: order.get(e.file, -1))
+    packs = tuple(p.pack for p in parsed if p.pack is not None)
+    return PackSet(packs=packs, people=people, sources=sources), []
+
+
+def _pack_files(packs_dir: Path) -> tuple[list[Path], list[PackError]]:
+    """The pack files of a folder; a missing or empty folder is an error, not an empty set,
+    so a wrong DRAMABOT_PACKS does not silently build an empty fact store."""
+    where = str(packs_dir)
+    if not packs_dir.is_dir():
+        problem = "is not a folder" if packs_dir.exists() else "does not exist"
+        return [], [PackError(where, "", f"the packs folder {problem}")]
+    files = sorted(
+        p for p in packs_dir.glob("*.toml") if p.is_file() and not p.name.startswith(("_", "."))
+    )
+    if not files:
+        message = "no pack files (*.toml) in the packs folder (names starting _ or . are skipped)"
+        return [], [PackError(where, "", message)]
+    return files, []
+
+
+def _load_file(path: Path) -> _Parsed:
+    """Reads and checks one file."""
+    data, errors = _read_toml(path)
+    if data is None:
+        return _Parsed(file=path.name, errors=errors)
+    return _parse(path, data)
+
+
+def _read_toml(path: Path) -> tuple[Table | None, list[PackError]]:
+    """The file's TOML, or an error naming the file (and tomllib's line and column)."""
+    name = path.name
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except OSError as exc:
+        return None, [PackError(name, "", f"cannot read the file: {exc.strerror or exc}")]
+    except UnicodeDecodeError:
+        return None, [PackError(name, "", "the file is not UTF-8 text; save it as UTF-8")]
+    try:
+        return tomllib.loads(text), []
+    except tomllib.TOMLDecodeError as exc:
+        return None, [PackError(name, "", f"TOML syntax error: {exc}")]
+
+
+# --------------------------------------------------------------------------- context
+
+
+@dataclass
+class _Ctx:
+    """Where errors go while one file is walked, and what references may point at.
+    `label` ("track 6") prefixes messages inside a numbered entry, whose key path only
+    shows the 0-based list index."""
+
+    file: str
+    errors: list[PackError] = field(default_factory=list)
+    sources: frozenset[str] = frozenset()
+    people: frozenset[str] = frozenset()
+    episode_count: int | None = None
+    label: str = ""
+
+    def error(self, path: str, message: str) -> None:
+        text = f"{self.label}: {message}" if self.label else message
+        self.errors.append(PackError(self.file, path, text))
+
+    def labelled(self, noun: str, number: int | None) -> _Ctx:
+        """A context sharing this one's error list whose messages start with "track 6"."""
+        return self if number is None else replace(self, label=f"{noun} {number}")
+
+
+def _key(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+def _at(path: str, index: int) -> str:
+    return f"{path}[{index}]"
+
+
+def _keep(items: Iterable[T | None]) -> tuple[T, ...]:
+    """Drops the entries that failed (their errors are already recorded)."""
+    return tuple(item for item in items if item is not None)
+
+
+# --------------------------------------------------------------------------- shapes
+
+
+def _as_table(ctx: _Ctx, raw: object, path: str, shape: str) -> Table | None:
+    if isinstance(raw, dict):
+        return raw
+    ctx.error(path, f"must be {shape}, not {S.describe(raw)}")
+    return None
+
+
+def _as_list(ctx: _Ctx, raw: object, path: str, shape: str) -> list[Any] | None:
+    if isinstance(raw, list):
+        return raw
+    ctx.error(path, f"must be {shape}, not {S.describe(raw)}")
+    return None
+
+
+def _check_keys(
+    ctx: _Ctx, table: Table, path: str, known: Sequence[str], required: Sequence[str] = ()
+) -> None:
+    """Unknown keys (with a "did you mean") and missing required keys."""
+    for key in table:
+        if key not in known:
+            ctx.error(_key(path, key), S.unknown_key(key, known))
+    for key in required:
+        if key not in table:
+            ctx.error(_key(path, key), f"the required key '{key}' is missing")
+
+
+def _open(
+    ctx: _Ctx, raw: object, path: str, shape: str, known: Sequence[str], required: Sequence[str]
+) -> Table | None:
+    """A table whose keys have been checked against the format."""
+    table = _as_table(ctx, raw, path, shape)
+    if table is not None:
+        _check_keys(ctx, table, path, known, required)
+    return table
+
+
+def _section(ctx: _Ctx, data: Table, key: str) -> list[Any]:
+    """A top-level array of tables (`[[cast]]`); absent means empty."""
+    if key not in data:
+        return []
+    return _as_list(ctx, data[key], key, f"a list of tables, written [[{key}]]") or []
+
+
+def _items(
+    ctx: _Ctx, data: Table, key: str, parse: Callable[[_Ctx, Any, str], T | None]
+) -> tuple[T, ...]:
+    return _keep(parse(ctx, raw, _at(key, i)) for i, raw in enumerate(_section(ctx, data, key)))
+
+
+# --------------------------------------------------------------------------- scalars
+
+
+def _text(ctx: _Ctx, raw: object, path: str, limit: int | None = None) -> str | None:
+    if not isinstance(raw, str):
+        ctx.error(path, S.wrong_type(raw, S.STR))
+        return None
+    if not raw.strip():
+        ctx.error(path, "must not be empty")
+        return None
+    if limit is not None and len(raw) > limit:
+        ctx.error(path, f"is {len(raw)} characters long; at most {limit} are allowed")
+        return None
+    return raw
+
+
+def _whole(ctx: _Ctx, raw: object, path: str) -> int | None:
+    """A whole number >= 1 (bool is an int in Python, so it is refused by name)."""
+    if isinstance(raw, bool) or not isinstance(raw, int):
+        ctx.error(path, S.wrong_type(raw, S.INT))
+        return None
+    if raw < 1:
+        ctx.error(path, f"must be 1 or more, not {raw}")
+        return None
+    return raw
+
+
+def _date(ctx: _Ctx, raw: object, path: str) -> dt.date | None:
+    """A calendar date (a datetime is a date in Python, so it is refused by name)."""
+    if isinstance(raw, dt.datetime) or not isinstance(raw, dt.date):
+        ctx.error(path, S.wrong_type(raw, S.DATE))
+        return None
+    return raw
+
+
+def _value(ctx: _Ctx, raw: object, path: str, kind: str) -> FactValue | None:
+    if kind == S.STR or (kind == S.ANY and isinstance(raw, str)):
+        return _text(ctx, raw, path)
+    if kind == S.INT:
+        return _whole(ctx, raw, path)
+    if kind == S.DATE:
+        return _date(ctx, raw, path)
+    if isinstance(raw, int | dt.date) and S.type_ok(raw, S.ANY):
+        return raw
+    ctx.error(path, S.wrong_type(raw, S.ANY))
+    return None
+
+
+def _opt_date(ctx: _Ctx, table: Table, key: str, path: str) -> dt.date | None:
+    return _date(ctx, table[key], _key(path, key)) if key in table else None
+
+
+def _opt_text(ctx: _Ctx, table: Table, key: str, path: str, limit: int | None = None) -> str | None:
+    return _text(ctx, table[key], _key(path, key), limit) if key in table else None
+
+
+def _ident(ctx: _Ctx, raw: object, path: str, noun: str = "id") -> str | None:
+    text = _text(ctx, raw, path)
+    if text is not None and not S.ID_RE.fullmatch(text):
+        example = S.ID_EXAMPLES.get(noun, "han-so-hee")
+        ctx.error(path, f"'{text}' is not a valid {noun}: {noun}s {S.ID_HINT}, e.g. '{example}'")
+        return None
+    return text
+
+
+def _texts(ctx: _Ctx, table: Table, key: str, path: str) -> tuple[str, ...]:
+    """A list of plain strings (aliases): matching aids, not facts, so no sources."""
+    if key not in table:
+        return ()
+    p = _key(path, key)
+    raw = _as_list(ctx, table[key], p, 'a list of texts, like ["a", "b"]') or []
+    return _keep(_text(ctx, item, _at(p, i)) for i, item in enumerate(raw))
+
+
+def _choice(
+    ctx: _Ctx, table: Table, key: str, path: str, enum: str, default: str | None
+) -> str | None:
+    """One of the format's fixed words (billing, kind, topic)."""
+    if key not in table:
+        return default
+    p, allowed = _key(path, key), S.ENUMS[enum]
+    text = _text(ctx, table[key], p)
+    if text is None or text in allowed:
+        return text or default
+    hint = S.did_you_mean(text, allowed)
+    ctx.error(p, f"unknown {enum} '{text}'{hint}; allowed: {', '.join(allowed)}")
+    return default
+
+
+# --------------------------------------------------------------------------- references
+
+
+def _source_ref(ctx: _Ctx, raw: object, path: str) -> str | None:
+    text = _text(ctx, raw, path)
+    if text is None or text in ctx.sources:
+        return text
+    hint = S.did_you_mean(text, ctx.sources)
+    declared = S.listing(ctx.sources)
+    ctx.error(path, f"unknown source '{text}'{hint}; declared sources: {declared}")
+    return None
+
+
+def _sources(ctx: _Ctx, table: Table, path: str) -> tuple[str, ...]:
+    """A `sources` list: non-empty, declared, no repeats (a repeated source would make a
+    single-source fact look confirmed)."""
+    if "sources" not in table:
+        return ()
+    p = _key(path, "sources")
+    raw = _as_list(ctx, table["sources"], p, _SOURCES_SHAPE)
+    if raw is None:
+        return ()
+    if not raw:
+        ctx.error(p, "must name at least one source")
+    refs = [_source_ref(ctx, item, _at(p, i)) for i, item in enumerate(raw)]
+    for i, ref in enumerate(refs):
+        if ref is not None and ref in refs[:i]:
+            ctx.error(_at(p, i), f"source '{ref}' is listed twice")
+    return _keep(dict.fromkeys(refs))
+
+
+def _person_of(ctx: _Ctx, table: Table, path: str) -> str | None:
+    """The `person` key of an entry: a declared person id."""
+    if "person" not in table:
+        return None
+    p = _key(path, "person")
+    text = _text(ctx, table["person"], p)
+    if text is None or text in ctx.people:
+        return text
+    hint = S.did_you_mean(text, ctx.people)
+    declared = S.listing(ctx.people)
+    ctx.error(p, f"unknown person '{text}'{hint}; declared people: {declared}")
+    return None
+
+
+def _check_episode_number(ctx: _Ctx, number: int, path: str) -> None:
+    count = ctx.episode_count
+    if count is not None and number > count:
+        ctx.error(path, f"episode {number} is past the last episode (episode_count is {count})")
+
+
+def _episode_ref(ctx: _Ctx, table: Table, path: str) -> int | None:
+    """The `episode` that reveals a plot fact or answer."""
+    if "episode" not in table:
+        return None
+    p = _key(path, "episode")
+    number = _whole(ctx, table["episode"], p)
+    if number is not None:
+        _check_episode_number(ctx, number, p)
+    return number
+
+
+# --------------------------------------------------------------------------- facts
+
+
+def _fact(
+    ctx: _Ctx, raw: object, path: str, kind: str, known: Sequence[str] = S.FACT_KEYS
+) -> Fact | None:
+    table = _open(ctx, raw, path, _FACT_SHAPE, known, ("value", "sources"))
+    if table is None:
+        return None
+    primary = _reading_of(ctx, table, path, kind)
+    also = _also(ctx, table, path, kind, primary)
+    episode = _episode_ref(ctx, table, path)
+    return None if primary is None else Fact(primary=primary, also=also, episode=episode)
+
+
+def _reading_of(ctx: _Ctx, table: Table, path: str, kind: str) -> Reading | None:
+    """The value/sources/note of a fact or of one of its `also` readings."""
+    value = _value(ctx, table["value"], _key(path, "value"), kind) if "value" in table else None
+    sources = _sources(ctx, table, path)
+    note = _opt_text(ctx, table, "note", path)
+    if value is None or not sources:
+        return None
+    return Reading(value=value, sources=sources, note=note)
+
+
+def _also(
+    ctx: _Ctx, table: Table, path: str, kind: str, primary: Reading | None = None
+) -> tuple[Reading, ...]:
+    """The other readings of a contested fact (or other names of a credit)."""
+    if "also" not in table:
+        return ()
+    p = _key(path, "also")
+    raw = _as_list(ctx, table["also"], p, "a list of readings like [{ value, sources }]")
+    if raw is None:
+        return ()
+    if not raw:
+        ctx.error(p, "is empty; leave 'also' out when the sources agree")
+    readings = [_reading(ctx, item, _at(p, i), kind) for i, item in enumerate(raw)]
+    for i, reading in enumerate(readings):
+        if primary is not None and reading is not None and reading.value == primary.value:
+            ctx.error(_at(p, i), "repeats the main value; add its sources to the main 'sources'")
+    return _keep(readings)
+
+
+def _reading(ctx: _Ctx, raw: object, path: str, kind: str) -> Reading | None:
+    table = _open(ctx, raw, path, _READING_SHAPE, S.READING_KEYS, ("value", "sources"))
+    return None if table is None else _reading_of(ctx, table, path, kind)
+
+
+def _opt_fact(ctx: _Ctx, table: Table, key: str, path: str, kind: str) -> Fact | None:
+    return _fact(ctx, table[key], _key(path, key), kind) if key in table else None
+
+
+def _facts(ctx: _Ctx, table: Table, path: str, spec: Mapping[str, str]) -> dict[str, Any]:
+    """The optional single facts of a table, by key, ready to pass as keyword arguments."""
+    return {key: _opt_fact(ctx, table, key, path, kind) for key, kind in spec.items()}
+
+
+def _fact_list(ctx: _Ctx, table: Table, key: str, path: str, kind: str) -> tuple[Fact, ...]:
+    if key not in table:
+        return ()
+    p = _key(path, key)
+    raw = _as_list(ctx, table[key], p, "a list of facts like [{ value, sources }]") or []
+    return _keep(_fact(ctx, item, _at(p, i), kind) for i, item in enumerate(raw))
+
+
+def _fact_lists(ctx: _Ctx, table: Table, path: str, spec: Mapping[str, str]) -> dict[str, Any]:
+    return {key: _fact_list(ctx, table, key, path, kind) for key, kind in spec.items()}
+
+
+# --------------------------------------------------------------------------- sections
+
+
+def _parse_sources(ctx: _Ctx, data: Table) -> dict[str, Source]:
+    if "sources" not in data:
+        return {}
+    table = _as_table(ctx, data["sources"], "sources", "a set of [sources.<id>] tables") or {}
+    return {sid: s for sid, raw in table.items() if (s := _source(ctx, sid, raw)) is not None}
+
+
+def _source(ctx: _Ctx, sid: str, raw: object) -> Source | None:
+    """One `[sources.<id>]`; None if it has any error (so it stays out of the merge)."""
+    path, before = _key("sources", sid), len(ctx.errors)
+    _ident(ctx, sid, path)
+    table = _open(ctx, raw, path, "a [sources.<id>] table", S.SOURCE_KEYS, ("name", "kind"))
+    if table is None:
+        return None
+    name = _opt_text(ctx, table, "name", path)
+    kind = _choice(ctx, table, "kind", path, "source kind", None)
+    if kind == "article" and "file" not in table:
+        ctx.error(
+            _key(path, "file"),
+            "an article source needs 'file': the seed file name, e.g. '000_fe22804c1aad097d.txt'",
+        )
+    file, title = _opt_text(ctx, table, "file", path), _opt_text(ctx, table, "title", path)
+    url = _opt_text(ctx, table, "url", path)
+    published = _opt_date(ctx, table, "published", path)
+    if len(ctx.errors) > before or name is None or kind is None:
+        return None
+    return Source(sid, name, kind, file=file, title=title, url=url, published=published)
+
+
+def _check_format(ctx: _Ctx, data: Table) -> None:
+    if "format" not in data:
+        return
+    raw = data["format"]
+    if not S.type_ok(raw, S.INT):
+        ctx.error("format", S.wrong_type(raw, S.INT))
+    elif raw != S.FORMAT_VERSION:
+        ctx.error("format", f"this bot reads format {S.FORMAT_VERSION}; the file says {raw}")
+
+
+def _parse_drama(ctx: _Ctx, data: Table) -> tuple[str | None, Drama | None]:
+    """The `[drama]` table and its slug (kept apart so a broken drama still has a slug for
+    the cross-pack checks). Also records episode_count for the episode checks."""
+    if "drama" not in data:
+        return None, None
+    table = _open(ctx, data["drama"], "drama", "a [drama] table", S.DRAMA_KEYS, ("slug", "title"))
+    if table is None:
+        return None, None
+    slug = _ident(ctx, table["slug"], "drama.slug", "slug") if "slug" in table else None
+    facts = _facts(ctx, table, "drama", S.DRAMA_FACTS)
+    lists = _fact_lists(ctx, table, "drama", S.DRAMA_FACT_LISTS)
+    aliases = _texts(ctx, table, "aliases", "drama")
+    ctx.episode_count = _episode_count(facts["episode_count"])
+    if slug is None or facts["title"] is None:
+        return slug, None
+    return slug, Drama(slug=slug, aliases=aliases, **facts, **lists)
+
+
+def _episode_count(fact: Fact | None) -> int | None:
+    """The highest count any source gives: a contested count must not produce errors for
+    episodes that one of the sources says exist."""
+    if fact is None:
+        return None
+    counts = [r.value for r in (fact.primary, *fact.also) if isinstance(r.value, int)]
+    return max(counts, default=None)
+
+
+def _check_file_name(ctx: _Ctx, slug: str | None) -> None:
+    if slug is not None and ctx.file != f"{slug}.toml":
+        ctx.error("drama.slug", f"the slug is '{slug}' so the file should be named '{slug}.toml'")
+
+
+def _check_unique_numbers(ctx: _Ctx, data: Table, key: str, noun: str) -> None:
+    """Episode and track numbers are unique within a pack."""
+    first: dict[int, str] = {}
+    for i, raw in enumerate(_section(_Ctx(ctx.file), data, key)):
+        number = raw.get("number") if isinstance(raw, dict) else None
+        if isinstance(number, bool) or not isinstance(number, int):
+            continue
+        path = _at(key, i)
+        if number in first:
+            message = f"{noun} {number} is listed twice (also {first[number]})"
+            ctx.error(_key(path, "number"), message)
+        first.setdefault(number, path)
+
+
+def _number(ctx: _Ctx, table: Table, path: str) -> int | None:
+    return _whole(ctx, table["number"], _key(path, "number")) if "number" in table else None
+
+
+def _episode(ctx: _Ctx, raw: object, path: str) -> Episode | None:
+    table = _as_table(ctx, raw, path, "an [[episodes]] table")
+    if table is None:
+        return None
+    number = _number(ctx, table, path)
+    if number is not None:
+        _check_episode_number(ctx, number, _key(path, "number"))
+    ctx = ctx.labelled("episode", number)
+    _check_keys(ctx, table, path, S.EPISODE_KEYS, ("number",))
+    facts = _facts(ctx, table, path, S.EPISODE_FACTS)
+    return None if number is None else Episode(number=number, **facts)
+
+
+def _cast(ctx: _Ctx, raw: object, path: str) -> CastEntry | None:
+    required = ("person", "character", "sources")
+    table = _open(ctx, raw, path, "a [[cast]] table", S.CAST_KEYS, required)
+    if table is None:
+        return None
+    person = _person_of(ctx, table, path)
+    character = _opt_fact(ctx, table, "character", path, S.STR)
+    sources = _sources(ctx, table, path)
+    facts = _facts(ctx, table, path, S.CAST_FACTS)
+    aliases = _texts(ctx, table, "character_aliases", path)
+    billing = _choice(ctx, table, "billing", path, "billing", "supporting") or "supporting"
+    if person is None or character is None or not sources:
+        return None
+    return CastEntry(
+        person, character, sources, character_aliases=aliases, billing=billing, **facts
+    )
+
+
+def _credit(ctx: _Ctx, raw: object, path: str) -> Credit | None:
+    required = ("person", "job", "sources")
+    table = _open(ctx, raw, path, "a [[credits]] table", S.CREDIT_KEYS, required)
+    if table is None:
+        return None
+    person = _person_of(ctx, table, path)
+    job = _ident(ctx, table["job"], _key(path, "job"), "job") if "job" in table else None
+    sources = _sources(ctx, table, path)
+    also = _also(ctx, table, path, S.STR)
+    note = _opt_text(ctx, table, "note", path)
+    if person is None or job is None or not sources:
+        return None
+    return Credit(person, job, sources, also=also, note=note)
+
+
+def _track(ctx: _Ctx, raw: object, path: str) -> Track | None:
+    table = _as_table(ctx, raw, path, "an [[ost]] table")
+    if table is None:
+        return None
+    number = _number(ctx, table, path)
+    ctx = ctx.labelled("track", number)
+    _check_keys(ctx, table, path, S.TRACK_KEYS, ("number", "artists"))
+    artists = _artists(ctx, table, path)
+    facts = _facts(ctx, table, path, S.TRACK_FACTS)
+    notes = _fact_list(ctx, table, "notes", path, S.STR)
+    if number is None or not artists:
+        return None
+    return Track(number=number, artists=artists, notes=notes, **facts)
+
+
+def _artists(ctx: _Ctx, table: Table, path: str) -> tuple[ArtistCredit, ...]:
+    if "artists" not in table:
+        return ()
+    p = _key(path, "artists")
+    raw = _as_list(ctx, table["artists"], p, 'a list like [{ person = "...", sources = [...] }]')
+    if raw == []:
+        ctx.error(p, "must name at least one artist")
+    return _keep(_artist(ctx, item, _at(p, i)) for i, item in enumerate(raw or []))
+
+
+def _artist(ctx: _Ctx, raw: object, path: str) -> ArtistCredit | None:
+    shape = 'an inline table like { person = "...", sources = ["..."] }'
+    table = _open(ctx, raw, path, shape, S.ARTIST_KEYS, ("person", "sources"))
+    if table is None:
+        return None
+    person = _person_of(ctx, table, path)
+    sources = _sources(ctx, table, path)
+    note = _opt_text(ctx, table, "note", path)
+    return None if person is None or not sources else ArtistCredit(person, sources, note)
+
+
+def _trivia(ctx: _Ctx, raw: object, path: str) -> Trivia | None:
+    """A trivia entry is a fact (the sentence) plus an optional topic."""
+    fact = _fact(ctx, raw, path, S.STR, known=S.TRIVIA_KEYS)
+    table = raw if isinstance(raw, dict) else {}
+    topic = _choice(ctx, table, "topic", path, "topic", None)
+    return None if fact is None else Trivia(fact=fact, topic=topic)
+
+
+def _question(ctx: _Ctx, raw: object, path: str) -> Question | None:
+    required = ("question", "answer", "wrong", "sources")
+    table = _open(ctx, raw, path, "a [[questions]] table", S.QUESTION_KEYS, required)
+    if table is None:
+        return None
+    question = _opt_text(ctx, table, "question", path, S.QUESTION_MAX)
+    answer = _opt_text(ctx, table, "answer", path, S.ANSWER_MAX)
+    wrong = _wrong(ctx, table, path, answer)
+    sources = _sources(ctx, table, path)
+    episode = _episode_ref(ctx, table, path)
+    if question is None or answer is None or wrong is None or not sources:
+        return None
+    return Question(question, answer, wrong, sources, episode)
+
+
+def _same_answer(text: str) -> str:
+    """Answers that differ only in case or spacing count as the same for the quiz."""
+    return " ".join(text.casefold().split())
+
+
+def _wrong(ctx: _Ctx, table: Table, path: str, answer: str | None) -> tuple[str, str, str] | None:
+    """Exactly three wrong answers, different from the answer and from each other (each
+    becomes a quiz button, hence the answer's length limit)."""
+    if "wrong" not in table:
+        return None
+    p = _key(path, "wrong")
+    raw = _as_list(ctx, table["wrong"], p, "a list of three wrong answers")
+    if raw is None:
+        return None
+    if len(raw) != S.WRONG_COUNT:
+        ctx.error(p, f"must list exactly {S.WRONG_COUNT} wrong answers, not {len(raw)}")
+        return None
+    texts = [_text(ctx, item, _at(p, i), S.ANSWER_MAX) for i, item in enumerate(raw)]
+    right = _same_answer(answer) if answer else None
+    seen: set[str] = set()
+    for i, text in enumerate(texts):
+        key = _same_answer(text) if text is not None else None
+        if key is not None and (key == right or key in seen):
+            what = "the answer" if key == right else "listed twice"
+            ctx.error(_at(p, i), f"'{text}' is {what}; the wrong answers must all differ")
+            texts[i] = None
+        if key is not None:
+            seen.add(key)
+    a, b, c = texts
+    return None if a is None or b is None or c is None else (a, b, c)
+
+
+def _parse_people(ctx: _Ctx, data: Table) -> dict[str, Person]:
+    if "people" not in data:
+        return {}
+    table = _as_table(ctx, data["people"], "people", "a set of [people.<id>] tables") or {}
+    return {pid: p for pid, raw in table.items() if (p := _person(ctx, pid, raw)) is not None}
+
+
+def _person(ctx: _Ctx, pid: str, raw: object) -> Person | None:
+    """One `[people.<id>]`; None if it has any error (so it stays out of the merge)."""
+    path, before = _key("people", pid), len(ctx.errors)
+    _ident(ctx, pid, path)
+    table = _open(ctx, raw, path, "a [people.<id>] table", S.PERSON_KEYS, ("name", "sources"))
+    if table is None:
+        return None
+    name = _opt_text(ctx, table, "name", path)
+    hangul = _opt_text(ctx, table, "hangul", path)
+    aliases = _texts(ctx, table, "aliases", path)
+    kind = _choice(ctx, table, "kind", path, "person kind", "person") or "person"
+    lists = _fact_lists(ctx, table, path, S.PERSON_FACT_LISTS)
+    sources = _sources(ctx, table, path)
+    if len(ctx.errors) > before or name is None:
+        return None
+    return Person(pid, name, sources, hangul=hangul, aliases=aliases, kind=kind, **lists)
+
+
+def _declared(data: Table, key: str) -> frozenset[str]:
+    """The ids declared under `[sources]` or `[people]`, valid or not: a bad declaration
+    gets its own error, not one more at every reference."""
+    table = data.get(key)
+    return frozenset(table) if isinstance(table, dict) else frozenset()
+
+
+def _parse(path: Path, data: Table) -> _Parsed:
+    """Walks a whole file, collecting every error."""
+    ctx = _Ctx(path.name, sources=_declared(data, "sources"), people=_declared(data, "people"))
+    _check_keys(ctx, data, "", S.TOP_KEYS, ("format", "drama"))
+    _check_format(ctx, data)
+    sources = _parse_sources(ctx, data)
+    slug, drama = _parse_drama(ctx, data)
+    _check_file_name(ctx, slug)
+    people = _parse_people(ctx, data)
+    parts: dict[str, Any] = {
+        "episodes": _items(ctx, data, "episodes", _episode),
+        "cast": _items(ctx, data, "cast", _cast),
+        "credits": _items(ctx, data, "credits", _credit),
+        "ost": _items(ctx, data, "ost", _track),
+        "trivia": _items(ctx, data, "trivia", _trivia),
+        "questions": _items(ctx, data, "questions", _question),
+    }
+    _check_unique_numbers(ctx, data, "episodes", "episode")
+    _check_unique_numbers(ctx, data, "ost", "track")
+    pack = None
+    if not ctx.errors and drama is not None:
+        pack = Pack(str(path), drama, sources=sources, people=people, **parts)
+    return _Parsed(ctx.file, ctx.errors, slug, people, sources, pack)
+
+
+# --------------------------------------------------------------------------- across packs
+
+
+def _check_slugs(parsed: Sequence[_Parsed]) -> list[PackError]:
+    owners: dict[str, str] = {}
+    errors = []
+    for p in parsed:
+        if p.slug is None:
+            continue
+        if p.slug in owners:
+            message = f"slug '{p.slug}' is already used by {owners[p.slug]}"
+            errors.append(PackError(p.file, "drama.slug", message))
+        owners.setdefault(p.slug, p.file)
+    return errors
+
+
+def _show(value: object) -> str:
+    """A value quoted for a message; None is shown as 'nothing'."""
+    if isinstance(value, dt.date):
+        return repr(value.isoformat())
+    return "nothing" if value is None else repr(value)
+
+
+def _merge_people(parsed: Sequence[_Parsed]) -> tuple[dict[str, Person], list[PackError]]:
+    """People by id across packs: name, hangul and kind must agree; lists are merged."""
+    merged: dict[str, Person] = {}
+    owner: dict[str, str] = {}
+    errors: list[PackError] = []
+    for p in parsed:
+        for pid, person in p.people.items():
+            if pid not in merged:
+                merged[pid], owner[pid] = person, p.file
+                continue
+            clashes = _person_clashes(merged[pid], person, p.file, owner[pid])
+            errors += clashes
+            if not clashes:
+                merged[pid] = _merge_person(merged[pid], person)
+    return merged, errors
+
+
+def _person_clashes(first: Person, other: Person, file: str, first_file: str) -> list[PackError]:
+    """A hangul given in one pack and left out in another is no clash: absent is unknown."""
+    errors = []
+    for key in ("name", "hangul", "kind"):
+        mine, theirs = getattr(other, key), getattr(first, key)
+        if mine == theirs or (key == "hangul" and None in (mine, theirs)):
+            continue
+        message = (
+            f"{key} {_show(mine)} here but {_show(theirs)} in {first_file}; "
+            "a person's name, hangul and kind must agree in every pack"
+        )
+        errors.append(PackError(file, f"people.{other.id}.{key}", message))
+    return errors
+
+
+def _union(a: Iterable[T], b: Iterable[T]) -> tuple[T, ...]:
+    """Both sequences, de-duplicated, first occurrence order kept."""
+    return tuple(dict.fromkeys((*a, *b)))
+
+
+def _union_facts(a: Iterable[Fact], b: Iterable[Fact]) -> tuple[Fact, ...]:
+    """Like `_union`, but two facts differing only in their sources become one fact citing
+    both packs' sources (so "actress" is not listed twice)."""
+    merged: dict[tuple[object, ...], Fact] = {}
+    for fact in (*a, *b):
+        key = (fact.primary.value, fact.primary.note, fact.also, fact.episode)
+        if key in merged:
+            prev = merged[key]
+            sources = _union(prev.primary.sources, fact.primary.sources)
+            fact = replace(prev, primary=replace(prev.primary, sources=sources))
+        merged[key] = fact
+    return tuple(merged.values())
+
+
+def _merge_person(a: Person, b: Person) -> Person:
+    return replace(
+        a,
+        hangul=a.hangul or b.hangul,
+        aliases=_union(a.aliases, b.aliases),
+        sources=_union(a.sources, b.sources),
+        groups=_union_facts(a.groups, b.groups),
+        occupations=_union_facts(a.occupations, b.occupations),
+        other_works=_union_facts(a.other_works, b.other_works),
+        facts=_union_facts(a.facts, b.facts),
+    )
+
+
+def _merge_sources(parsed: Sequence[_Parsed]) -> tuple[dict[str, Source], list[PackError]]:
+    """Sources by id across packs: a shared source must be declared identically."""
+    merged: dict[str, Source] = {}
+    owner: dict[str, str] = {}
+    errors: list[PackError] = []
+    for p in parsed:
+        for sid, source in p.sources.items():
+            if sid not in merged:
+                merged[sid], owner[sid] = source, p.file
+            elif source != merged[sid]:
+                diffs = _differences(source, merged[sid])
+                message = (
+                    f"differs from source '{sid}' in {owner[sid]} ({diffs}); "
+                    "a source shared by packs must be identical in every pack"
+                )
+                errors.append(PackError(p.file, f"sources.{sid}", message))
+    return merged, errors
+
+
+def _differences(mine: Source, theirs: Source) -> str:
+    parts = []
+    for f in fields(Source):
+        a, b = getattr(mine, f.name), getattr(theirs, f.name)
+        if a != b:
+            parts.append(f"{f.name} {_show(a)} here, {_show(b)} there")
+    return "; ".join(parts)
