@@ -40,10 +40,19 @@ class RedactSecrets(logging.Filter):
         return record.exc_text
 
 
+class DropVoiceWarnings(logging.Filter):
+    """discord.py warns at every start that voice libraries are missing; dramabot has no
+    voice features, so the warning is noise for operators."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "voice will NOT be supported" not in record.getMessage()
+
+
 def setup_logging(level: str, secrets: list[str] | None = None) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter(FORMAT, "%Y-%m-%d %H:%M:%S"))
     handler.addFilter(RedactSecrets(secrets or []))
+    handler.addFilter(DropVoiceWarnings())
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)
