@@ -1,0 +1,85 @@
+"""Shared fixtures: an offline Discord, and the real dramabot connected to it.
+
+`dramabot` starts the bot exactly as `dramabot run` does (settings through
+`load_settings`, `create_bot`, `serve`), against the offline Discord. Any Discord rule
+the bot breaks fails the test unless the test declares it with
+`discord.expect_violation(...)`.
+
+    async def test_ost_track(dramabot: OfflineDiscord) -> None:
+        reply = await dramabot.invoke("/ost track 7", user="fan1")
+        assert "OST" in reply.embed["title"]
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import AsyncIterator, Generator
+from pathlib import Path
+
+import pytest
+
+from bot.config import REPO_ROOT
+from bot.offline import OfflineDiscord, spec_status
+
+PACKS_DIR = REPO_ROOT / "data" / "packs"
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    """Say in the session header whether payloads are checked against the OpenAPI spec."""
+    return spec_status()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]
+                              ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """Remember whether the test body failed, so teardown does not pile a second error
+    (the violations are in the captured log either way)."""
+    report = yield
+    if call.when == "call":
+        item.stash[_BODY_FAILED] = report.failed
+    return report
+
+
+_BODY_FAILED = pytest.StashKey[bool]()
+
+
+@pytest.fixture
+async def offline_discord(request: pytest.FixtureRequest) -> AsyncIterator[OfflineDiscord]:
+    """A started offline Discord with the default world ("Drama Club": #general, #quiz,
+    #quiz-2; users owner, admin, fan1-3). Fails the test on unexpected rule violations."""
+    discord = OfflineDiscord()
+    await discord.start()
+    yield discord
+    await discord.stop(check=False)
+    if not request.node.stash.get(_BODY_FAILED, False):
+        discord.check()
+
+
+@pytest.fixture(scope="session")
+def built_fact_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled packs compiled once per session; each bot gets a copy, so `serve`
+    finds it current and skips the build (as `dramabot run` does on a second start)."""
+    from bot.store.build import build_fact_store
+
+    path = tmp_path_factory.mktemp("facts") / "facts.sqlite3"
+    build_fact_store(PACKS_DIR, path)
+    return path
+
+
+@pytest.fixture
+async def dramabot(offline_discord: OfflineDiscord, tmp_path: Path,
+                   built_fact_store: Path) -> AsyncIterator[OfflineDiscord]:
+    """The real dramabot, started the way `dramabot run` starts it, connected to the
+    offline Discord; yields the OfflineDiscord to play users with."""
+    from bot.config import load_settings
+    from bot.runner import create_bot, serve
+
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    shutil.copyfile(built_fact_store, data_dir / "facts.sqlite3")
+    settings = load_settings(offline_discord.environ(
+        DRAMABOT_DATA_DIR=str(data_dir), DRAMABOT_PACKS=str(PACKS_DIR)))
+    bot = create_bot(settings, guild_ready_timeout=0.05)
+    with offline_discord.patch_discord_py():  # restores discord.py's endpoints afterwards
+        async with offline_discord.running(bot, serve(settings, bot=bot)):
+            yield offline_discord
