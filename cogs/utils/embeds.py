@@ -1,0 +1,87 @@
+"""One way to build an embed, so every reply has the same colour and can never exceed a
+Discord limit whatever the data packs hold.
+
+`build_embed` takes plain strings, cuts each part to its own limit, and then, if the whole
+embed is still over the 6000-character total, shortens the description and drops trailing
+fields (saying so), so a send never fails with 400 Bad Request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import discord
+
+from cogs.utils.formatting import COLOUR, ELLIPSIS, UNKNOWN, Limits, more_line, truncate
+
+EMPTY_FIELD = "—"
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    value: str
+    inline: bool = False
+
+
+def build_embed(
+    *, title: str, description: str | None = None, fields: Sequence[Field] = (),
+    footer: str | None = None, colour: int = COLOUR,
+) -> discord.Embed:
+    """An embed in the house style with every Discord limit enforced."""
+    title = truncate(title, Limits.TITLE) or UNKNOWN
+    description = truncate(description, Limits.DESCRIPTION) if description else None
+    footer = truncate(footer, Limits.FOOTER) if footer else None
+    kept = _fit_fields(fields)
+    budget = Limits.EMBED_TOTAL - len(title) - len(footer or "")
+    description, kept = _fit_total(description, kept, budget)
+    embed = discord.Embed(title=title, description=description, colour=colour)
+    for field in kept:
+        embed.add_field(name=field.name, value=field.value, inline=field.inline)
+    if footer:
+        embed.set_footer(text=footer)
+    return embed
+
+
+def _fit_fields(fields: Sequence[Field]) -> list[Field]:
+    """Each field cut to its limits (empty values are not allowed); at most 25, the last
+    saying how many were left out."""
+    cut = [
+        Field(truncate(f.name, Limits.FIELD_NAME) or EMPTY_FIELD,
+              truncate(f.value, Limits.FIELD_VALUE) or EMPTY_FIELD, f.inline)
+        for f in fields
+    ]
+    if len(cut) > Limits.FIELDS:
+        dropped = len(cut) - Limits.FIELDS + 1
+        cut = [*cut[: Limits.FIELDS - 1], Field(EMPTY_FIELD, more_line(dropped))]
+    return cut
+
+
+def _size(fields: Sequence[Field]) -> int:
+    return sum(len(f.name) + len(f.value) for f in fields)
+
+
+def _fit_total(
+    description: str | None, fields: list[Field], budget: int
+) -> tuple[str | None, list[Field]]:
+    """Shorten the description, then drop trailing fields, until the embed fits."""
+    desc_len = len(description or "")
+    if desc_len + _size(fields) <= budget:
+        return description, fields
+    if description:
+        room = max(budget - _size(fields), min(desc_len, 200))
+        description = truncate(description, room) if room > len(ELLIPSIS) else None
+    dropped = 0
+    marker_room = len(EMPTY_FIELD) + len(more_line(len(fields)))
+    while fields and len(description or "") + _size(fields) + marker_room > budget:
+        fields = fields[:-1]
+        dropped += 1
+    if dropped:
+        fields = [*fields, Field(EMPTY_FIELD, more_line(dropped))]
+    return description, fields
+
+
+def embed_length(embeds: Sequence[discord.Embed]) -> int:
+    """What Discord counts against the 6000 total (discord.py's `len(embed)`)."""
+    return sum(len(e) for e in embeds)

@@ -1,0 +1,343 @@
+"""Pure string helpers shared by the info, OST and quiz cogs.
+
+Everything here takes plain data (pack-model facts, store results, strings) and returns
+strings, so it can be unit-tested without Discord and reused by any cog. Two rules run
+through it: a fact is never shown without saying how sure we are (contested readings and
+single sources are marked), and no string we build may break one of Discord's limits.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+
+from discord.utils import escape_markdown, escape_mentions
+
+from bot.packs.model import Credit, Fact, FactValue, Reading, Source, Track
+from bot.store.models import TrackInfo
+
+COLOUR = 0xE0457B  # one colour for every dramabot embed
+UNKNOWN = "unknown"
+ELLIPSIS = "..."
+
+
+class Limits:
+    """Discord's documented message limits (characters unless stated)."""
+
+    TITLE = 256
+    DESCRIPTION = 4096
+    FIELDS = 25  # fields per embed
+    FIELD_NAME = 256
+    FIELD_VALUE = 1024
+    FOOTER = 2048
+    AUTHOR = 256
+    EMBED_TOTAL = 6000  # all embeds of one message together
+    CONTENT = 2000
+    ROWS = 5  # action rows per message
+    ROW_BUTTONS = 5  # buttons per action row
+    LABEL = 80  # button label
+    CUSTOM_ID = 100
+    CHOICES = 25  # autocomplete choices
+    CHOICE = 100  # autocomplete choice name and value
+
+
+# --- length control ---------------------------------------------------------------------
+
+
+def truncate(text: str, limit: int, *, suffix: str = ELLIPSIS) -> str:
+    """Cut `text` to at most `limit` characters, ending in `suffix` when cut."""
+    if limit <= 0:
+        return ""
+    if len(text) <= limit:
+        return text
+    if limit <= len(suffix):
+        return text[:limit]
+    return text[: limit - len(suffix)].rstrip() + suffix
+
+
+def more_line(count: int) -> str:
+    """The marker for items left out: "...and 3 more"."""
+    return f"{ELLIPSIS}and {count} more"
+
+
+def join_limited(
+    items: Sequence[str], limit: int, *, sep: str = "\n",
+    more: Callable[[int], str] = more_line,
+) -> str:
+    """Join as many items as fit in `limit` characters, then say how many were left out.
+
+    Used for every list the data can make arbitrarily long (cast, tracks, sources), so a
+    drama with 300 tracks gives a cut list instead of a rejected message."""
+    whole = sep.join(items)
+    if len(whole) <= limit:
+        return whole
+    kept, used = 0, 0  # items kept and their joined length
+    for index, item in enumerate(items):
+        grown = used + (len(sep) if index else 0) + len(item)
+        if grown + len(sep) + len(more(len(items) - index - 1)) > limit:
+            break
+        kept, used = index + 1, grown
+    if kept:
+        return sep.join([*items[:kept], more(len(items) - kept)])
+    marker = more(len(items) - 1)  # not even one whole item fits: cut the first one
+    room = limit - len(sep) - len(marker)
+    if room > 2 * len(ELLIPSIS):
+        return truncate(items[0], room) + sep + marker
+    return truncate(more(len(items)), limit)
+
+
+def paginate(
+    lines: Sequence[str], per_page: int, budget: int, *, sep: str = "\n"
+) -> list[list[str]]:
+    """Split lines into pages of at most `per_page` lines and `budget` characters (a line
+    longer than the budget is cut to fit), so a page always fits one embed description."""
+    pages: list[list[str]] = []
+    page: list[str] = []
+    used = 0
+    for raw in lines:
+        line = truncate(raw, budget)
+        grown = used + (len(sep) if page else 0) + len(line)
+        if page and (len(page) >= max(per_page, 1) or grown > budget):
+            pages.append(page)
+            page, grown = [], len(line)
+        page.append(line)
+        used = grown
+    if page:
+        pages.append(page)
+    return pages
+
+
+def plural(count: int, word: str, words: str | None = None) -> str:
+    """"1 track", "7 tracks"."""
+    return f"{count} {word if count == 1 else (words or word + 's')}"
+
+
+def number_ranges(numbers: Iterable[int]) -> str:
+    """Compact a set of numbers for people: [1, 2, 3, 5, 7, 8] -> "1-3, 5, 7-8"."""
+    ordered = sorted(set(numbers))
+    parts: list[str] = []
+    start = prev = None
+    for n in ordered:
+        if start is None:
+            start = prev = n
+        elif prev is not None and n == prev + 1:
+            prev = n
+        else:
+            parts.append(_range(start, prev))
+            start = prev = n
+    if start is not None:
+        parts.append(_range(start, prev))
+    return ", ".join(parts)
+
+
+def _range(start: int, end: int | None) -> str:
+    return str(start) if end is None or end == start else f"{start}-{end}"
+
+
+# --- user text --------------------------------------------------------------------------
+
+_SPACES = re.compile(r"\s+")
+
+
+def clean_text(text: str | None) -> str:
+    """User input as we match it: one line, outer spaces removed."""
+    return _SPACES.sub(" ", text or "").strip()
+
+
+def echo(text: str, limit: int = 60) -> str:
+    """User text made safe to quote back: short, one line, markdown and mentions escaped,
+    so that `@everyone` or `**` in a query can neither ping nor restyle the reply."""
+    short = truncate(clean_text(text), limit)
+    return escape_mentions(escape_markdown(short))
+
+
+# --- facts ------------------------------------------------------------------------------
+
+
+def format_value(value: FactValue) -> str:
+    """A fact value as shown: dates as 2022-03-23 (unambiguous everywhere)."""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def source_names(ids: Iterable[str], sources: Mapping[str, Source]) -> list[str]:
+    """Citation labels for source ids, in order, without repeats; an id the store did not
+    resolve is shown as itself rather than dropped."""
+    names: list[str] = []
+    for source_id in ids:
+        source = sources.get(source_id)
+        name = source.name if source else source_id
+        if name not in names:
+            names.append(name)
+    return names
+
+
+def cite(ids: Iterable[str], sources: Mapping[str, Source]) -> str:
+    """"seed 002, NME"."""
+    return ", ".join(source_names(ids, sources))
+
+
+def _qualifiers(reading: Reading, sources: Mapping[str, Source], *, always: bool,
+                mark_single: bool = True) -> str:
+    parts: list[str] = []
+    if reading.note:
+        parts.append(reading.note)
+    if len(reading.sources) == 1 and (mark_single or always):
+        parts.append(f"one source: {cite(reading.sources, sources)}")
+    elif always and reading.sources:
+        parts.append(cite(reading.sources, sources))
+    return f" ({'; '.join(parts)})" if parts else ""
+
+
+def render_reading(
+    reading: Reading, sources: Mapping[str, Source], *, always_cite: bool = False,
+    mark_single: bool = True, fmt: Callable[[FactValue], str] = format_value,
+) -> str:
+    """One reading with its qualifiers: "2022-03-23 (4 pm KST; one source: wowtv)"."""
+    return fmt(reading.value) + _qualifiers(reading, sources, always=always_cite,
+                                            mark_single=mark_single)
+
+
+def render_fact(
+    fact: Fact | None, sources: Mapping[str, Source], *, always_cite: bool = False,
+    mark_single: bool = True, fmt: Callable[[FactValue], str] = format_value,
+) -> str:
+    """A fact as the bot states it.
+
+    Settled facts read plainly (their sources are in the footer); a single-source fact is
+    marked "(one source: X)"; a contested fact shows every reading with its sources:
+    "Lee Eun-soo; also reported as Seo Eun-soo (seed 002, NME)". With `always_cite`
+    (the person page) every reading names its sources. `mark_single=False` leaves the
+    single-source mark to the caller (`line_mark`), so a line of facts that all rest on
+    one source says so once. A missing fact is "unknown"."""
+    if fact is None:
+        return UNKNOWN
+    text = render_reading(fact.primary, sources, always_cite=always_cite,
+                          mark_single=mark_single, fmt=fmt)
+    return text + also_text(fact, sources, fmt=fmt)
+
+
+def also_text(
+    fact: Fact | None, sources: Mapping[str, Source],
+    fmt: Callable[[FactValue], str] = format_value,
+) -> str:
+    """The other readings of a contested fact, each with its sources:
+    "; also reported as Seo Eun-soo (seed 002, NME)"; "" for an uncontested fact."""
+    if fact is None or not fact.also:
+        return ""
+    others = ", ".join(f"{fmt(r.value)} ({_also_qualifier(r, sources)})" for r in fact.also)
+    return f"; also reported as {others}"
+
+
+def _also_qualifier(reading: Reading, sources: Mapping[str, Source]) -> str:
+    cited = cite(reading.sources, sources) or "no source named"
+    return f"{reading.note}; {cited}" if reading.note else cited
+
+
+def render_facts(
+    facts: Sequence[Fact], sources: Mapping[str, Source], *, sep: str = ", ",
+    always_cite: bool = False,
+) -> str:
+    """A list of facts ("Drama, Romance"), or "unknown" when the list is empty."""
+    if not facts:
+        return UNKNOWN
+    return sep.join(render_fact(f, sources, always_cite=always_cite) for f in facts)
+
+
+def shared_single_source(facts: Iterable[Fact | None]) -> str | None:
+    """The source id behind every given fact's primary reading, when they all rest on the
+    same single source (so one "(one source: X)" can cover the whole line); else None."""
+    ids = {f.primary.sources[0] if f.single_source else None for f in facts if f is not None}
+    if len(ids) == 1:
+        return next(iter(ids))
+    return None
+
+
+def line_mark(facts: Iterable[Fact | None], sources: Mapping[str, Source]) -> str:
+    """" (one source: wowtv)" when every fact of a line rests on that one source, else ""."""
+    shared = shared_single_source(facts)
+    return f" (one source: {cite([shared], sources)})" if shared else ""
+
+
+def fact_source_ids(fact: Fact | None) -> list[str]:
+    """Every source a fact cites, in every reading (for footers)."""
+    if fact is None:
+        return []
+    ids = list(fact.primary.sources)
+    for reading in fact.also:
+        ids.extend(reading.sources)
+    return ids
+
+
+def credit_fact(name: str, credit: Credit) -> Fact:
+    """A crew credit as a fact about who holds it, so that contested credits ("Ahn Sae-bom;
+    also reported as Chae Yoon (pinkvilla)") render like any other fact."""
+    return Fact(Reading(name, credit.sources, credit.note), credit.also)
+
+
+def footer_sources(ids: Iterable[str], sources: Mapping[str, Source]) -> str:
+    """The footer line naming every source used, cut to fit the footer with "..."."""
+    names = source_names(ids, sources)
+    if not names:
+        return "Sources: none on record"
+    return truncate("Sources: " + ", ".join(names), Limits.FOOTER)
+
+
+def describe_source(source: Source) -> str:
+    """One line of the Sources section: name, what it is, headline, date and link."""
+    parts = [f"**{source.name}** ({source.kind})"]
+    if source.title:
+        parts.append(f"“{source.title}”")
+    if source.published:
+        parts.append(source.published.isoformat())
+    if source.file:
+        parts.append(f"`{source.file}`")
+    if source.url:
+        parts.append(f"<{source.url}>")
+    return " · ".join(parts)
+
+
+# --- tracks -----------------------------------------------------------------------------
+
+
+def track_title(track: Track, sources: Mapping[str, Source]) -> str:
+    """The track's English title with its Korean title, or "unknown"."""
+    title = render_fact(track.title, sources)
+    if track.korean_title is not None:
+        title += f" · {render_fact(track.korean_title, sources)}"
+    return title
+
+
+def track_artists(info: TrackInfo, sources: Mapping[str, Source]) -> str:
+    """The singers in order, each marked when only one source names them."""
+    names: list[str] = []
+    for credit, person in zip(info.track.artists, info.artists, strict=False):
+        reading = Reading(person.name, credit.sources, credit.note)
+        names.append(render_reading(reading, sources))
+    return ", ".join(names) or UNKNOWN
+
+
+def track_line(
+    info: TrackInfo, sources: Mapping[str, Source], *, with_drama: bool = False
+) -> str:
+    """One line of a track list:
+    "**7.** Just A Little Bit More · 아주 조금만 더 — Doyoung — 2022-02-22"."""
+    track = info.track
+    head = f"{info.drama.title} · " if with_drama else ""
+    return (
+        f"{head}**{track.number}.** {track_title(track, sources)} — "
+        f"{track_artists(info, sources)} — {render_fact(track.release_date, sources)}"
+    )
+
+
+def track_source_ids(info: TrackInfo) -> list[str]:
+    """Every source behind a track's facts and artist credits."""
+    track = info.track
+    ids: list[str] = []
+    for fact in (track.title, track.korean_title, track.release_date, *track.notes):
+        ids.extend(fact_source_ids(fact))
+    for credit in track.artists:
+        ids.extend(credit.sources)
+    return ids
