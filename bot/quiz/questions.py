@@ -1,0 +1,813 @@
+"""Quiz questions generated from the fact store.
+
+Each template reads one kind of fact (who plays a role, who sang a track, a premiere date,
+a person's group, ...) and turns every fact of that kind that is safe to ask into a
+`Question`: a prompt, the answer, three wrong choices of the answer's own kind, the names
+of the sources and the episode that reveals it. A new pack therefore yields questions with
+no code. Hand-written `[[questions]]` of a pack are added as they are.
+
+The rules every template follows, because a quiz states its answer as settled:
+
+- Only certain facts are asked (`Fact.certain`: uncontested and at least two sources;
+  castings, credits and artist credits need two sources too). Contested and single-source
+  facts are skipped, and so is any fact that names a contested fact in its prompt.
+- A distractor is never another name of the answer, nor another right answer: choices are
+  compared by the store's name folding (`names.loose`, which also merges romanisations).
+- Every question knows the latest episode it depends on, and with `up_to_episode` the
+  material is first stripped of everything later episodes reveal (`without_spoilers`), so
+  neither a question nor a wrong choice can spoil.
+
+Everything here is pure and deterministic given a `random.Random`, except `load_material`,
+which reads the fact store once per game.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import random
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TypeVar, cast
+
+from bot.packs.model import CastEntry, Episode, Fact, FactValue, Source
+from bot.packs.model import Question as PackQuestion
+from bot.store.facts import FactStore
+from bot.store.models import DramaInfo, PersonInfo, PersonRef, TrackInfo
+from bot.store.names import fold, loose
+
+T = TypeVar("T")
+
+CHOICES = 4
+LABEL_MAX = 80  # a Discord button label
+PROMPT_MAX = 256  # the prompt is an embed title
+NEIGHBOUR_DRAMAS = 24  # other dramas loaded for distractor pools
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+          "September", "October", "November", "December")
+# Platforms are few and well known; pad the pool so a small store can still ask.
+FALLBACK_PLATFORMS = ("Netflix", "Disney+", "TVING", "Wavve", "Coupang Play", "tvN", "JTBC",
+                      "KBS2", "MBC", "SBS", "ENA", "Viki")
+JOB_PROMPTS = {
+    "director": "Who directed {title}?",
+    "writer": "Who wrote the screenplay of {title}?",
+    "producer": "Who produced {title}?",
+    "composer": "Who composed the music of {title}?",
+    "ost-producer": "Who produced the OST of {title}?",
+    "lyricist": "Who wrote the lyrics for the songs of {title}?",
+}
+
+
+@dataclass(frozen=True)
+class Question:
+    """One four-choice question. `key` is stable across runs (it names the facts, not the
+    wording) so a channel's memory can keep it out of the next games."""
+
+    key: str
+    kind: str
+    prompt: str
+    answer: str
+    distractors: tuple[str, ...]
+    sources: tuple[str, ...]  # source names, for the reveal
+    episode: int | None = None
+
+    @property
+    def choices(self) -> tuple[str, ...]:
+        return (self.answer, *self.distractors)
+
+
+@dataclass(frozen=True)
+class Material:
+    """What one game draws on: the drama asked about, other dramas (for distractors) and
+    every person met in them, with full records where loaded."""
+
+    drama: DramaInfo
+    others: tuple[DramaInfo, ...] = ()
+    people: Mapping[str, PersonInfo] = field(default_factory=dict)
+
+    @property
+    def all_dramas(self) -> tuple[DramaInfo, ...]:
+        return (self.drama, *self.others)
+
+    def person_names(self, ref: PersonRef) -> list[str]:
+        """Every name of a person: the answer's other names must never be distractors."""
+        names = [ref.name, *([ref.hangul] if ref.hangul else [])]
+        info = self.people.get(ref.id)
+        if info is not None:
+            names += [info.person.name, *info.person.aliases]
+            names += [info.person.hangul] if info.person.hangul else []
+        return names
+
+    def sources(self) -> dict[str, Source]:
+        found: dict[str, Source] = {}
+        for drama in self.all_dramas:
+            found.update(drama.sources)
+        for person in self.people.values():
+            found.update(person.sources)
+        return found
+
+
+# -- small helpers -------------------------------------------------------------------------
+
+def certain(fact: Fact | None) -> bool:
+    """A fact the quiz may state as settled."""
+    return fact is not None and fact.certain
+
+
+def well_sourced(sources: Sequence[str]) -> bool:
+    """A casting or credit (not a Fact) is asked only with two or more sources."""
+    return len(set(sources)) >= 2
+
+
+def show(value: FactValue) -> str:
+    """A fact value as a choice label: dates spelled out, so no day/month confusion."""
+    if isinstance(value, dt.date):
+        return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
+    return str(value)
+
+
+def same_name(a: str, b: str) -> bool:
+    """Two labels that are one name by the store's folding (case, spacing, romanisation)."""
+    return fold(a) == fold(b) or loose(a) == loose(b)
+
+
+def max_episode(*facts: Fact | None) -> int | None:
+    """The latest episode any of the facts depends on (None: no episode)."""
+    found = [f.episode for f in facts if f is not None and f.episode is not None]
+    return max(found) if found else None
+
+
+def pick_distractors(rng: random.Random, tiers: Iterable[Iterable[str]],
+                     right: Iterable[str], count: int = CHOICES - 1) -> tuple[str, ...] | None:
+    """`count` wrong choices, taken from the first tier first (the nearest kind: the same
+    drama's people before other dramas'), never folding to a right name or to each other.
+    None when the tiers cannot supply enough."""
+    right = list(right)
+    hangul = bool(right) and _is_hangul(right[0])
+    tiers = [list(t) for t in tiers]
+    # Same script as the answer first: a lone Hangul name among romanised ones stands out.
+    ordered = [[n for n in t if _is_hangul(n) == hangul] for t in tiers]
+    ordered += [[n for n in t if _is_hangul(n) != hangul] for t in tiers]
+    taken: list[str] = []
+    keys = {k for name in right for k in (fold(name), loose(name)) if k}
+    for tier in ordered:
+        fresh = _unique(tier, keys)
+        rng.shuffle(fresh)
+        for name in fresh[:count - len(taken)]:
+            taken.append(name)
+            keys.update((fold(name), loose(name)))
+        if len(taken) == count:
+            return tuple(taken)
+    return None
+
+
+def _is_hangul(text: str) -> bool:
+    return any("\uac00" <= c <= "\ud7a3" or "\u1100" <= c <= "\u11ff" for c in text)
+
+
+def _unique(names: Iterable[str], exclude: set[str]) -> list[str]:
+    """Names (sorted, for determinism) whose keys clash with nothing in `exclude` or
+    each other, and that fit on a button."""
+    out: list[str] = []
+    seen = set(exclude)
+    for name in sorted(set(names)):
+        keys = {fold(name), loose(name)}
+        if not name.strip() or len(name) > LABEL_MAX or not all(keys) or keys & seen:
+            continue
+        out.append(name)
+        seen |= keys
+    return out
+
+
+def near_numbers(value: int, rng: random.Random) -> list[str]:
+    """Plausible wrong counts around `value`: nearby numbers and the usual episode counts."""
+    candidates = {value - 2, value - 1, value + 1, value + 2, value + 4, value * 2,
+                  value // 2, 8, 12, 16, 20}
+    close = sorted((c for c in candidates if c > 0 and c != value),
+                   key=lambda c: (abs(c - value), c))[:6]
+    rng.shuffle(close)
+    return [str(c) for c in close]
+
+
+def near_years(value: int) -> list[str]:
+    return [str(value + d) for d in (-3, -2, -1, 1, 2, 3)]
+
+
+def near_dates(value: dt.date) -> list[str]:
+    """Wrong dates a fan could mistake for the answer: a week or two off, a month off, a
+    year off."""
+    shifted = [value + dt.timedelta(days=d) for d in (-14, -7, 7, 14)]
+    for months in (-1, 1):
+        month = (value.month - 1 + months) % 12 + 1
+        year = value.year + (value.month - 1 + months) // 12
+        shifted.append(_safe_date(year, month, value.day))
+    shifted += [_safe_date(value.year - 1, value.month, value.day),
+                _safe_date(value.year + 1, value.month, value.day)]
+    return [show(d) for d in shifted if d != value]
+
+
+def _safe_date(year: int, month: int, day: int) -> dt.date:
+    while True:
+        try:
+            return dt.date(year, month, day)
+        except ValueError:
+            day -= 1
+
+
+def source_names(ids: Iterable[str], sources: Mapping[str, Source]) -> tuple[str, ...]:
+    """Source ids to the names the bot cites, in order, once each."""
+    names: list[str] = []
+    for source_id in ids:
+        source = sources.get(source_id)
+        name = source.name if source else source_id
+        if name not in names:
+            names.append(name)
+    return tuple(names)
+
+
+def title_of(info: DramaInfo) -> str:
+    return str(info.drama.title.value)
+
+
+# -- the template context ------------------------------------------------------------------
+
+@dataclass
+class Context:
+    """What a template needs: the material, a seeded rng and the sources to cite."""
+
+    material: Material
+    rng: random.Random
+    sources: dict[str, Source]
+
+    @property
+    def drama(self) -> DramaInfo:
+        return self.material.drama
+
+    @property
+    def slug(self) -> str:
+        return self.material.drama.drama.slug
+
+    @property
+    def title(self) -> str:
+        return title_of(self.material.drama)
+
+    def question(self, key: str, kind: str, prompt: str, answer: str,
+                 tiers: Iterable[Iterable[str]], right: Iterable[str],
+                 source_ids: Iterable[str], episode: int | None = None) -> Question | None:
+        """Assemble a question, or None when there are not enough distractors."""
+        distractors = pick_distractors(self.rng, tiers, [answer, *right])
+        if distractors is None or len(answer) > LABEL_MAX or len(prompt) > PROMPT_MAX:
+            return None
+        return Question(key, kind, prompt, answer, distractors,
+                        source_names(source_ids, self.sources), episode)
+
+    def drama_people(self) -> list[PersonRef]:
+        """Everyone credited in the drama: cast, crew and OST artists."""
+        refs = [m.person for m in self.drama.cast] + [m.person for m in self.drama.crew]
+        refs += [a for t in self.drama.tracks for a in t.artists]
+        seen: dict[str, PersonRef] = {}
+        for ref in refs:
+            seen.setdefault(ref.id, ref)
+        return list(seen.values())
+
+
+Template = Callable[[Context], Iterator[Question | None]]
+
+
+def _actors(dramas: Iterable[DramaInfo]) -> list[str]:
+    return [m.person.name for d in dramas for m in d.cast]
+
+
+def _singers(dramas: Iterable[DramaInfo]) -> list[str]:
+    return [a.name for d in dramas for t in d.tracks for a in t.artists]
+
+
+def _crew(dramas: Iterable[DramaInfo], job: str | None = None) -> list[str]:
+    return [m.person.name for d in dramas for m in d.crew
+            if job is None or m.credit.job == job]
+
+
+def _everyone(dramas: Iterable[DramaInfo]) -> list[str]:
+    dramas = tuple(dramas)
+    return _actors(dramas) + _crew(dramas) + _singers(dramas)
+
+
+# -- drama templates -----------------------------------------------------------------------
+
+def cast_actor(ctx: Context) -> Iterator[Question | None]:
+    """Who plays a role."""
+    for member in ctx.drama.cast:
+        entry = member.entry
+        if not (certain(entry.character) and well_sourced(entry.sources)):
+            continue
+        character = str(entry.character.value)
+        same_role = [m.person for m in ctx.drama.cast
+                     if same_name(str(m.entry.character.value), character)]
+        right = [n for ref in same_role for n in ctx.material.person_names(ref)]
+        yield ctx.question(
+            f"{ctx.slug}:cast-actor:{member.person.id}", "cast-actor",
+            f"Who plays {character} in {ctx.title}?", member.person.name,
+            [_actors([ctx.drama]), _actors(ctx.material.others),
+             _everyone(ctx.material.all_dramas)],
+            right, [*entry.sources, *entry.character.sources],
+            max_episode(entry.character))
+
+
+def cast_role(ctx: Context) -> Iterator[Question | None]:
+    """Which character a person plays."""
+    for member in ctx.drama.cast:
+        entry = member.entry
+        if not (certain(entry.character) and well_sourced(entry.sources)):
+            continue
+        roles = [m.entry for m in ctx.drama.cast if m.person.id == member.person.id]
+        right = [n for e in roles for n in _character_names(e)]
+        yield ctx.question(
+            f"{ctx.slug}:cast-role:{member.person.id}", "cast-role",
+            f"Which character does {member.person.name} play in {ctx.title}?",
+            str(entry.character.value),
+            [_characters([ctx.drama]), _characters(ctx.material.others)],
+            right, [*entry.sources, *entry.character.sources],
+            max_episode(entry.character, entry.character_hangul))
+
+
+def _character_names(entry: CastEntry) -> list[str]:
+    names = [str(entry.character.value), *entry.character_aliases]
+    names += [str(r.value) for r in entry.character.also]
+    if entry.character_hangul is not None:
+        names.append(str(entry.character_hangul.value))
+    return names
+
+
+def _characters(dramas: Iterable[DramaInfo]) -> list[str]:
+    return [str(m.entry.character.value) for d in dramas for m in d.cast]
+
+
+def role_description(ctx: Context) -> Iterator[Question | None]:
+    """Who a role is (its job or description), asked through the actor so that a
+    contested character name is never stated."""
+    for member in ctx.drama.cast:
+        entry = member.entry
+        if not (certain(entry.description) and well_sourced(entry.sources)):
+            continue
+        assert entry.description is not None
+        yield ctx.question(
+            f"{ctx.slug}:role-description:{member.person.id}", "role-description",
+            f"In {ctx.title}, who is the character {member.person.name} plays?",
+            str(entry.description.value),
+            [_descriptions([ctx.drama]), _descriptions(ctx.material.others)],
+            [str(m.entry.description.value) for m in ctx.drama.cast
+             if m.person.id == member.person.id and m.entry.description is not None],
+            [*entry.sources, *entry.description.sources],
+            max_episode(entry.description))
+
+
+def _descriptions(dramas: Iterable[DramaInfo]) -> list[str]:
+    return [str(m.entry.description.value) for d in dramas for m in d.cast
+            if m.entry.description is not None]
+
+
+def crew(ctx: Context) -> Iterator[Question | None]:
+    """Who directed, wrote, produced, ...: one question per job, every co-credited
+    person counted right."""
+    asked: set[str] = set()
+    for member in ctx.drama.crew:
+        credit = member.credit
+        if credit.job in asked or credit.also or not well_sourced(credit.sources):
+            continue
+        asked.add(credit.job)
+        prompt = JOB_PROMPTS.get(credit.job, "Who is credited as {job} of {title}?")
+        same_job = [m.person for m in ctx.drama.crew if m.credit.job == credit.job]
+        right = [n for ref in same_job for n in ctx.material.person_names(ref)]
+        right += [str(r.value) for m in ctx.drama.crew if m.credit.job == credit.job
+                  for r in m.credit.also]
+        yield ctx.question(
+            f"{ctx.slug}:crew:{credit.job}", "crew",
+            prompt.format(title=ctx.title, job=credit.job.replace("-", " ")),
+            member.person.name,
+            [_crew(ctx.material.others, credit.job), _crew(ctx.material.all_dramas),
+             _everyone(ctx.material.all_dramas)],
+            right, credit.sources)
+
+
+def _track_label(track: TrackInfo, title: str) -> str | None:
+    """How a prompt names a track: its title when certain, else its number."""
+    if certain(track.track.title):
+        assert track.track.title is not None
+        return f'"{track.track.title.value}" from the {title} OST'
+    return f"track {track.track.number} of the {title} OST"
+
+
+def track_artist(ctx: Context) -> Iterator[Question | None]:
+    """Who sings a track. For a duet the first artist is the answer and the others are
+    never distractors."""
+    for info in ctx.drama.tracks:
+        track = info.track
+        if not track.artists or not well_sourced(track.artists[0].sources):
+            continue
+        if track.title is not None and not certain(track.title):
+            continue  # a contested title must not be stated, and "track 7" alone misleads
+        artist = info.artists[0]
+        right = [n for ref in info.artists for n in ctx.material.person_names(ref)]
+        yield ctx.question(
+            f"{ctx.slug}:track-artist:{track.number}", "track-artist",
+            f"Who sings {_track_label(info, ctx.title)}?", artist.name,
+            [_singers([ctx.drama]), _singers(ctx.material.others),
+             _everyone(ctx.material.all_dramas)],
+            right, [*track.artists[0].sources, *(track.title.sources if track.title else ())],
+            max_episode(track.title))
+
+
+def artist_track(ctx: Context) -> Iterator[Question | None]:
+    """Which track an artist sang (every track of that artist counts right)."""
+    for info in ctx.drama.tracks:
+        track = info.track
+        if not (certain(track.title) and track.artists and info.artists
+                and well_sourced(track.artists[0].sources)):
+            continue
+        assert track.title is not None
+        artist = info.artists[0]
+        theirs = [t for t in ctx.drama.tracks if artist.id in {a.id for a in t.artists}]
+        if len(theirs) > 1 and theirs[0] is not info:
+            continue  # one question per artist
+        right = [n for t in theirs for n in _track_titles(t)]
+        yield ctx.question(
+            f"{ctx.slug}:artist-track:{artist.id}", "artist-track",
+            f"Which song from the {ctx.title} OST does {artist.name} sing?",
+            str(track.title.value),
+            [_all_track_titles([ctx.drama]), _all_track_titles(ctx.material.others)],
+            right, [*track.artists[0].sources, *track.title.sources],
+            max_episode(track.title))
+
+
+def _track_titles(info: TrackInfo) -> list[str]:
+    facts = [info.track.title, info.track.korean_title]
+    return [str(v) for f in facts if f is not None
+            for v in (f.value, *(r.value for r in f.also))]
+
+
+def _all_track_titles(dramas: Iterable[DramaInfo]) -> list[str]:
+    return [str(t.track.title.value) for d in dramas for t in d.tracks
+            if t.track.title is not None]
+
+
+def track_release(ctx: Context) -> Iterator[Question | None]:
+    """When a track was released."""
+    for info in ctx.drama.tracks:
+        track = info.track
+        if not certain(track.release_date) or (track.title and not certain(track.title)):
+            continue
+        assert track.release_date is not None
+        value = track.release_date.value
+        if not isinstance(value, dt.date):
+            continue
+        yield ctx.question(
+            f"{ctx.slug}:track-release:{track.number}", "track-release",
+            f"When was {_track_label(info, ctx.title)} released?", show(value),
+            [near_dates(value)], [], track.release_date.sources,
+            max_episode(track.release_date, track.title))
+
+
+def platform(ctx: Context) -> Iterator[Question | None]:
+    fact = ctx.drama.drama.platform
+    if certain(fact):
+        assert fact is not None
+        others = [str(d.drama.platform.value) for d in ctx.material.others
+                  if d.drama.platform is not None]
+        yield ctx.question(
+            f"{ctx.slug}:platform", "platform",
+            f"On which platform or channel was {ctx.title} released?", str(fact.value),
+            [others, FALLBACK_PLATFORMS], [], fact.sources, max_episode(fact))
+
+
+def episode_count(ctx: Context) -> Iterator[Question | None]:
+    fact = ctx.drama.drama.episode_count
+    if certain(fact) and fact is not None and isinstance(fact.value, int):
+        yield ctx.question(
+            f"{ctx.slug}:episode-count", "episode-count",
+            f"How many episodes does {ctx.title} have?", str(fact.value),
+            [near_numbers(fact.value, ctx.rng)], [], fact.sources, max_episode(fact))
+
+
+def dates(ctx: Context) -> Iterator[Question | None]:
+    """Premiere and finale dates."""
+    drama = ctx.drama.drama
+    for name, fact, prompt in (
+        ("premiere", drama.premiere, "When did {title} premiere?"),
+        ("finale", drama.finale, "When did the final episode of {title} air?"),
+    ):
+        if certain(fact) and fact is not None and isinstance(fact.value, dt.date):
+            yield ctx.question(
+                f"{ctx.slug}:{name}", "dates", prompt.format(title=ctx.title),
+                show(fact.value), [near_dates(fact.value)], [], fact.sources,
+                max_episode(fact))
+
+
+def year(ctx: Context) -> Iterator[Question | None]:
+    """The release year, where a pack knows only the year."""
+    fact = ctx.drama.drama.year
+    if certain(fact) and fact is not None and isinstance(fact.value, int):
+        yield ctx.question(
+            f"{ctx.slug}:year", "year", f"In which year was {ctx.title} released?",
+            str(fact.value), [near_years(fact.value)], [], fact.sources, max_episode(fact))
+
+
+def _titles(dramas: Iterable[DramaInfo]) -> list[str]:
+    return [str(f.value) for d in dramas
+            for f in (d.drama.title, *d.drama.former_titles)]
+
+
+def _drama_names(info: DramaInfo) -> list[str]:
+    drama = info.drama
+    facts = [drama.title, *drama.former_titles]
+    names = [str(v) for f in facts for v in (f.value, *(r.value for r in f.also))]
+    return names + list(drama.aliases)
+
+
+def _work_titles(ctx: Context) -> list[str]:
+    """Titles of works: other dramas and the people's other works."""
+    works = [str(f.value) for p in ctx.material.people.values()
+             for f in p.person.other_works]
+    return _titles(ctx.material.others) + works
+
+
+def former_title(ctx: Context) -> Iterator[Question | None]:
+    for index, fact in enumerate(ctx.drama.drama.former_titles):
+        if not certain(fact):
+            continue
+        yield ctx.question(
+            f"{ctx.slug}:former-title:{index}", "former-title",
+            f"Under which former title was {ctx.title} known?", str(fact.value),
+            [_work_titles(ctx)], _drama_names(ctx.drama), fact.sources, max_episode(fact))
+
+
+def korean_title(ctx: Context) -> Iterator[Question | None]:
+    fact = ctx.drama.drama.korean_title
+    if certain(fact) and fact is not None:
+        others = [str(d.drama.korean_title.value) for d in ctx.material.others
+                  if d.drama.korean_title is not None]
+        yield ctx.question(
+            f"{ctx.slug}:korean-title", "korean-title",
+            f"What is the Korean title of {ctx.title}?", str(fact.value), [others],
+            [str(r.value) for r in fact.also], fact.sources, max_episode(fact))
+
+
+def production_company(ctx: Context) -> Iterator[Question | None]:
+    """Which company produced the drama (every credited company counts right)."""
+    companies = ctx.drama.drama.production_companies
+    mine = [str(f.value) for f in companies]
+    others = [str(f.value) for d in ctx.material.others
+              for f in d.drama.production_companies]
+    for fact in companies:
+        if not certain(fact):
+            continue
+        yield ctx.question(
+            f"{ctx.slug}:company:{fold(str(fact.value))}", "company",
+            f"Which of these companies worked on the production of {ctx.title}?",
+            str(fact.value), [others], mine, fact.sources, max_episode(fact))
+
+
+def episodes(ctx: Context) -> Iterator[Question | None]:
+    """An episode's air date and title. An episode's own facts count as revealed by
+    that episode, so `up_to_episode` keeps later titles out."""
+    for episode in ctx.drama.episodes:
+        where = f"episode {episode.number} of {ctx.title}"
+        fact = episode.air_date
+        if certain(fact) and fact is not None and isinstance(fact.value, dt.date):
+            yield ctx.question(
+                f"{ctx.slug}:episode-date:{episode.number}", "episode",
+                f"When did {where} first air?", show(fact.value), [near_dates(fact.value)],
+                [], fact.sources, max(episode.number, max_episode(fact) or 0))
+        title = episode.title
+        if certain(title) and title is not None:
+            others = [str(e.title.value) for d in ctx.material.all_dramas
+                      for e in d.episodes if e.title is not None]
+            yield ctx.question(
+                f"{ctx.slug}:episode-title:{episode.number}", "episode",
+                f"What is the title of {where}?", str(title.value), [others],
+                [str(r.value) for r in title.also], title.sources,
+                max(episode.number, max_episode(title) or 0))
+
+
+def handwritten(ctx: Context) -> Iterator[Question | None]:
+    """A pack's own `[[questions]]`, as written; with a single source the prompt names it."""
+    for item in ctx.drama.questions:
+        digest = hashlib.sha1(item.question.encode()).hexdigest()[:10]
+        names = source_names(item.sources, ctx.sources)
+        prompt = item.question
+        if len(set(item.sources)) < 2 and names:
+            prompt = f"According to {names[0]}: {prompt}"
+        yield ctx.question(
+            f"{ctx.slug}:hand:{digest}", "handwritten", prompt, item.answer,
+            [item.wrong], [], item.sources, item.episode)
+
+
+# -- person templates ----------------------------------------------------------------------
+
+def _known_people(ctx: Context) -> Iterator[PersonInfo]:
+    """The drama's people whose identity is well sourced, with their full records."""
+    for ref in ctx.drama_people():
+        info = ctx.material.people.get(ref.id)
+        if info is not None and well_sourced(info.person.sources):
+            yield info
+
+
+def person_group(ctx: Context) -> Iterator[Question | None]:
+    """Which group a person belongs to (every group of theirs counts right)."""
+    people = ctx.material.people.values()
+    pool = [str(f.value) for p in people for f in p.person.groups]
+    pool += [p.person.name for p in people if p.person.kind == "group"]
+    for info in _known_people(ctx):
+        mine = [str(v) for f in info.person.groups
+                for v in (f.value, *(r.value for r in f.also))]
+        for fact in info.person.groups:
+            if certain(fact):
+                yield ctx.question(
+                    f"person:{info.person.id}:group:{fold(str(fact.value))}", "person-group",
+                    f"Which group is {info.person.name} a member of?", str(fact.value),
+                    [pool], mine, fact.sources, max_episode(fact))
+
+
+def person_hangul(ctx: Context) -> Iterator[Question | None]:
+    """A name in Hangul: the other choices are other people's Hangul names, of the same
+    length first."""
+    hanguls = [p.person.hangul for p in ctx.material.people.values() if p.person.hangul]
+    hanguls += [r.hangul for d in ctx.material.all_dramas for m in d.cast
+                for r in (m.person,) if r.hangul]
+    for info in _known_people(ctx):
+        hangul = info.person.hangul
+        if not hangul:
+            continue
+        same_length = [h for h in hanguls if len(h) == len(hangul)]
+        yield ctx.question(
+            f"person:{info.person.id}:hangul", "person-hangul",
+            f"How is {info.person.name}'s name written in Hangul?", hangul,
+            [same_length, hanguls], [], info.person.sources)
+
+
+def person_work(ctx: Context) -> Iterator[Question | None]:
+    """Another work of a person, against works they have no credit in."""
+    for info in _known_people(ctx):
+        theirs = [str(f.value) for f in info.person.other_works]
+        theirs += [r.drama.title for r in info.roles] + [c.drama.title for c in info.crew]
+        theirs += [t.drama.title for t in info.tracks]
+        for fact in info.person.other_works:
+            if certain(fact):
+                yield ctx.question(
+                    f"person:{info.person.id}:work:{fold(str(fact.value))}", "person-work",
+                    f"Which of these works is {info.person.name} also known for?",
+                    str(fact.value), [_work_titles(ctx)], theirs, fact.sources,
+                    max_episode(fact))
+
+
+TEMPLATES: dict[str, Template] = {
+    "cast-actor": cast_actor,
+    "cast-role": cast_role,
+    "role-description": role_description,
+    "crew": crew,
+    "track-artist": track_artist,
+    "artist-track": artist_track,
+    "track-release": track_release,
+    "platform": platform,
+    "episode-count": episode_count,
+    "dates": dates,
+    "year": year,
+    "former-title": former_title,
+    "korean-title": korean_title,
+    "company": production_company,
+    "episode": episodes,
+    "person-group": person_group,
+    "person-hangul": person_hangul,
+    "person-work": person_work,
+    "handwritten": handwritten,
+}
+
+
+# -- generation and choice -----------------------------------------------------------------
+
+def generate(material: Material, rng: random.Random, *, up_to_episode: int | None = None,
+             templates: Mapping[str, Template] | None = None) -> list[Question]:
+    """Every question the material supports, with nothing revealed after `up_to_episode`
+    (neither asked nor offered as a wrong choice). Deterministic for a given rng state;
+    keys are unique."""
+    visible = without_spoilers(material, up_to_episode)
+    ctx = Context(visible, rng, material.sources())
+    found: dict[str, Question] = {}
+    for template in (templates or TEMPLATES).values():
+        for question in template(ctx):
+            if question is None or question.key in found:
+                continue
+            if up_to_episode is not None and (question.episode or 0) > up_to_episode:
+                continue
+            found[question.key] = question
+    return list(found.values())
+
+
+# -- spoilers ------------------------------------------------------------------------------
+
+NO_LIMIT = 1 << 30
+
+
+def without_spoilers(material: Material, up_to_episode: int | None) -> Material:
+    """The material with everything an episode after `up_to_episode` reveals removed:
+    such facts, the cast entries and hand-written questions that depend on them, and the
+    later episodes. Other dramas lose every episode-tagged fact (nobody said how far the
+    players are in those), so no wrong choice can spoil them either."""
+    limit = NO_LIMIT if up_to_episode is None else up_to_episode
+    drama = _scrub(material.drama, limit, limit) or material.drama  # a title is never tagged
+    others = tuple(_scrub(d, 0, NO_LIMIT) for d in material.others)
+    people = {k: _scrub(p, limit, NO_LIMIT) for k, p in material.people.items()}
+    return Material(drama, tuple(o for o in others if o is not None),
+                    {k: p for k, p in people.items() if p is not None})
+
+
+def _scrub(obj: T, facts: int, episodes: int) -> T | None:
+    """`obj` without facts tagged with an episode after `facts`, and without `Episode`
+    entries after `episodes`; None when `obj` itself must go (it is such a fact or
+    episode, or a required part of it went)."""
+    if isinstance(obj, Fact):
+        return obj if (obj.episode or 0) <= facts else None
+    if isinstance(obj, Episode) and obj.number > episodes:
+        return None
+    if isinstance(obj, PackQuestion) and (obj.episode or 0) > facts:
+        return None
+    if isinstance(obj, tuple):
+        kept = (_scrub(item, facts, episodes) for item in obj)
+        return cast(T, tuple(item for item in kept if item is not None))
+    if not dataclasses.is_dataclass(obj) or isinstance(obj, type):
+        return obj
+    changes: dict[str, object] = {}
+    for f in dataclasses.fields(obj):
+        value = getattr(obj, f.name)
+        scrubbed = _scrub(value, facts, episodes)
+        if scrubbed is None and value is not None:
+            required = (f.default is dataclasses.MISSING
+                        and f.default_factory is dataclasses.MISSING)
+            if required:
+                return None
+        if scrubbed is not value:
+            changes[f.name] = scrubbed
+    return dataclasses.replace(obj, **changes) if changes else obj
+
+
+def choose(questions: Sequence[Question], count: int, rng: random.Random,
+           recent: Mapping[str, float] | None = None) -> list[Question]:
+    """Pick `count` questions: ones the channel has not seen recently first, then the
+    longest-ago seen; kinds taken in turn for variety; never two with the same answer
+    while others remain (a hand-written question and a template often ask the same)."""
+    recent = recent or {}
+    fresh = [q for q in questions if q.key not in recent]
+    stale = sorted((q for q in questions if q.key in recent),
+                   key=lambda q: (recent[q.key], q.key))
+    ordered = _interleave(fresh, rng) + stale
+    chosen: list[Question] = []
+    answers: set[str] = set()
+    for question in ordered:
+        if len(chosen) < count and fold(question.answer) not in answers:
+            chosen.append(question)
+            answers.add(fold(question.answer))
+    for question in ordered:
+        if len(chosen) < count and question not in chosen:
+            chosen.append(question)
+    return chosen
+
+
+def _interleave(questions: Sequence[Question], rng: random.Random) -> list[Question]:
+    """Shuffle within each kind, then deal the kinds round-robin in a shuffled order."""
+    by_kind: dict[str, list[Question]] = {}
+    for question in questions:
+        by_kind.setdefault(question.kind, []).append(question)
+    kinds = sorted(by_kind)
+    rng.shuffle(kinds)
+    for kind in kinds:
+        rng.shuffle(by_kind[kind])
+    out: list[Question] = []
+    while any(by_kind.values()):
+        for kind in kinds:
+            if by_kind[kind]:
+                out.append(by_kind[kind].pop(0))
+    return out
+
+
+# -- loading from the fact store -----------------------------------------------------------
+
+async def load_material(store: FactStore, slug: str, rng: random.Random) -> Material | None:
+    """Read what a game on `slug` needs: the drama, up to NEIGHBOUR_DRAMAS other dramas
+    (a seeded sample, for distractors) and the full record of everyone in them."""
+    drama = await store.drama(slug)
+    if drama is None:
+        return None
+    refs = [r for r in await store.dramas() if r.slug != slug]
+    if len(refs) > NEIGHBOUR_DRAMAS:
+        refs = rng.sample(refs, NEIGHBOUR_DRAMAS)
+    others = [o for o in [await store.drama(r.slug) for r in refs] if o is not None]
+    people: dict[str, PersonInfo] = {}
+    for info in (drama, *others):
+        for ref in _people_of(info):
+            if ref.id not in people and (person := await store.person(ref.id)):
+                people[ref.id] = person
+    return Material(drama, tuple(others), people)
+
+
+def _people_of(info: DramaInfo) -> list[PersonRef]:
+    refs = [m.person for m in info.cast] + [m.person for m in info.crew]
+    return refs + [a for t in info.tracks for a in t.artists]

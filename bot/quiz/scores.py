@@ -1,0 +1,219 @@
+"""The quiz's side of the state store: games, scores, leaderboards, recent questions.
+
+Every closed question is written in one transaction (its answers, every player's totals,
+the game's progress, the channel's memory), so a crash loses nothing already answered and
+never leaves half a question behind. Totals are written as absolute values taken from the
+engine, which makes a repeated write harmless. The schema is in
+`bot/store/migrations/0002_quiz.sql`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from bot.quiz.engine import EndReason, PlayerScore, QuestionResult
+from bot.store.state import StateStore
+
+WEEK = 7 * 24 * 3600.0
+RECENT_KEEP = 300  # questions a channel remembers
+INTERRUPTED = "interrupted"
+RUNNING = "running"
+
+
+@dataclass(frozen=True)
+class GameRecord:
+    id: str
+    guild_id: int
+    channel_id: int
+    starter_id: int
+    drama: str
+    questions: int
+    seconds: int
+    up_to_episode: int | None
+    status: str
+    asked: int
+
+
+@dataclass(frozen=True)
+class BoardRow:
+    """One player's totals over a scope and period."""
+
+    user_id: int
+    name: str | None
+    points: int
+    correct: int
+    answers: int
+    games: int
+    wins: int
+    best_streak: int
+
+    @property
+    def accuracy(self) -> float:
+        return self.correct / self.answers if self.answers else 0.0
+
+
+@dataclass(frozen=True)
+class PlayerStats:
+    row: BoardRow
+    rank: int  # 1-based, in the server, by points
+
+
+_TOTALS = """
+SELECT p.user_id, n.name, SUM(p.points), SUM(p.correct), SUM(p.answers), COUNT(*),
+       SUM(p.won), MAX(p.best_streak)
+FROM quiz_players p LEFT JOIN quiz_names n ON n.user_id = p.user_id
+WHERE (:guild IS NULL OR p.guild_id = :guild) AND p.played_at >= :since
+GROUP BY p.user_id
+"""
+_BOARD = _TOTALS + " ORDER BY 3 DESC, 4 DESC, p.user_id LIMIT :limit"
+_PLAYER = _TOTALS.replace("GROUP BY", "AND p.user_id = :user GROUP BY")
+_RANK = """
+SELECT COUNT(*) + 1 FROM (
+  SELECT SUM(points) AS pts FROM quiz_players WHERE guild_id = :guild GROUP BY user_id
+) WHERE pts > :points
+"""
+_UPSERT_PLAYER = """
+INSERT INTO quiz_players (game_id, user_id, guild_id, points, correct, answers, best_streak,
+                          played_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, (SELECT started_at FROM quiz_games WHERE id = ?))
+ON CONFLICT (game_id, user_id) DO UPDATE SET
+  points = excluded.points, correct = excluded.correct, answers = excluded.answers,
+  best_streak = excluded.best_streak
+"""
+
+
+class ScoreBook:
+    """Reads and writes the quiz tables through the bot's StateStore. `clock` gives Unix
+    time (injectable so weekly boards can be tested)."""
+
+    def __init__(self, state: StateStore, clock: Callable[[], float] = time.time) -> None:
+        self.state = state
+        self.clock = clock
+
+    # -- games ------------------------------------------------------------------------------
+
+    async def start_game(self, game: GameRecord) -> None:
+        async with self.state.transaction() as db:
+            await db.execute(
+                "INSERT INTO quiz_games (id, guild_id, channel_id, starter_id, drama,"
+                " questions, seconds, up_to_episode, status, asked, started_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'running', 0, ?)",
+                (game.id, game.guild_id, game.channel_id, game.starter_id, game.drama,
+                 game.questions, game.seconds, game.up_to_episode, self.clock()))
+
+    async def record_question(self, game_id: str, guild_id: int, channel_id: int,
+                              result: QuestionResult, scores: Mapping[int, PlayerScore],
+                              names: Mapping[int, str]) -> None:
+        """Everything one closed question changes, in one transaction."""
+        now = self.clock()
+        async with self.state.transaction() as db:
+            for answer in result.answers:
+                award = result.award_of(answer.user_id)
+                await db.execute(
+                    "INSERT OR REPLACE INTO quiz_answers (game_id, question, user_id, choice,"
+                    " correct, points, elapsed) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (game_id, result.asked.index, answer.user_id, answer.choice,
+                     int(answer.correct), award.total if award else 0, answer.elapsed))
+                player = scores[answer.user_id]
+                await db.execute(_UPSERT_PLAYER, (
+                    game_id, player.user_id, guild_id, player.points, player.correct,
+                    player.answers, player.best_streak, game_id))
+            await self._remember_names(names, now)
+            await db.execute("UPDATE quiz_games SET asked = ? WHERE id = ?",
+                             (result.asked.index + 1, game_id))
+            await self._remember_question(channel_id, result.asked.question.key, now)
+
+    async def finish_game(self, game_id: str, reason: EndReason, winners: Iterable[int]) -> None:
+        """Close the game's record; its top scorers get a win."""
+        async with self.state.transaction() as db:
+            await db.execute(
+                "UPDATE quiz_games SET status = ?, ended_at = ? WHERE id = ?",
+                (reason.value, self.clock(), game_id))
+            for user_id in winners:
+                await db.execute(
+                    "UPDATE quiz_players SET won = 1 WHERE game_id = ? AND user_id = ?",
+                    (game_id, user_id))
+
+    async def interrupt_running(self) -> int:
+        """Mark games left 'running' by a previous process as interrupted (at start-up:
+        nothing can be running yet). Returns how many."""
+        async with self.state.transaction() as db:
+            cursor = await db.execute(
+                "UPDATE quiz_games SET status = ?, ended_at = ? WHERE status = ?",
+                (INTERRUPTED, self.clock(), RUNNING))
+            return cursor.rowcount
+
+    async def mark_interrupted(self, game_id: str) -> None:
+        """A game that broke off (an error, a shutdown): its recorded scores stay."""
+        async with self.state.transaction() as db:
+            await db.execute(
+                "UPDATE quiz_games SET status = ?, ended_at = ? WHERE id = ? AND status = ?",
+                (INTERRUPTED, self.clock(), game_id, RUNNING))
+
+    async def game(self, game_id: str) -> GameRecord | None:
+        async with self.state.db.execute(
+                "SELECT id, guild_id, channel_id, starter_id, drama, questions, seconds,"
+                " up_to_episode, status, asked FROM quiz_games WHERE id = ?",
+                (game_id,)) as cursor:
+            row = await cursor.fetchone()
+        return GameRecord(*row) if row else None
+
+    # -- channel memory ---------------------------------------------------------------------
+
+    async def recent_questions(self, channel_id: int) -> dict[str, float]:
+        """Keys of the questions this channel was asked lately, with when."""
+        rows = await self.state.db.execute_fetchall(
+            "SELECT question_key, asked_at FROM quiz_recent WHERE channel_id = ?",
+            (channel_id,))
+        return {str(k): float(t) for k, t in rows}
+
+    async def _remember_question(self, channel_id: int, key: str, now: float) -> None:
+        db = self.state.db
+        await db.execute(
+            "INSERT INTO quiz_recent (channel_id, question_key, asked_at) VALUES (?, ?, ?)"
+            " ON CONFLICT (channel_id, question_key) DO UPDATE SET asked_at = excluded.asked_at",
+            (channel_id, key, now))
+        await db.execute(
+            "DELETE FROM quiz_recent WHERE channel_id = ? AND question_key NOT IN ("
+            " SELECT question_key FROM quiz_recent WHERE channel_id = ?"
+            " ORDER BY asked_at DESC LIMIT ?)", (channel_id, channel_id, RECENT_KEEP))
+
+    async def _remember_names(self, names: Mapping[int, str], now: float) -> None:
+        for user_id, name in names.items():
+            await self.state.db.execute(
+                "INSERT INTO quiz_names (user_id, name, updated_at) VALUES (?, ?, ?)"
+                " ON CONFLICT (user_id) DO UPDATE SET name = excluded.name,"
+                " updated_at = excluded.updated_at", (user_id, name[:100], now))
+
+    # -- boards -----------------------------------------------------------------------------
+
+    def since(self, period: str) -> float:
+        """The start of a period: "week" is the last seven days, "all" everything."""
+        return self.clock() - WEEK if period == "week" else 0.0
+
+    async def leaderboard(self, guild_id: int | None, period: str = "all",
+                          limit: int = 10) -> list[BoardRow]:
+        """Top players of a server (or of every server: guild_id None)."""
+        rows = await self.state.db.execute_fetchall(
+            _BOARD, {"guild": guild_id, "since": self.since(period), "limit": limit})
+        return [_row(r) for r in rows]
+
+    async def stats(self, user_id: int, guild_id: int) -> PlayerStats | None:
+        """A player's all-time totals in a server and rank there (None: never played)."""
+        rows = list(await self.state.db.execute_fetchall(
+            _PLAYER, {"guild": guild_id, "since": 0.0, "user": user_id}))
+        if not rows:
+            return None
+        row = _row(rows[0])
+        ranks = list(await self.state.db.execute_fetchall(
+            _RANK, {"guild": guild_id, "points": row.points}))
+        return PlayerStats(row, int(ranks[0][0]))
+
+
+def _row(r: Sequence[Any]) -> BoardRow:
+    user_id, name, points, correct, answers, games, wins, best = r
+    return BoardRow(int(user_id), None if name is None else str(name), int(points),
+                    int(correct), int(answers), int(games), int(wins), int(best))

@@ -1,0 +1,329 @@
+"""One quiz game on Discord: the session posts each question with four buttons, waits for
+the deadline on the game clock, reveals the answer by editing the message, records the
+scores, and posts the final scoreboard. It turns engine state into embeds and buttons and
+knows no rule of the game itself (that is `bot.quiz.engine`).
+
+Buttons are `QuizButton` dynamic items whose custom_id is `quiz:<game id>:<question>:<choice>`,
+so a press is routed by its id alone (no view kept in memory) and a press on a stale or
+forged button, or on a game from before a restart, is answered without scoring.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Self, cast
+
+import discord
+from discord.ext import commands
+from discord.utils import escape_markdown, escape_mentions
+
+from bot.quiz.clock import GameClock
+from bot.quiz.engine import (
+    AskedQuestion,
+    EndReason,
+    Outcome,
+    PlayerScore,
+    QuestionResult,
+    QuizGame,
+)
+from bot.quiz.scores import GameRecord, ScoreBook
+from cogs.utils.embeds import Field, build_embed
+from cogs.utils.formatting import Limits, join_limited, plural, truncate
+
+if TYPE_CHECKING:
+    from cogs.quiz import QuizCog
+
+log = logging.getLogger(__name__)
+
+Interaction = discord.Interaction[Any]
+ButtonItem = discord.ui.Button[discord.ui.View]
+
+REVEAL_PAUSE = 5.0  # game seconds between a reveal and the next question
+RIGHT, WRONG, FAST = "✅", "❌", "⚡"
+END_TEXT = {
+    EndReason.FINISHED: "All questions asked.",
+    EndReason.STOPPED: "The game was stopped.",
+    EndReason.IDLE: "Nobody answered three questions in a row, so the game ended by itself.",
+}
+
+
+def player_name(name: str | None, user_id: int) -> str:
+    """A name safe to show: markdown and mentions escaped; a mention (that pings nobody:
+    the bot's allowed_mentions are none) when no name is known."""
+    if not name:
+        return f"<@{user_id}>"
+    return escape_mentions(escape_markdown(truncate(name, 40)))
+
+
+# --- the buttons --------------------------------------------------------------------------
+
+class QuizButton(
+    discord.ui.DynamicItem[ButtonItem],
+    template=r"quiz:(?P<game>[0-9a-f]{6,32}):(?P<q>[0-9]{1,2}):(?P<choice>[0-9])",
+):
+    """One choice of one question of one game; all its state is in its custom_id."""
+
+    def __init__(self, game_id: str, index: int, choice: int, *, label: str,
+                 style: discord.ButtonStyle = discord.ButtonStyle.secondary) -> None:
+        super().__init__(discord.ui.Button(
+            label=truncate(label, Limits.LABEL) or "?", style=style,
+            custom_id=f"quiz:{game_id}:{index}:{choice}"))
+        self.game_id, self.index, self.choice = game_id, index, choice
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> Self:
+        label = getattr(item, "label", None) or "?"
+        return cls(match["game"], int(match["q"]), int(match["choice"]), label=label)
+
+    async def callback(self, interaction: Interaction) -> None:
+        cog = cast("QuizCog | None", interaction.client.get_cog("Quiz")) if isinstance(
+            interaction.client, commands.Bot) else None
+        try:
+            if cog is None:
+                await ephemeral(interaction, "The quiz is not available right now.")
+                return
+            await cog.press(interaction, self.game_id, self.index, self.choice)
+        except Exception:
+            log.exception("Quiz button %s failed", self.custom_id)
+            with contextlib.suppress(discord.HTTPException):
+                await ephemeral(interaction, "Something went wrong with that answer; "
+                                             "it has been logged.")
+
+
+async def ephemeral(interaction: Interaction, text: str) -> None:
+    """A private answer to whoever pressed or typed."""
+    allowed = discord.AllowedMentions.none()
+    if interaction.response.is_done():
+        await interaction.followup.send(text, ephemeral=True, allowed_mentions=allowed)
+    else:
+        await interaction.response.send_message(text, ephemeral=True, allowed_mentions=allowed)
+
+
+def question_view(game_id: str, asked: AskedQuestion,
+                  result: QuestionResult | None = None) -> discord.ui.View:
+    """Four buttons; after the reveal the right one is green and the rest grey (still
+    pressable, so a late press is told the question is over)."""
+    view = discord.ui.View(timeout=None)
+    for choice, label in enumerate(asked.choices):
+        style = discord.ButtonStyle.primary
+        if result is not None:
+            style = (discord.ButtonStyle.success if choice == asked.correct
+                     else discord.ButtonStyle.secondary)
+        view.add_item(QuizButton(game_id, asked.index, choice, label=label, style=style))
+    return view
+
+
+# --- the embeds ---------------------------------------------------------------------------
+
+def question_embed(asked: AskedQuestion, total: int, seconds: int, title: str,
+                   ends_at: float) -> discord.Embed:
+    """The question as the embed's title (titles show no markdown, so nothing needs
+    escaping), with a live countdown: Discord renders <t:…:R> as "in 12 seconds"."""
+    return build_embed(
+        title=asked.question.prompt,
+        description=(f"Question {asked.index + 1} of {total} · ⏱️ time's up "
+                     f"<t:{int(ends_at)}:R> ({seconds} s)"),
+        footer=f"{title} · one answer each · faster right answers score more")
+
+
+def reveal_embed(result: QuestionResult, total: int, title: str,
+                 names: dict[int, str]) -> discord.Embed:
+    """The answer, its sources, who was right (with points) and who was fastest."""
+    asked = result.asked
+    lines = [f"Question {asked.index + 1} of {total} · time's up",
+             f"\n{RIGHT} Answer: **{escape_markdown(asked.answer)}**"]
+    if result.fastest is not None:
+        lines.append(f"{FAST} Fastest: {player_name(names.get(result.fastest), result.fastest)}")
+    elif result.idle:
+        lines.append("Nobody answered.")
+    else:
+        lines.append("Nobody got it right.")
+    fields = [Field("Right", _award_lines(result, names)),
+              Field("Wrong", _wrong_line(result, names))]
+    sources = ", ".join(asked.question.sources) or "the pack's sources"
+    return build_embed(
+        title=asked.question.prompt, description="\n".join(lines), fields=fields,
+        footer=truncate(f"Source: {sources} · {title}", Limits.FOOTER))
+
+
+def _award_lines(result: QuestionResult, names: dict[int, str]) -> str:
+    items = []
+    for award in result.awards:
+        extras = [f"{award.speed} speed"]
+        if award.streak_bonus:
+            extras.append(f"{award.streak_bonus} streak ×{award.streak}")
+        items.append(f"{player_name(names.get(award.user_id), award.user_id)} "
+                     f"**+{award.total}** ({', '.join(extras)})")
+    return join_limited(items, Limits.FIELD_VALUE) or "nobody"
+
+
+def _wrong_line(result: QuestionResult, names: dict[int, str]) -> str:
+    wrong = [player_name(names.get(a.user_id), a.user_id)
+             for a in result.answers if not a.correct]
+    return join_limited(wrong, Limits.FIELD_VALUE, sep=", ") or "nobody"
+
+
+def final_embed(game: QuizGame, title: str, names: dict[int, str],
+                stopped_by: str | None) -> discord.Embed:
+    """The final scoreboard: rank, points, right answers, best streak; winners named."""
+    reason = game.end_reason or EndReason.FINISHED
+    text = END_TEXT[reason]
+    if reason is EndReason.STOPPED and stopped_by:
+        text = f"Stopped by {stopped_by}."
+    asked = len(game.results)
+    lines = [f"{text} {plural(asked, 'question')} asked."]
+    table = game.standings()
+    if table:
+        lines.append("")
+        lines += [_score_line(rank, p, names) for rank, p in enumerate(table, 1)]
+    else:
+        lines.append("Nobody answered anything this time.")
+    winners = game.winners()
+    fields = []
+    if winners:
+        who = ", ".join(player_name(names.get(u), u) for u in winners)
+        fields.append(Field("🏆 Winner" + ("s" if len(winners) > 1 else ""), who))
+    return build_embed(title=f"Quiz over: {title}",
+                       description=join_limited(lines, Limits.DESCRIPTION - 100),
+                       fields=fields, footer="/quiz leaderboard shows the server's best")
+
+
+def _score_line(rank: int, player: PlayerScore, names: dict[int, str]) -> str:
+    return (f"**{rank}.** {player_name(names.get(player.user_id), player.user_id)}: "
+            f"**{player.points}** pts · {player.correct}/{player.answers} right · "
+            f"best streak {player.best_streak}")
+
+
+# --- the session --------------------------------------------------------------------------
+
+@dataclass
+class QuizSession:
+    """A game being played in one channel. `run()` is its only task; presses and stops
+    come in through `press_text()` and `request_stop()` on the same event loop, so the
+    engine is never used by two things at once."""
+
+    game_id: str
+    game: QuizGame
+    record: GameRecord
+    channel: discord.abc.Messageable
+    scores: ScoreBook
+    clock: GameClock
+    title: str
+    on_end: Callable[[QuizSession], None]
+    names: dict[int, str] = field(default_factory=dict)
+    message_ids: dict[int, int] = field(default_factory=dict)  # question index -> message
+    stopped_by: str | None = None
+    task: asyncio.Task[None] | None = None
+    _stop: asyncio.Event = field(default_factory=asyncio.Event)
+
+    @property
+    def channel_id(self) -> int:
+        return self.record.channel_id
+
+    @property
+    def starter_id(self) -> int:
+        return self.record.starter_id
+
+    def start(self, after: Callable[[], Awaitable[None]] | None = None) -> None:
+        """Play in a task of its own; `after` is awaited first (the start announcement)."""
+        self.task = asyncio.create_task(self.run(after), name=f"quiz-{self.game_id}")
+
+    def request_stop(self, by: str) -> None:
+        self.stopped_by = by
+        self._stop.set()
+
+    async def run(self, after: Callable[[], Awaitable[None]] | None = None) -> None:
+        """Ask, wait, reveal, record; until the engine says the game is over."""
+        try:
+            if after is not None:
+                await after()
+            while not self.game.finished and not self._stop.is_set():
+                await self._play_one()
+                if not self.game.finished:
+                    await self._wait(self.clock.now() + REVEAL_PAUSE)
+            if not self.game.finished:
+                self.game.stop()  # stopped between two questions
+            await self._finish()
+        except asyncio.CancelledError:
+            raise  # the cog is unloading: it marks the game interrupted
+        except Exception:
+            log.exception("Quiz %s failed; marking it interrupted", self.game_id)
+            with contextlib.suppress(Exception):
+                await self.scores.mark_interrupted(self.game_id)
+        finally:
+            self.on_end(self)
+
+    async def _play_one(self) -> None:
+        asked = self.game.ask()
+        ends_at = time.time() + self.game.remaining() * _scale(self.clock)
+        message = await self.channel.send(
+            embed=question_embed(asked, self.game.total, self.record.seconds, self.title,
+                                 ends_at),
+            view=question_view(self.game_id, asked))
+        self.message_ids[asked.index] = message.id
+        await self._wait(asked.deadline)
+        result = self.game.close()  # a stop still reveals and scores the open question
+        if self._stop.is_set():
+            self.game.stop()
+        await self.scores.record_question(
+            self.game_id, self.record.guild_id, self.channel_id, result,
+            self.game.scores, self.names)
+        with contextlib.suppress(discord.NotFound):  # a moderator deleted the question
+            await message.edit(
+                embed=reveal_embed(result, self.game.total, self.title, self.names),
+                view=question_view(self.game_id, asked, result))
+
+    async def _wait(self, until: float) -> None:
+        """Sleep on the game clock until `until`, or until a stop is requested."""
+        sleeper = asyncio.ensure_future(self.clock.sleep_until(until))
+        stopper = asyncio.ensure_future(self._stop.wait())
+        try:
+            await asyncio.wait({sleeper, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (sleeper, stopper):
+                task.cancel()
+
+    async def _finish(self) -> None:
+        reason = self.game.end_reason or EndReason.STOPPED
+        await self.scores.finish_game(self.game_id, reason, self.game.winners())
+        await self.channel.send(
+            embed=final_embed(self.game, self.title, self.names, self.stopped_by))
+
+    # -- presses ----------------------------------------------------------------------------
+
+    def press_text(self, interaction: Interaction, index: int, choice: int) -> str:
+        """Record a press and say privately what became of it."""
+        message = interaction.message
+        if message is None or self.message_ids.get(index) != message.id:
+            if index in self.message_ids and index < len(self.game.results):
+                return "That question is over."
+            return "That button is not part of this quiz."
+        outcome = self.game.answer(interaction.user.id, index, choice)
+        if outcome is Outcome.ACCEPTED:
+            self.names[interaction.user.id] = interaction.user.display_name
+            label = self.game.current.choices[choice] if self.game.current else "?"
+            return f"Your answer: **{escape_markdown(label)}**. Wait for the reveal!"
+        return PRESS_TEXT[outcome]
+
+
+PRESS_TEXT = {
+    Outcome.ALREADY_ANSWERED: "You already answered this question: one answer per question.",
+    Outcome.LATE: "Too late: time is up for this question.",
+    Outcome.QUESTION_OVER: "That question is over.",
+    Outcome.GAME_OVER: "This quiz is over.",
+    Outcome.INVALID: "That button is not part of this quiz.",
+}
+
+
+def _scale(clock: GameClock) -> float:
+    """Real seconds per game second (the countdown shown is real time)."""
+    return float(getattr(clock, "scale", 1.0))
+

@@ -1,0 +1,506 @@
+"""Quiz question generation against the real fact store.
+
+Every template runs on every bundled pack (built from data/packs), and each question it
+makes is checked against the store by an independent reading of the facts: the answer is
+true, every distractor is wrong (and not another name of the answer), the facts asked are
+certain. A small synthetic pack set covers the kinds of fact the bundled packs do not
+carry yet, spoilers (`episode`) and single-source hand-written questions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.packs.loader import load_packs
+from bot.packs.model import Fact, FactValue
+from bot.quiz.questions import (
+    CHOICES,
+    LABEL_MAX,
+    TEMPLATES,
+    Material,
+    Question,
+    choose,
+    generate,
+    load_material,
+    show,
+)
+from bot.store.build import build_fact_store
+from bot.store.facts import FactStore
+from bot.store.models import DramaInfo, PersonInfo
+from bot.store.names import fold, loose
+
+PACKS = Path(__file__).resolve().parent.parent / "data" / "packs"
+BUNDLED = sorted(p.drama.slug for p in load_packs(PACKS).packs)
+
+
+# -- fixtures ------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def bundled_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("quizfacts") / "facts.sqlite3"
+    build_fact_store(PACKS, path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def synthetic_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("synthpacks")
+    (folder / "alpha.toml").write_text(ALPHA, encoding="utf-8")
+    for index, name in enumerate(("beta", "gamma", "delta"), 1):
+        (folder / f"{name}.toml").write_text(other_pack(name, index), encoding="utf-8")
+    path = folder / "facts.sqlite3"
+    build_fact_store(folder, path)
+    return path
+
+
+async def _load_all(path: Path) -> dict[str, Material]:
+    store = await FactStore.open(path)
+    try:
+        return {ref.slug: await material_for(store, ref.slug) for ref in await store.dramas()}
+    finally:
+        await store.close()
+
+
+@pytest.fixture(scope="module")
+def bundled_materials(bundled_db: Path) -> dict[str, Material]:
+    """Every bundled drama's material, read once (plain data: no store stays open)."""
+    return asyncio.run(_load_all(bundled_db))
+
+
+@pytest.fixture
+async def bundled(bundled_db: Path) -> AsyncIterator[FactStore]:
+    store = await FactStore.open(bundled_db)
+    yield store
+    await store.close()
+
+
+@pytest.fixture
+async def synthetic(synthetic_db: Path) -> AsyncIterator[FactStore]:
+    store = await FactStore.open(synthetic_db)
+    yield store
+    await store.close()
+
+
+async def material_for(store: FactStore, slug: str) -> Material:
+    material = await load_material(store, slug, random.Random(slug))
+    assert material is not None
+    return material
+
+
+# -- the independent checker ---------------------------------------------------------------
+
+def is_certain(fact: Fact | None) -> bool:
+    return fact is not None and not fact.also and len(set(fact.sources)) >= 2
+
+
+def certain_value(fact: Fact | None) -> FactValue:
+    assert fact is not None and is_certain(fact), fact
+    return fact.value
+
+
+def same(a: str, b: str) -> bool:
+    return fold(a) == fold(b) or loose(a) == loose(b)
+
+
+def none_match(labels: tuple[str, ...], right: list[str]) -> bool:
+    return not any(same(label, r) for label in labels for r in right)
+
+
+def person_names(info: PersonInfo) -> list[str]:
+    person = info.person
+    return [person.name, *person.aliases, *([person.hangul] if person.hangul else [])]
+
+
+class Checker:
+    """Checks a question against the store by kind: answer true, distractors wrong."""
+
+    def __init__(self, material: Material) -> None:
+        self.m = material
+        self.d: DramaInfo = material.drama
+
+    def check(self, q: Question) -> None:
+        assert len(q.distractors) == CHOICES - 1
+        labels = q.choices
+        assert all(0 < len(c) <= LABEL_MAX for c in labels)
+        keys = {fold(c) for c in labels}
+        assert len(keys) == CHOICES, f"choices fold together: {labels}"
+        assert q.sources, q.key
+        getattr(self, "check_" + q.kind.replace("-", "_"))(q)
+
+    def person(self, person_id: str) -> PersonInfo:
+        return self.m.people[person_id]
+
+    def check_cast_actor(self, q: Question) -> None:
+        person_id = q.key.split(":")[2]
+        entry = next(m.entry for m in self.d.cast if m.person.id == person_id)
+        assert is_certain(entry.character) and len(set(entry.sources)) >= 2
+        assert str(entry.character.value) in q.prompt
+        assert q.answer == self.person(person_id).person.name
+        same_role = [m.person.id for m in self.d.cast
+                     if same(str(m.entry.character.value), str(entry.character.value))]
+        right = [n for pid in same_role for n in person_names(self.person(pid))]
+        assert none_match(q.distractors, right)
+
+    def check_cast_role(self, q: Question) -> None:
+        person_id = q.key.split(":")[2]
+        entries = [m.entry for m in self.d.cast if m.person.id == person_id]
+        assert is_certain(entries[0].character)
+        assert q.answer == str(entries[0].character.value)
+        right = [n for e in entries
+                 for n in (str(e.character.value), *e.character_aliases)]
+        assert none_match(q.distractors, right)
+
+    def check_role_description(self, q: Question) -> None:
+        person_id = q.key.split(":")[2]
+        entries = [m.entry for m in self.d.cast if m.person.id == person_id]
+        assert q.answer == str(certain_value(entries[0].description))
+        assert none_match(q.distractors, [str(e.description.value) for e in entries
+                                          if e.description is not None])
+
+    def check_crew(self, q: Question) -> None:
+        job = q.key.split(":")[2]
+        credited = [m for m in self.d.crew if m.credit.job == job]
+        asked = next(m for m in credited if m.person.name == q.answer)
+        assert len(set(asked.credit.sources)) >= 2 and not asked.credit.also
+        right = [n for m in credited for n in person_names(self.person(m.person.id))]
+        right += [str(r.value) for m in credited for r in m.credit.also]
+        assert none_match(q.distractors, right)
+
+    def check_track_artist(self, q: Question) -> None:
+        number = int(q.key.split(":")[2])
+        track = next(t for t in self.d.tracks if t.track.number == number)
+        assert q.answer == track.artists[0].name
+        assert len(set(track.track.artists[0].sources)) >= 2
+        assert track.track.title is None or is_certain(track.track.title)
+        right = [n for a in track.artists for n in person_names(self.person(a.id))]
+        assert none_match(q.distractors, right)
+
+    def check_artist_track(self, q: Question) -> None:
+        person_id = q.key.split(":")[2]
+        theirs = [t for t in self.d.tracks if person_id in {a.id for a in t.artists}]
+        titles = [str(t.track.title.value) for t in theirs if t.track.title is not None]
+        assert q.answer in titles
+        asked = next(t for t in theirs if t.track.title and t.track.title.value == q.answer)
+        assert is_certain(asked.track.title)
+        assert none_match(q.distractors, titles)
+
+    def check_track_release(self, q: Question) -> None:
+        number = int(q.key.split(":")[2])
+        track = next(t.track for t in self.d.tracks if t.track.number == number)
+        assert q.answer == show(certain_value(track.release_date))
+        assert q.answer not in q.distractors
+
+    def check_platform(self, q: Question) -> None:
+        assert q.answer == certain_value(self.d.drama.platform)
+        assert none_match(q.distractors, [q.answer])
+
+    def check_episode_count(self, q: Question) -> None:
+        assert q.answer == str(certain_value(self.d.drama.episode_count))
+        assert all(d.isdigit() and d != q.answer for d in q.distractors)
+
+    def check_dates(self, q: Question) -> None:
+        which = q.key.split(":")[1]
+        fact = getattr(self.d.drama, which)
+        assert is_certain(fact) and q.answer == show(fact.value)
+        assert q.answer not in q.distractors
+
+    def check_year(self, q: Question) -> None:
+        assert q.answer == str(certain_value(self.d.drama.year))
+        assert q.answer not in q.distractors
+
+    def check_former_title(self, q: Question) -> None:
+        drama = self.d.drama
+        assert q.answer in [str(f.value) for f in drama.former_titles if is_certain(f)]
+        names = [str(f.value) for f in (drama.title, *drama.former_titles)] + list(drama.aliases)
+        assert none_match(q.distractors, names)
+
+    def check_korean_title(self, q: Question) -> None:
+        assert q.answer == certain_value(self.d.drama.korean_title)
+        assert none_match(q.distractors, [q.answer])
+
+    def check_company(self, q: Question) -> None:
+        companies = self.d.drama.production_companies
+        assert q.answer in [str(f.value) for f in companies if is_certain(f)]
+        assert none_match(q.distractors, [str(f.value) for f in companies])
+
+    def check_episode(self, q: Question) -> None:
+        _, what, number = q.key.split(":")
+        episode = next(e for e in self.d.episodes if e.number == int(number))
+        assert q.episode is not None and q.episode >= episode.number
+        fact = episode.air_date if what == "episode-date" else episode.title
+        assert q.answer == show(certain_value(fact))
+        assert q.answer not in q.distractors
+
+    def check_person_group(self, q: Question) -> None:
+        info = self.person(q.key.split(":")[1])
+        groups = [str(f.value) for f in info.person.groups]
+        assert q.answer in [str(f.value) for f in info.person.groups if is_certain(f)]
+        assert none_match(q.distractors, groups)
+
+    def check_person_hangul(self, q: Question) -> None:
+        info = self.person(q.key.split(":")[1])
+        assert len(set(info.person.sources)) >= 2
+        assert q.answer == info.person.hangul
+        assert none_match(q.distractors, [q.answer])
+
+    def check_person_work(self, q: Question) -> None:
+        info = self.person(q.key.split(":")[1])
+        works = [str(f.value) for f in info.person.other_works]
+        assert q.answer in [str(f.value) for f in info.person.other_works if is_certain(f)]
+        credited = [r.drama.title for r in info.roles] + [c.drama.title for c in info.crew]
+        assert none_match(q.distractors, works + credited)
+
+    def check_handwritten(self, q: Question) -> None:
+        item = next(i for i in self.d.questions if q.prompt.endswith(i.question))
+        assert q.answer == item.answer and sorted(q.distractors) == sorted(item.wrong)
+        assert (q.prompt == item.question) == (len(set(item.sources)) >= 2)
+
+
+# -- every template on every bundled pack --------------------------------------------------
+
+@pytest.mark.parametrize("template", sorted(TEMPLATES))
+@pytest.mark.parametrize("slug", BUNDLED)
+def test_template_on_bundled_pack(bundled_materials: dict[str, Material], slug: str,
+                                  template: str) -> None:
+    material = bundled_materials[slug]
+    questions = generate(material, random.Random(1), templates={template: TEMPLATES[template]})
+    checker = Checker(material)
+    for question in questions:
+        assert question.kind == template
+        checker.check(question)
+
+
+async def test_every_template_yields_questions(bundled: FactStore,
+                                               synthetic: FactStore) -> None:
+    """Each template makes at least one question from the bundled packs or, for kinds of
+    fact they do not carry yet, from the synthetic packs."""
+    kinds: set[str] = set()
+    for store in (bundled, synthetic):
+        for ref in await store.dramas():
+            material = await material_for(store, ref.slug)
+            checker = Checker(material)
+            for question in generate(material, random.Random(3)):
+                checker.check(question)
+                kinds.add(question.kind)
+    assert kinds == set(TEMPLATES)
+
+
+async def test_main_pack_has_a_full_game(bundled: FactStore) -> None:
+    questions = generate(await material_for(bundled, "soundtrack1"), random.Random(0))
+    assert len(questions) >= 40
+    assert len({q.key for q in questions}) == len(questions)
+
+
+# -- what is never asked -------------------------------------------------------------------
+
+async def test_contested_and_single_source_facts_are_not_asked(bundled: FactStore) -> None:
+    questions = generate(await material_for(bundled, "soundtrack1"), random.Random(0))
+    generated = [q for q in questions if q.kind != "handwritten"]
+    text = " ".join(q.prompt + " " + q.answer for q in generated)
+    assert "Eun-soo" not in text  # Lee/Seo Eun-soo is contested
+    assert "Just A Little Bit More" not in text  # also "A Little More"
+    assert "Kang Woo-il" not in text  # one source (wowtv)
+    assert "Ahn Sae-bom" not in [q.answer for q in generated]  # writer credit contested
+    assert "사운드트랙 #1" not in text  # Korean title: one source
+    assert "30 December 2021" not in text  # track 1 date: one source
+    keys = {q.key for q in questions}
+    assert "soundtrack1:track-release:5" not in keys  # contested date
+    assert "person:park-hyung-sik:group:zea" not in keys  # one source
+
+
+async def test_distractors_are_never_another_name_of_the_answer(bundled: FactStore) -> None:
+    for seed in range(5):
+        for q in generate(await material_for(bundled, "soundtrack1"), random.Random(seed)):
+            if q.answer == "Park Hyung-sik":
+                assert none_match(q.distractors, ["Hyungsik", "Park Hyun-sik", "박형식"])
+            if q.answer == "Han Sun-woo":
+                assert none_match(q.distractors, ["Han Seon-woo", "한선우"])
+
+
+async def test_up_to_episode_keeps_spoilers_out(synthetic: FactStore) -> None:
+    material = await material_for(synthetic, "alpha")
+    keys = {up_to: {q.key for q in generate(material, random.Random(0), up_to_episode=up_to)}
+            for up_to in (1, 4, 5, 7)}
+    spoilers = {"alpha:role-description:actor-one": 5, "alpha:episode-title:5": 5}
+    for key, episode in spoilers.items():
+        for up_to, found in keys.items():
+            assert (key in found) == (up_to >= episode), (key, up_to)
+    hand = [k for k in keys[7] if ":hand:" in k]
+    assert len(hand) == 2 and len([k for k in keys[5] if ":hand:" in k]) == 1
+    assert "alpha:episode-title:1" in keys[1]
+    for seed in range(10):  # nor is anything later offered as a wrong choice
+        for q in generate(material, random.Random(seed), up_to_episode=4):
+            folded = {fold(c) for c in q.choices}
+            assert not {"secretagent", "thetwist", "betaspy", "gammaspy"} & folded, q
+    every = generate(material, random.Random(0))
+    assert all(q.episode is None or q.episode <= 4
+               for q in generate(material, random.Random(0), up_to_episode=4))
+    assert {q.key for q in every} == keys[7]
+
+
+async def test_single_source_handwritten_question_names_its_source(
+        synthetic: FactStore) -> None:
+    questions = generate(await material_for(synthetic, "alpha"), random.Random(0))
+    busan = next(q for q in questions if q.answer == "Busan")
+    assert busan.prompt == "According to Outlet A: Which city is Alpha Drama set in?"
+    assert busan.sources == ("Outlet A",)
+
+
+# -- determinism and choice ----------------------------------------------------------------
+
+async def test_generation_is_deterministic_and_keys_are_stable(bundled: FactStore) -> None:
+    material = await material_for(bundled, "soundtrack1")
+    first = generate(material, random.Random(5))
+    assert first == generate(material, random.Random(5))
+    other = generate(material, random.Random(6))
+    assert [q.key for q in first] == [q.key for q in other]
+    assert [(q.prompt, q.answer) for q in first] == [(q.prompt, q.answer) for q in other]
+
+
+async def test_choose_prefers_unseen_questions_and_varies_kinds(bundled: FactStore) -> None:
+    questions = generate(await material_for(bundled, "soundtrack1"), random.Random(0))
+    first = choose(questions, 10, random.Random(1))
+    assert len(first) == 10 and len({q.key for q in first}) == 10
+    assert len({fold(q.answer) for q in first}) == 10  # no two with one answer
+    assert len({q.kind for q in first}) >= 6
+    recent = {q.key: float(i) for i, q in enumerate(first)}
+    second = choose(questions, 10, random.Random(1), recent)
+    assert not {q.key for q in second} & set(recent)
+    everything = choose(questions, len(questions), random.Random(1), recent)
+    assert len(everything) == len(questions)
+    assert {q.key for q in everything} == {q.key for q in questions}
+
+
+def test_choose_takes_the_longest_ago_seen_when_all_were_seen() -> None:
+    questions = [Question(f"k{i}", "k", f"q{i}", f"a{i}", ("x", "y", "z"), ("s",))
+                 for i in range(5)]
+    recent = {"k0": 50.0, "k1": 10.0, "k2": 40.0, "k3": 20.0, "k4": 30.0}
+    chosen = choose(questions, 3, random.Random(0), recent)
+    assert [q.key for q in chosen] == ["k1", "k3", "k4"]
+
+
+def test_choose_with_too_few_questions() -> None:
+    questions = [Question(f"k{i}", "k", f"q{i}", "same", ("a", "b", "c"), ("s",))
+                 for i in range(3)]
+    chosen = choose(questions, 10, random.Random(0))
+    assert len(chosen) == 3  # the same answer is allowed when nothing else is left
+
+
+# -- the synthetic packs -------------------------------------------------------------------
+
+ALPHA = """
+format = 1
+
+[sources.a]
+name = "Outlet A"
+kind = "outlet"
+
+[sources.b]
+name = "Outlet B"
+kind = "outlet"
+
+[drama]
+slug = "alpha"
+title = { value = "Alpha Drama", sources = ["a", "b"] }
+korean_title = { value = "알파 드라마", sources = ["a", "b"] }
+platform = { value = "Netflix", sources = ["a", "b"] }
+production_companies = [
+  { value = "Studio One", sources = ["a", "b"] },
+  { value = "Studio Two", sources = ["a"] },
+]
+episode_count = { value = 12, sources = ["a", "b"] }
+
+[[episodes]]
+number = 1
+title = { value = "The Beginning", sources = ["a", "b"] }
+
+[[episodes]]
+number = 5
+title = { value = "The Twist", sources = ["a", "b"] }
+
+[[cast]]
+person = "actor-one"
+character = { value = "Hero Kim", sources = ["a", "b"] }
+description = { value = "secret agent", sources = ["a", "b"], episode = 5 }
+sources = ["a", "b"]
+
+[[cast]]
+person = "actor-two"
+character = { value = "Villain Park", sources = ["a", "b"] }
+sources = ["a", "b"]
+
+[[questions]]
+question = "Which city is Alpha Drama set in?"
+answer = "Busan"
+wrong = ["Seoul", "Incheon", "Daegu"]
+sources = ["a"]
+
+[[questions]]
+question = "Who betrays Hero Kim?"
+answer = "Villain Park"
+wrong = ["Nobody", "His brother", "The boss"]
+sources = ["a", "b"]
+episode = 7
+
+[people.actor-one]
+name = "Actor One"
+hangul = "배우일"
+other_works = [{ value = "Old Show", sources = ["a", "b"] }]
+groups = [{ value = "Band A", sources = ["a", "b"] }]
+sources = ["a", "b"]
+
+[people.actor-two]
+name = "Actor Two"
+hangul = "배우이"
+other_works = [{ value = "Another Show", sources = ["a", "b"] }]
+sources = ["a", "b"]
+"""
+
+
+def other_pack(name: str, index: int) -> str:
+    """A small drama with one of everything, so the pools have distractors."""
+    return f"""
+format = 1
+
+[sources.a]
+name = "Outlet A"
+kind = "outlet"
+
+[sources.b]
+name = "Outlet B"
+kind = "outlet"
+
+[drama]
+slug = "{name}"
+title = {{ value = "{name.title()} Story", sources = ["a", "b"] }}
+korean_title = {{ value = "{name} 이야기", sources = ["a", "b"] }}
+production_companies = [{{ value = "{name.title()} Pictures", sources = ["a", "b"] }}]
+
+[[episodes]]
+number = 1
+title = {{ value = "{name.title()} Begins", sources = ["a", "b"] }}
+
+[[cast]]
+person = "{name}-actor"
+character = {{ value = "{name.title()} Lee", sources = ["a", "b"] }}
+description = {{ value = "{name} teacher", sources = ["a", "b"] }}
+sources = ["a", "b"]
+
+[[cast]]
+person = "{name}-actor"
+character = {{ value = "{name.title()} Spy", sources = ["a", "b"], episode = 2 }}
+description = {{ value = "{name} spy", sources = ["a", "b"], episode = 2 }}
+sources = ["a", "b"]
+
+[people.{name}-actor]
+name = "{name.title()} Actor"
+hangul = "배우{'삼사오'[index - 1]}"
+other_works = [{{ value = "{name.title()} Film", sources = ["a", "b"] }}]
+groups = [{{ value = "{name.title()} Band", sources = ["a", "b"] }}]
+sources = ["a", "b"]
+"""
