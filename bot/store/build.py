@@ -1,0 +1,271 @@
+"""Compile the data packs into the fact store, atomically.
+
+The fact store is derived data: it is never migrated, only rebuilt from the packs. A build
+writes a temporary file beside the target, checks it (`PRAGMA integrity_check`,
+`PRAGMA foreign_key_check`), flushes it to disk and `os.replace`s it over the old store, so
+a reader sees either the old store or the new one, never half of one. Any failure (a bad
+pack, a full disk) deletes the temporary file, leaves the working store untouched and
+propagates the error.
+
+`packs_fingerprint` hashes the pack files and the store's schema, and the build records it,
+so `needs_build` can tell at start-up whether the packs changed since the last build.
+
+Builds use the synchronous sqlite3 module (one bulk write, run from the CLI or at start-up);
+call it through `asyncio.to_thread` from async code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import sqlite3
+import tempfile
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+from bot.packs.model import Fact, Pack, PackSet, Person, Track
+from bot.store.facts import SCHEMA_PATH, SCHEMA_VERSION, FactStoreError, to_json
+from bot.store.names import KEY_VERSION, NameRow, fold, loose, name_row, search_key
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """What a build wrote, for the CLI to report."""
+
+    path: Path
+    fingerprint: str
+    packs: int
+    dramas: int
+    people: int
+    tracks: int
+    sources: int
+    names: int
+    seconds: float
+
+
+def packs_fingerprint(packs_dir: Path) -> str:
+    """SHA-256 over the store's schema version, name-key version and schema SQL, and the
+    name and bytes of every `*.toml` in the folder: any pack edit, added or removed pack,
+    or store format change gives a new fingerprint."""
+    digest = hashlib.sha256(f"facts:{SCHEMA_VERSION};keys:{KEY_VERSION}\n".encode())
+    digest.update(SCHEMA_PATH.read_bytes())
+    for path in sorted(Path(packs_dir).glob("*.toml")):
+        data = path.read_bytes()
+        digest.update(f"\0{path.name}\0{len(data)}\0".encode())
+        digest.update(data)
+    return digest.hexdigest()
+
+
+def stored_fingerprint(db_path: Path) -> str | None:
+    """The fingerprint a built store records, or None if there is no readable store."""
+    if not Path(db_path).is_file():
+        return None
+    try:
+        uri = f"file:{quote(str(Path(db_path).resolve()))}?mode=ro"
+        conn = sqlite3.connect(uri, uri=True)
+        try:
+            row = conn.execute("SELECT value FROM meta WHERE key = 'fingerprint'").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError:
+        return None
+    return str(row[0]) if row else None
+
+
+def needs_build(packs_dir: Path, db_path: Path) -> bool:
+    """True when the store is missing, unreadable, or built from other packs or by another
+    store version."""
+    return stored_fingerprint(db_path) != packs_fingerprint(packs_dir)
+
+
+def build_fact_store(packs_dir: Path, db_path: Path) -> BuildResult:
+    """Load and check every pack (raising PackLoadError with all errors), then write the
+    store atomically. On any error the old store stays in place."""
+    from bot.packs.loader import load_packs  # the loader is optional for write_fact_store
+
+    started = time.monotonic()
+    fingerprint = packs_fingerprint(packs_dir)
+    packset = load_packs(Path(packs_dir))
+    return write_fact_store(packset, db_path, fingerprint, started=started)
+
+
+def write_fact_store(packset: PackSet, db_path: Path, fingerprint: str = "",
+                     started: float | None = None) -> BuildResult:
+    """Write an already loaded PackSet as the store at `db_path`, atomically."""
+    started = time.monotonic() if started is None else started
+    db_path = Path(db_path)
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{db_path.name}.", suffix=".tmp",
+                                    dir=db_path.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        counts = _write(packset, tmp, fingerprint)
+        _fsync(tmp)
+        os.replace(tmp, db_path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    _fsync_dir(db_path.parent)
+    return BuildResult(db_path, fingerprint, seconds=round(time.monotonic() - started, 3),
+                       **counts)
+
+
+def _write(packset: PackSet, path: Path, fingerprint: str) -> dict[str, int]:
+    """Create the schema and every row in one transaction, then check the file."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        conn.execute("PRAGMA journal_mode = OFF")  # a temp file: nothing to roll back to
+        conn.execute("PRAGMA synchronous = OFF")  # flushed once by _fsync before the swap
+        conn.executescript(SCHEMA_PATH.read_text(encoding="utf-8"))
+        conn.execute("BEGIN")
+        counts = _insert_all(conn, packset)
+        _insert_meta(conn, fingerprint, counts)
+        conn.execute("COMMIT")
+        _check(conn)
+    finally:
+        conn.close()
+    return counts
+
+
+def _insert_all(conn: sqlite3.Connection, packset: PackSet) -> dict[str, int]:
+    conn.executemany("INSERT INTO sources (id, data) VALUES (?, ?)",
+                     ((sid, to_json(s)) for sid, s in sorted(packset.sources.items())))
+    conn.executemany(
+        "INSERT INTO people (id, name, hangul, kind, sort_key, data) VALUES (?, ?, ?, ?, ?, ?)",
+        ((p.id, p.name, p.hangul, p.kind, fold(p.name), to_json(p))
+         for p in packset.people.values()))
+    tracks = 0
+    for pack in packset.packs:
+        _insert_pack(conn, pack, packset.people)
+        tracks += len(pack.ost)
+    names = list(_unique(_drama_names(packset.packs), _person_names(packset.people)))
+    conn.executemany(
+        "INSERT INTO names (kind, key, label, name, skey, loose, words)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)", names)
+    return {"packs": len(packset.packs), "dramas": len(packset.packs),
+            "people": len(packset.people), "tracks": tracks,
+            "sources": len(packset.sources), "names": len(names)}
+
+
+def _insert_pack(conn: sqlite3.Connection, pack: Pack, people: dict[str, Person]) -> None:
+    drama, slug = pack.drama, pack.drama.slug
+    title = str(drama.title.value)
+    korean = str(drama.korean_title.value) if drama.korean_title else None
+    conn.execute(
+        "INSERT INTO dramas (slug, title, korean_title, sort_key, data) VALUES (?, ?, ?, ?, ?)",
+        (slug, title, korean, fold(title), to_json(drama)))
+    conn.executemany("INSERT INTO episodes (slug, number, data) VALUES (?, ?, ?)",
+                     ((slug, e.number, to_json(e)) for e in pack.episodes))
+    conn.executemany(
+        "INSERT INTO cast_entries (slug, position, person_id, data) VALUES (?, ?, ?, ?)",
+        ((slug, i, c.person, to_json(c)) for i, c in enumerate(pack.cast)))
+    conn.executemany(
+        "INSERT INTO credits (slug, position, person_id, job, data) VALUES (?, ?, ?, ?, ?)",
+        ((slug, i, c.person, c.job, to_json(c)) for i, c in enumerate(pack.credits)))
+    for track in pack.ost:
+        conn.execute("INSERT INTO tracks (slug, number, search, data) VALUES (?, ?, ?, ?)",
+                     (slug, track.number, _track_search(track, people), to_json(track)))
+        conn.executemany(
+            "INSERT INTO track_artists (slug, number, position, person_id) VALUES (?, ?, ?, ?)",
+            ((slug, track.number, i, a.person) for i, a in enumerate(track.artists)))
+    conn.executemany("INSERT INTO trivia (slug, position, topic, data) VALUES (?, ?, ?, ?)",
+                     ((slug, i, t.topic, to_json(t)) for i, t in enumerate(pack.trivia)))
+    conn.executemany("INSERT INTO questions (slug, position, data) VALUES (?, ?, ?)",
+                     ((slug, i, to_json(q)) for i, q in enumerate(pack.questions)))
+
+
+def _readings(fact: Fact | None) -> list[str]:
+    """Every reading of a fact as text: the primary value and each `also` value."""
+    if fact is None:
+        return []
+    return [str(fact.primary.value), *(str(r.value) for r in fact.also)]
+
+
+def _track_search(track: Track, people: dict[str, Person]) -> str:
+    """The `tracks.search` column: "|key|key|" over the track's titles (every reading) and
+    each artist's name, Hangul, aliases and groups, in folded and loose form."""
+    texts = _readings(track.title) + _readings(track.korean_title)
+    for artist in track.artists:
+        person = people.get(artist.person)
+        if person is not None:
+            texts += [person.name, person.hangul or "", *person.aliases]
+            texts += [v for g in person.groups for v in _readings(g)]
+    keys: dict[str, None] = {}
+    for text in texts:
+        key = search_key(text)
+        if key:
+            keys[key] = None
+            keys[loose(text)] = None
+    return "|" + "|".join(keys) + "|"
+
+
+def _drama_names(packs: Iterable[Pack]) -> Iterator[tuple[str, NameRow]]:
+    """Every name a drama is found by: title, Korean title, former titles (every reading),
+    aliases, slug; the title first, so a match shows the title when keys coincide."""
+    for pack in packs:
+        d = pack.drama
+        label = str(d.title.value)
+        texts = _readings(d.title) + _readings(d.korean_title)
+        texts += [v for f in d.former_titles for v in _readings(f)]
+        for text in [*texts, *d.aliases, d.slug]:
+            yield "drama", name_row(d.slug, label, text)
+
+
+def _person_names(people: dict[str, Person]) -> Iterator[tuple[str, NameRow]]:
+    """A person's name, Hangul, aliases and id. Character names stay out: typing a role's
+    name must not find the actor."""
+    for p in people.values():
+        for text in [p.name, p.hangul or "", *p.aliases, p.id]:
+            yield "person", name_row(p.id, p.name, text)
+
+
+def _unique(*groups: Iterable[tuple[str, NameRow]]) -> Iterator[tuple[str, ...]]:
+    """Rows for the names table, one per (kind, entity, key), empty keys dropped."""
+    seen: set[tuple[str, str, str]] = set()
+    for group in groups:
+        for kind, row in group:
+            if row.skey and (kind, row.key, row.skey) not in seen:
+                seen.add((kind, row.key, row.skey))
+                yield (kind, *row)
+
+
+def _insert_meta(conn: sqlite3.Connection, fingerprint: str, counts: dict[str, int]) -> None:
+    meta = {"schema_version": str(SCHEMA_VERSION), "key_version": str(KEY_VERSION),
+            "fingerprint": fingerprint,
+            "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            **{k: str(v) for k, v in counts.items()}}
+    conn.executemany("INSERT INTO meta (key, value) VALUES (?, ?)", meta.items())
+
+
+def _check(conn: sqlite3.Connection) -> None:
+    """Refuse to swap in a file SQLite itself doubts, or with dangling references."""
+    result = [r[0] for r in conn.execute("PRAGMA integrity_check")]
+    if result != ["ok"]:
+        raise FactStoreError(f"integrity check failed: {'; '.join(result[:5])}")
+    dangling = conn.execute("PRAGMA foreign_key_check").fetchall()
+    if dangling:
+        raise FactStoreError(f"dangling references in the built store: {dangling[:5]}")
+
+
+def _fsync(path: Path) -> None:
+    with open(path, "rb+") as f:
+        os.fsync(f.fileno())
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make the rename itself durable (POSIX); a no-op where folders cannot be opened."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

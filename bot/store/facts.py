@@ -1,0 +1,448 @@
+"""The fact store: the read-only SQLite file compiled from the data packs, and its async
+query API (the contract in bot/store/API.md).
+
+Facts are stored as JSON of the pack dataclasses (`to_json` / `from_json` below), so a fact
+keeps every reading, source, note and episode from the pack file to the reply. Name lookups
+never touch SQL: `FactStore.open` loads every name into two `NameIndex`es (dramas, people)
+once, and `resolve_*` / `complete_*` run in memory.
+
+The store knows nothing of Discord. It opens the file read-only; `bot.store.build` replaces
+the file atomically, and an open store keeps reading the file it opened until reopened.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import types
+import typing
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import quote
+
+import aiosqlite
+
+from bot.packs.model import (
+    CastEntry,
+    Credit,
+    Drama,
+    Episode,
+    Person,
+    Question,
+    Source,
+    Track,
+    Trivia,
+)
+from bot.store.models import (
+    CastMember,
+    CrewMember,
+    CrewRole,
+    DramaInfo,
+    DramaRef,
+    Match,
+    PersonInfo,
+    PersonRef,
+    Resolution,
+    Role,
+    TrackInfo,
+)
+from bot.store.names import NameIndex, NameRow, clip, loose, search_key
+
+# Bump when sql/facts.sql or the JSON encoding changes (the build fingerprint includes it,
+# so a new version forces a rebuild; FactStore.open refuses a store of another version).
+SCHEMA_VERSION = 1
+
+SCHEMA_PATH = Path(__file__).with_name("sql") / "facts.sql"
+
+T = TypeVar("T")
+
+
+class FactStoreError(Exception):
+    """The fact store file is missing, unreadable or from another schema version: rebuild it
+    with `dramabot db build`."""
+
+
+# -- JSON codec for the pack dataclasses ---------------------------------------------------
+
+def to_jsonable(obj: object) -> Any:
+    """Plain JSON data for a pack dataclass tree. Fields left at their default are omitted
+    (smaller rows); dates become {"$date": "YYYY-MM-DD"} so they stay apart from strings."""
+    if obj is None or isinstance(obj, str | int):
+        return obj
+    if isinstance(obj, tuple | list):
+        return [to_jsonable(v) for v in obj]
+    if isinstance(obj, dt.date):
+        return {"$date": obj.isoformat()}
+    if isinstance(obj, dict):
+        return {str(k): to_jsonable(v) for k, v in obj.items()}
+    out = {}
+    for name, default in _field_defaults(type(obj)):
+        value = getattr(obj, name)
+        if default is _REQUIRED or value != default:
+            out[name] = to_jsonable(value)
+    return out
+
+
+_REQUIRED = object()
+
+
+_DEFAULTS: dict[type, tuple[tuple[str, Any], ...]] = {}
+
+
+def _field_defaults(cls: type) -> tuple[tuple[str, Any], ...]:
+    """(name, default) per field of a dataclass (cached); _REQUIRED for no default."""
+    if cls not in _DEFAULTS:
+        _DEFAULTS[cls] = _compute_defaults(cls)
+    return _DEFAULTS[cls]
+
+
+def _compute_defaults(cls: type) -> tuple[tuple[str, Any], ...]:
+    if not dataclasses.is_dataclass(cls):
+        raise TypeError(f"cannot encode {cls.__name__}")
+    specs = []
+    for f in dataclasses.fields(cls):
+        if f.default is not dataclasses.MISSING:
+            specs.append((f.name, f.default))
+        elif f.default_factory is not dataclasses.MISSING:
+            specs.append((f.name, f.default_factory()))
+        else:
+            specs.append((f.name, _REQUIRED))
+    return tuple(specs)
+
+
+def to_json(obj: object) -> str:
+    return json.dumps(to_jsonable(obj), ensure_ascii=False, separators=(",", ":"))
+
+
+def from_json(cls: type[T], text: str) -> T:
+    """Decode `to_json` output back into `cls` (a pack dataclass)."""
+    return typing.cast(T, _decoder(cls)(json.loads(text)))
+
+
+def from_jsonable(tp: Any, data: Any) -> Any:
+    """Rebuild a value of type `tp` from `to_jsonable` output."""
+    return _decoder(tp)(data)
+
+
+Decoder = Callable[[Any], Any]
+
+
+_DECODERS: dict[Any, Decoder] = {}
+
+
+def _decoder(tp: Any) -> Decoder:
+    """The decoder for `tp`, compiled on first use."""
+    if tp not in _DECODERS:
+        _DECODERS[tp] = _compile_decoder(tp)
+    return _DECODERS[tp]
+
+
+def _compile_decoder(tp: Any) -> Decoder:
+    """A decoding function for type `tp` (dataclass, union, tuple, dict, date, scalar),
+    compiled once per type from the dataclasses' own annotations, so the model stays the
+    single description of the data and decoding does no type inspection per value."""
+    origin = typing.get_origin(tp)
+    if origin is types.UnionType or origin is typing.Union:
+        return _union_decoder(typing.get_args(tp))
+    if origin is tuple:
+        args = typing.get_args(tp)
+        if len(args) == 2 and args[1] is Ellipsis:
+            item = _decoder(args[0])
+            return lambda data: tuple(item(d) for d in data)
+        items = [_decoder(a) for a in args]
+        return lambda data: tuple(f(d) for f, d in zip(items, data, strict=True))
+    if origin is dict:
+        value = _decoder(typing.get_args(tp)[1])
+        return lambda data: {k: value(v) for k, v in data.items()}
+    if tp is dt.date:
+        return _date
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
+        return _dataclass_decoder(tp)
+    return _same
+
+
+def _same(data: Any) -> Any:
+    return data
+
+
+def _date(data: Any) -> dt.date:
+    return dt.date.fromisoformat(data["$date"])
+
+
+def _dataclass_decoder(cls: type) -> Decoder:
+    fields = {name: _decoder(tp) for name, tp in typing.get_type_hints(cls).items()}
+
+    def decode(data: Any) -> Any:
+        return cls(**{k: fields[k](v) for k, v in data.items() if k in fields})
+    return decode
+
+
+def _union_decoder(args: tuple[Any, ...]) -> Decoder:
+    """Unions in the model are `X | None` and `str | int | date` (FactValue): JSON's own
+    types tell them apart, and dates carry their "$date" marker."""
+    dataclass_arg = next((a for a in args if dataclasses.is_dataclass(a)), None)
+    inner = _decoder(dataclass_arg) if dataclass_arg is not None else _same
+
+    def decode(data: Any) -> Any:
+        if isinstance(data, dict):
+            return _date(data) if "$date" in data else inner(data)
+        return data
+    return decode
+
+
+def cited_sources(*objs: object) -> set[str]:
+    """Every source id cited anywhere inside the given dataclass trees (any `sources`
+    field: readings, cast entries, credits, artist credits, questions, people)."""
+    found: set[str] = set()
+    stack: list[object] = list(objs)
+    while stack:
+        obj = stack.pop()
+        if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+            for f in dataclasses.fields(obj):
+                value = getattr(obj, f.name)
+                if f.name == "sources" and isinstance(value, tuple):
+                    found.update(v for v in value if isinstance(v, str))
+                else:
+                    stack.append(value)
+        elif isinstance(obj, tuple | list):
+            stack.extend(obj)
+        elif isinstance(obj, dict):
+            stack.extend(obj.values())
+    return found
+
+
+# -- the store -----------------------------------------------------------------------------
+
+class FactStore:
+    """Async, read-only queries over a built fact store, plus the in-memory name index."""
+
+    def __init__(self, db: aiosqlite.Connection, path: Path, dramas: NameIndex,
+                 people: NameIndex) -> None:
+        self.db = db
+        self.path = path
+        self.drama_names = dramas
+        self.people_names = people
+
+    @classmethod
+    async def open(cls, path: Path | str) -> FactStore:
+        """Open a built store read-only and load the name index. Raises FactStoreError if
+        the file is missing or was built by another schema version."""
+        path = Path(path)
+        if not path.is_file():
+            raise FactStoreError(f"no fact store at {path}: run `dramabot db build`")
+        db = await aiosqlite.connect(f"file:{quote(str(path.resolve()))}?mode=ro", uri=True)
+        try:
+            await _check_version(db, path)
+            dramas, people = await _load_indexes(db)
+        except BaseException:
+            await db.close()
+            raise
+        return cls(db, path, dramas, people)
+
+    async def close(self) -> None:
+        await self.db.close()
+
+    async def meta(self) -> dict[str, str]:
+        """Build metadata: schema_version, fingerprint, built_at, counts."""
+        rows = await self.db.execute_fetchall("SELECT key, value FROM meta")
+        return {str(k): str(v) for k, v in rows}
+
+    # -- dramas ---------------------------------------------------------------------------
+
+    async def dramas(self) -> tuple[DramaRef, ...]:
+        """Every drama, ordered by title."""
+        rows = await self.db.execute_fetchall(
+            "SELECT slug, title, korean_title FROM dramas ORDER BY sort_key, slug")
+        return tuple(DramaRef(*r) for r in rows)
+
+    async def drama_ref(self, slug: str) -> DramaRef | None:
+        row = await self._one("SELECT slug, title, korean_title FROM dramas WHERE slug = ?",
+                              slug)
+        return DramaRef(*row) if row else None
+
+    async def drama(self, slug: str) -> DramaInfo | None:
+        """Everything about one drama; `sources` holds every source any part cites."""
+        row = await self._one("SELECT data FROM dramas WHERE slug = ?", slug)
+        if row is None:
+            return None
+        drama = from_json(Drama, row[0])
+        cast = await self._entries(CastEntry, "cast_entries", slug)
+        credits = await self._entries(Credit, "credits", slug)
+        refs = await self.person_refs([c.person for c in cast] + [c.person for c in credits])
+        info = DramaInfo(
+            drama=drama,
+            cast=tuple(CastMember(_ref(refs, c.person), c) for c in cast),
+            crew=tuple(CrewMember(_ref(refs, c.person), c) for c in credits),
+            episodes=await self._entries(Episode, "episodes", slug, order="number"),
+            tracks=await self.tracks(slug),
+            trivia=await self._entries(Trivia, "trivia", slug),
+            questions=await self._entries(Question, "questions", slug),
+            sources={},
+        )
+        return dataclasses.replace(info, sources=await self._cited(
+            info.drama, info.cast, info.crew, info.episodes,
+            [t.track for t in info.tracks], info.trivia, info.questions))
+
+    async def _entries(self, cls: type[T], table: str, slug: str,
+                       order: str = "position") -> tuple[T, ...]:
+        rows = await self.db.execute_fetchall(
+            f"SELECT data FROM {table} WHERE slug = ? ORDER BY {order}", (slug,))
+        return tuple(from_json(cls, r[0]) for r in rows)
+
+    async def resolve_drama(self, text: str) -> Resolution:
+        """Slug, title, former title, alias or Korean title to one drama."""
+        return self.drama_names.resolve(text)
+
+    async def complete_dramas(self, text: str, limit: int = 25) -> list[Match]:
+        return self.drama_names.complete(text, limit)
+
+    # -- people ---------------------------------------------------------------------------
+
+    async def person(self, person_id: str) -> PersonInfo | None:
+        """A person with every role, crew credit and track across all dramas."""
+        row = await self._one("SELECT data FROM people WHERE id = ?", person_id)
+        if row is None:
+            return None
+        person = from_json(Person, row[0])
+        roles = tuple(Role(ref, e) for ref, e in await self._by_person(
+            CastEntry, "cast_entries", person_id))
+        crew = tuple(CrewRole(ref, c) for ref, c in await self._by_person(
+            Credit, "credits", person_id))
+        tracks = await self._track_infos(
+            "EXISTS (SELECT 1 FROM track_artists a WHERE a.slug = t.slug"
+            " AND a.number = t.number AND a.person_id = ?)", (person_id,))
+        sources = await self._cited(person, [r.entry for r in roles],
+                                    [c.credit for c in crew], [t.track for t in tracks])
+        return PersonInfo(person, roles, crew, tracks, sources)
+
+    async def _by_person(self, cls: type[T], table: str,
+                         person_id: str) -> list[tuple[DramaRef, T]]:
+        rows = await self.db.execute_fetchall(
+            f"SELECT d.slug, d.title, d.korean_title, x.data FROM {table} x"
+            " JOIN dramas d ON d.slug = x.slug WHERE x.person_id = ?"
+            " ORDER BY d.sort_key, d.slug, x.position", (person_id,))
+        return [(DramaRef(r[0], r[1], r[2]), from_json(cls, r[3])) for r in rows]
+
+    async def person_ref(self, person_id: str) -> PersonRef | None:
+        return (await self.person_refs([person_id])).get(person_id)
+
+    async def person_refs(self, ids: Iterable[str]) -> dict[str, PersonRef]:
+        """PersonRefs by id for the ids that exist."""
+        rows = await self._in("SELECT id, name, hangul FROM people WHERE id IN ({})", ids)
+        return {r[0]: PersonRef(r[0], r[1], r[2]) for r in rows}
+
+    async def people(self, limit: int | None = None,
+                     kind: str | None = None) -> tuple[PersonRef, ...]:
+        """People by name (quiz distractors); `kind` "person" or "group" filters."""
+        sql = "SELECT id, name, hangul FROM people"
+        params: list[object] = []
+        if kind is not None:
+            sql += " WHERE kind = ?"
+            params.append(kind)
+        sql += " ORDER BY sort_key, id"
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(limit)
+        rows = await self.db.execute_fetchall(sql, params)
+        return tuple(PersonRef(*r) for r in rows)
+
+    async def resolve_person(self, text: str) -> Resolution:
+        """Name, Hangul, alias or romanisation variant to one person (characters excluded)."""
+        return self.people_names.resolve(text)
+
+    async def complete_people(self, text: str, limit: int = 25) -> list[Match]:
+        return self.people_names.complete(text, limit)
+
+    # -- tracks ---------------------------------------------------------------------------
+
+    async def track(self, slug: str, number: int) -> TrackInfo | None:
+        found = await self._track_infos("t.slug = ? AND t.number = ?", (slug, number))
+        return found[0] if found else None
+
+    async def tracks(self, slug: str) -> tuple[TrackInfo, ...]:
+        """A drama's OST, ordered by number (only the tracks the pack lists)."""
+        return await self._track_infos("t.slug = ?", (slug,))
+
+    async def search_tracks(self, query: str, limit: int = 25) -> tuple[TrackInfo, ...]:
+        """Tracks whose English or Korean title, or any artist's name, Hangul or alias
+        contains the query (folded; loose romanisation too). Exact title/artist matches
+        first, then prefixes, then the rest; empty query -> ()."""
+        key = search_key(clip(query))
+        if not key or limit <= 0:
+            return ()
+        return await self._track_infos(
+            "(instr(t.search, ?) > 0 OR instr(t.search, ?) > 0)", (key, loose(key)),
+            order="CASE WHEN instr(t.search, '|' || ? || '|') > 0 THEN 0"
+                  " WHEN instr(t.search, '|' || ?) > 0 THEN 1 ELSE 2 END, ",
+            order_params=(key, key), limit=limit)
+
+    async def _track_infos(self, where: str, params: Sequence[object], order: str = "",
+                           order_params: Sequence[object] = (),
+                           limit: int = -1) -> tuple[TrackInfo, ...]:
+        rows = await self.db.execute_fetchall(
+            "SELECT t.slug, d.title, d.korean_title, t.data FROM tracks t"
+            f" JOIN dramas d ON d.slug = t.slug WHERE {where}"
+            f" ORDER BY {order}d.sort_key, t.slug, t.number LIMIT ?",
+            (*params, *order_params, limit))
+        tracks = [(DramaRef(r[0], r[1], r[2]), from_json(Track, r[3])) for r in rows]
+        refs = await self.person_refs(a.person for _, t in tracks for a in t.artists)
+        return tuple(TrackInfo(d, t, tuple(_ref(refs, a.person) for a in t.artists))
+                     for d, t in tracks)
+
+    # -- sources --------------------------------------------------------------------------
+
+    async def sources(self, ids: Iterable[str]) -> dict[str, Source]:
+        """The Source records for the given ids (unknown ids are left out), keyed by id,
+        in sorted id order."""
+        rows = await self._in("SELECT id, data FROM sources WHERE id IN ({})", ids)
+        return {r[0]: from_json(Source, r[1]) for r in sorted(rows)}
+
+    async def _cited(self, *objs: object) -> dict[str, Source]:
+        return await self.sources(cited_sources(*objs))
+
+    # -- helpers --------------------------------------------------------------------------
+
+    async def _one(self, sql: str, *params: object) -> aiosqlite.Row | None:
+        async with self.db.execute(sql, params) as cursor:
+            return await cursor.fetchone()
+
+    async def _in(self, sql: str, ids: Iterable[str]) -> list[Any]:
+        """Run `sql` with its "IN ({})" filled for `ids`, in chunks under SQLite's
+        parameter limit."""
+        unique = sorted(set(ids))
+        rows: list[Any] = []
+        for i in range(0, len(unique), 500):
+            chunk = unique[i:i + 500]
+            rows.extend(await self.db.execute_fetchall(
+                sql.format(",".join("?" * len(chunk))), chunk))
+        return rows
+
+
+def _ref(refs: dict[str, PersonRef], person_id: str) -> PersonRef:
+    """The person's ref; the id itself as the name if the store lacks the person (the
+    loader rejects such packs, so this only guards against a hand-edited store)."""
+    return refs.get(person_id) or PersonRef(person_id, person_id)
+
+
+async def _check_version(db: aiosqlite.Connection, path: Path) -> None:
+    try:
+        async with db.execute("SELECT value FROM meta WHERE key = 'schema_version'") as cur:
+            row = await cur.fetchone()
+    except aiosqlite.DatabaseError as exc:
+        raise FactStoreError(f"{path} is not a fact store ({exc}): rebuild it") from exc
+    if row is None or row[0] != str(SCHEMA_VERSION):
+        found = row[0] if row else "none"
+        raise FactStoreError(f"{path} has schema version {found}, this bot needs "
+                             f"{SCHEMA_VERSION}: rebuild it with `dramabot db build`")
+
+
+async def _load_indexes(db: aiosqlite.Connection) -> tuple[NameIndex, NameIndex]:
+    indexes = []
+    for kind in ("drama", "person"):
+        rows = await db.execute_fetchall(
+            "SELECT key, label, name, skey, loose, words FROM names WHERE kind = ?"
+            " ORDER BY rowid", (kind,))
+        indexes.append(NameIndex(kind, (NameRow(*r) for r in rows)))
+    return indexes[0], indexes[1]

@@ -1,0 +1,356 @@
+"""Name normalisation and matching: how free text typed by a user finds a drama or a person.
+
+People type names every way: "Han So-hee", "han sohee", "HAN SO HEE", "한소희", "Park
+Hyeong-sik" for "Park Hyung-sik". Matching therefore never compares raw strings:
+
+- `fold` drops case, spacing, hyphens, punctuation, emoji and accents but keeps Hangul
+  composed, so "Soundtrack #1", "soundtrack1" and "SOUNDTRACK 1" are one key.
+- `loose` further merges a small, tested table of romanisation variants (eo/u, oo/u, ou/u,
+  ee/i, sh/s, doubled letters), so "Han Seon-woo" meets "Han Sun-woo".
+- `NameIndex` is the in-memory index the fact store builds once at open: exact and loose
+  lookups, autocomplete (prefix, word prefix, substring, then bounded fuzzy) and
+  `resolve` (exact, loose, then fuzzy with a clear-winner rule). No I/O, no SQL per keystroke.
+
+Index keys are `search_key(name)`: the folded name in NFD, so Hangul is compared jamo by
+jamo. That lets autocomplete match a syllable still being typed ("사우" on the way to
+"사운드") and makes a one-jamo typo a small edit for the fuzzy scorer.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from array import array
+from bisect import bisect_left
+from collections.abc import Iterable, Iterator
+from typing import NamedTuple
+
+from rapidfuzz import fuzz, process
+
+from bot.store.models import Match, Resolution
+
+# Bump when fold/loose/search_key/word_starts change: the fact store stores the keys, so a
+# new version must force a rebuild (the build fingerprint includes it).
+KEY_VERSION = 1
+
+MAX_INPUT = 200  # user text is cut to this many characters before any matching
+CONFIDENT = 85.0  # a fuzzy score this high may resolve to a single match ...
+CLEAR_LEAD = 5.0  # ... if the runner-up trails by more than this
+SUGGEST_MIN = 60.0  # lowest fuzzy score worth a "did you mean"
+SUGGEST_COUNT = 3
+FUZZY_POOL = 2000  # most names autocomplete scores fuzzily per keystroke
+FUZZY_COMPLETE_MIN_LEN = 4  # shorter input has too many near neighbours to be worth it
+FUZZY_COMPLETE_MIN = 75.0  # fuzz.ratio against the start of a name or word
+SUBSTRING_SCAN = 2000  # most substring hits autocomplete walks per keystroke
+
+# Autocomplete tiers: the score a Match carries says how it was found.
+EXACT, PREFIX, WORD_PREFIX, SUBSTRING = 100.0, 90.0, 85.0, 75.0
+LOOSE = 95.0
+FUZZY_SCALE = 0.7  # autocomplete fuzzy scores are scaled below SUBSTRING
+
+_LOOSE_RE = re.compile(r"eo|oo|ou|ee|sh")
+_LOOSE_MAP = {"eo": "u", "oo": "u", "ou": "u", "ee": "i", "sh": "s"}
+_DOUBLE_RE = re.compile(r"([a-z])\1+")
+_DIGITS_RE = re.compile(r"\d+")
+_NOT_ASCII_ALNUM_RE = re.compile(r"[^a-z0-9]+")
+_WORD_SPLIT_RE = re.compile(r"[\s\-_/.,:;!?'\"()\[\]{}#&+*~|<>@]+")
+
+
+def fold(text: str) -> str:
+    """The matching key of a name: case, spacing, punctuation, symbols and accents removed
+    (NFKD, combining marks dropped, NFC again so Hangul stays composed, casefold)."""
+    if text.isascii():  # the common case; NFKD and casefold change nothing here
+        return _NOT_ASCII_ALNUM_RE.sub("", text.lower())
+    decomposed = unicodedata.normalize("NFKD", text)
+    bare = "".join(c for c in decomposed if unicodedata.category(c) != "Mn")
+    composed = unicodedata.normalize("NFC", bare).casefold()
+    return "".join(c for c in composed if c.isalnum())
+
+
+def search_key(text: str) -> str:
+    """`fold` in NFD: the form the index stores, so Hangul prefixes work jamo by jamo."""
+    key = fold(text)
+    return key if key.isascii() else unicodedata.normalize("NFD", key)
+
+
+def loose(text: str) -> str:
+    """A looser key that merges common Korean romanisation variants.
+
+    Only a small table, applied left to right: eo->u (Seon/Sun, Hyeong/Hyung), oo->u
+    (Joo/Ju, kook/kuk), ou->u (Young/Yung, so Doyoung = Doyeong), ee->i (Hee/Hi), sh->s
+    (Shik/Sik); then doubled letters collapse. Digits are never touched, so "Soundtrack
+    #11" stays apart from "#1". Variants that change consonants (Park/Bak, Lee/Yi) are
+    left to aliases in the packs: merging them here would join unrelated names."""
+    key = _LOOSE_RE.sub(lambda m: _LOOSE_MAP[m.group()], fold(text))
+    return unicodedata.normalize("NFD", _DOUBLE_RE.sub(r"\1", key))
+
+
+def word_starts(name: str) -> tuple[int, ...]:
+    """Offsets in `search_key(name)` where the second and later words begin, so
+    autocomplete can match "hyung" against "Park Hyung-sik"."""
+    starts: list[int] = []
+    pos = 0
+    for token in _WORD_SPLIT_RE.split(name):
+        key = search_key(token)
+        if key:
+            starts.append(pos)
+            pos += len(key)
+    if pos != len(search_key(name)):  # normalisation did not split cleanly: no word keys
+        return ()
+    return tuple(starts[1:])
+
+
+def clip(text: str) -> str:
+    """User text cut to MAX_INPUT characters: nothing longer is a name, and it bounds the
+    cost of folding and fuzzy scoring whatever is pasted in."""
+    return text[:MAX_INPUT]
+
+
+class NameRow(NamedTuple):
+    """One name of one entity, with its precomputed keys (the fact store keeps these in its
+    `names` table so opening it does not fold every name again)."""
+
+    key: str  # entity key: drama slug or person id
+    label: str  # the entity's canonical name
+    name: str  # this name as written in the pack
+    skey: str
+    loose: str
+    words: str  # comma-separated word_starts
+
+
+def name_row(key: str, label: str, name: str) -> NameRow:
+    """Compute every key of one name."""
+    words = ",".join(str(n) for n in word_starts(name))
+    return NameRow(key, label, name, search_key(name), loose(name), words)
+
+
+class _Hit(NamedTuple):
+    entity: int
+    name: int
+    score: float
+
+
+class NameIndex:
+    """Every name of one kind of entity ("drama" or "person"), indexed in memory.
+
+    Stored as parallel lists and int arrays rather than objects per name, to keep 100,000
+    dramas in tens of megabytes: names sorted by key (exact and prefix lookups by bisect),
+    by loose key, word-start suffixes (word-prefix lookups) and one joined string of all
+    keys (substring lookups run in C with str.find)."""
+
+    def __init__(self, kind: str, rows: Iterable[NameRow]) -> None:
+        self.kind = kind
+        self._ent_keys: list[str] = []
+        self._ent_labels: list[str] = []
+        self._names: list[str] = []
+        self._skeys: list[str] = []
+        self._loose: list[str] = []
+        self._name_ent = array("i")
+        words: list[tuple[int, int]] = []
+        ent_ids: dict[str, int] = {}
+        for row in rows:
+            self._add(row, ent_ids, words)
+        self._by_skey = array("i", sorted(range(len(self._skeys)), key=self._skeys.__getitem__))
+        self._by_loose = array("i", sorted(range(len(self._loose)), key=self._loose.__getitem__))
+        words.sort(key=lambda w: self._skeys[w[0]][w[1]:])
+        self._word_name = array("i", (w[0] for w in words))
+        self._word_off = array("i", (w[1] for w in words))
+        self._by_label = array("i", sorted(
+            range(len(self._ent_keys)),
+            key=lambda e: (fold(self._ent_labels[e]), self._ent_labels[e])))
+        self._blob = "\n".join(self._skeys)
+        self._blob_starts = array("q", _starts(self._skeys))
+
+    def _add(self, row: NameRow, ent_ids: dict[str, int],
+             words: list[tuple[int, int]]) -> None:
+        if not row.skey:
+            return
+        ent = ent_ids.get(row.key)
+        if ent is None:
+            ent = ent_ids[row.key] = len(self._ent_keys)
+            self._ent_keys.append(row.key)
+            self._ent_labels.append(row.label)
+        idx = len(self._names)
+        self._names.append(row.name)
+        self._skeys.append(row.skey)
+        self._loose.append(row.loose)
+        self._name_ent.append(ent)
+        words.extend((idx, int(off)) for off in row.words.split(",") if off)
+
+    def __len__(self) -> int:
+        return len(self._ent_keys)
+
+    # -- public queries -------------------------------------------------------------
+
+    def resolve(self, text: str) -> Resolution:
+        """Free text to one entity: exact key, then loose key (several entities sharing
+        the key is `ambiguous`), then fuzzy: a `match` only for a clear winner, else up to
+        three `suggestions`."""
+        query = search_key(clip(text))
+        if not query:
+            return Resolution()
+        for hits in (self._exact(query, EXACT), self._loose_hits(loose(query), LOOSE)):
+            if len(hits) == 1:
+                return Resolution(match=self._match(hits[0]))
+            if hits:
+                return Resolution(ambiguous=tuple(self._match(h) for h in hits))
+        return self._fuzzy_resolution(query)
+
+    def complete(self, text: str, limit: int = 25) -> list[Match]:
+        """Autocomplete: names starting with the text, then names with a word starting
+        with it, then names containing it, then (bounded) fuzzy matches. Empty text lists
+        the first `limit` entities by label."""
+        if limit <= 0:
+            return []
+        query = search_key(clip(text))
+        if not query:
+            return [self._entity_match(e) for e in self._by_label[:limit]]
+        found: dict[int, _Hit] = {}
+        for tier in (self._prefix_hits, self._word_hits, self._substring_hits,
+                     self._fuzzy_complete_hits):
+            for hit in tier(query):
+                found.setdefault(hit.entity, hit)
+                if len(found) >= limit:
+                    return [self._match(h) for h in found.values()]
+        return [self._match(h) for h in found.values()]
+
+    def keys(self) -> list[str]:
+        """Every entity key, in label order."""
+        return [self._ent_keys[e] for e in self._by_label]
+
+    # -- lookups ---------------------------------------------------------------------
+
+    def _exact(self, query: str, score: float) -> list[_Hit]:
+        return self._equal(self._by_skey, self._skeys, query, score)
+
+    def _loose_hits(self, query: str, score: float) -> list[_Hit]:
+        return self._equal(self._by_loose, self._loose, query, score)
+
+    def _equal(self, order: array[int], keys: list[str], query: str,
+               score: float) -> list[_Hit]:
+        """All entities with a name whose key equals `query`, one hit each, by label."""
+        hits: dict[int, _Hit] = {}
+        i = bisect_left(order, query, key=keys.__getitem__)
+        while i < len(order) and keys[order[i]] == query:
+            name = order[i]
+            hits.setdefault(self._name_ent[name], _Hit(self._name_ent[name], name, score))
+            i += 1
+        return sorted(hits.values(), key=lambda h: fold(self._ent_labels[h.entity]))
+
+    def _prefix_hits(self, query: str) -> Iterator[_Hit]:
+        order, keys = self._by_skey, self._skeys
+        i = bisect_left(order, query, key=keys.__getitem__)
+        while i < len(order) and keys[order[i]].startswith(query):
+            name = order[i]
+            yield _Hit(self._name_ent[name], name, EXACT if keys[name] == query else PREFIX)
+            i += 1
+
+    def _word_hits(self, query: str) -> Iterator[_Hit]:
+        names, offs, keys = self._word_name, self._word_off, self._skeys
+        i = bisect_left(range(len(names)), query, key=self._word_key)
+        while i < len(names) and keys[names[i]].startswith(query, offs[i]):
+            yield _Hit(self._name_ent[names[i]], names[i], WORD_PREFIX)
+            i += 1
+
+    def _substring_hits(self, query: str) -> Iterator[_Hit]:
+        pos = self._blob.find(query)
+        for _ in range(SUBSTRING_SCAN):
+            if pos < 0:
+                return
+            name = bisect_left(self._blob_starts, pos + 1) - 1
+            yield _Hit(self._name_ent[name], name, SUBSTRING)
+            next_start = (self._blob_starts[name + 1] if name + 1 < len(self._blob_starts)
+                          else len(self._blob))
+            pos = self._blob.find(query, max(pos + 1, next_start))
+
+    def _fuzzy_complete_hits(self, query: str) -> Iterator[_Hit]:
+        """Typo-tolerant autocomplete: the query against the same-length start of names
+        and of words in names, over a bounded pool (all names when there are few; else
+        the names and words sorted next to the query and to its first two characters, so
+        a typo after the first letters still finds its name)."""
+        if len(query) < FUZZY_COMPLETE_MIN_LEN:
+            return
+        width = len(query) + 1
+        pool = self._fuzzy_pool(query)
+        choices = [self._skeys[name][off:off + width] for name, off in pool]
+        scored = process.extract(query, choices, scorer=fuzz.ratio,
+                                 score_cutoff=FUZZY_COMPLETE_MIN, limit=50)
+        best: dict[int, _Hit] = {}
+        for _choice, score, pos in scored:
+            name = pool[pos][0]
+            ent = self._name_ent[name]
+            if ent not in best or score > best[ent].score:
+                best[ent] = _Hit(ent, name, round(float(score) * FUZZY_SCALE, 1))
+        yield from sorted(best.values(), key=lambda h: -h.score)
+
+    def _fuzzy_pool(self, query: str) -> list[tuple[int, int]]:
+        """(name, offset) pairs to score: at most FUZZY_POOL, whatever the index size."""
+        words = list(zip(self._word_name, self._word_off, strict=True))
+        if len(self._skeys) + len(words) <= FUZZY_POOL:
+            return [(i, 0) for i in range(len(self._skeys))] + words
+        quarter = FUZZY_POOL // 4
+        skey_of = self._skeys.__getitem__
+        near = bisect_left(self._by_skey, query, key=skey_of)
+        start = bisect_left(self._by_skey, query[:2], key=skey_of)
+        names = {*self._by_skey[max(0, near - quarter):near + quarter],
+                 *self._by_skey[start:start + quarter]}
+        pool = [(i, 0) for i in names]
+        w = bisect_left(range(len(self._word_name)), query, key=self._word_key)
+        pool += [(self._word_name[i], self._word_off[i])
+                 for i in range(max(0, w - quarter), min(len(self._word_name), w + quarter))]
+        return pool
+
+    def _word_key(self, w: int) -> str:
+        return self._skeys[self._word_name[w]][self._word_off[w]:]
+
+    def _fuzzy(self, query: str, pool: list[int] | None, limit: int) -> list[_Hit]:
+        """Best fuzzy score per entity (WRatio over keys), best first."""
+        choices = self._skeys if pool is None else [self._skeys[i] for i in pool]
+        scored = process.extract(query, choices, scorer=fuzz.WRatio,
+                                 score_cutoff=SUGGEST_MIN, limit=limit)
+        best: dict[int, _Hit] = {}
+        for _choice, score, pos in scored:
+            name = pos if pool is None else pool[pos]
+            ent = self._name_ent[name]
+            if ent not in best or score > best[ent].score:
+                best[ent] = _Hit(ent, name, float(score))
+        return sorted(best.values(),
+                      key=lambda h: (-h.score, fold(self._ent_labels[h.entity])))
+
+    def _fuzzy_resolution(self, query: str) -> Resolution:
+        hits = self._fuzzy(query, None, limit=30)
+        if not hits:
+            return Resolution()
+        if self._clear_winner(query, hits):
+            return Resolution(match=self._match(hits[0]))
+        return Resolution(suggestions=tuple(self._match(h) for h in hits[:SUGGEST_COUNT]))
+
+    def _clear_winner(self, query: str, hits: list[_Hit]) -> bool:
+        """A fuzzy hit may stand as the answer only when it scores high, leads the
+        runner-up clearly, the query is not a fragment, and no number differs
+        ("soundtrack 3" must not become "Soundtrack #1")."""
+        top = hits[0]
+        if top.score < CONFIDENT or len(query) < 3:
+            return False
+        if len(hits) > 1 and hits[1].score > top.score - CLEAR_LEAD:
+            return False
+        digits = _DIGITS_RE.findall(query)
+        return not digits or digits == _DIGITS_RE.findall(self._skeys[top.name])
+
+    # -- results ---------------------------------------------------------------------
+
+    def _match(self, hit: _Hit) -> Match:
+        return Match(self.kind, self._ent_keys[hit.entity], self._ent_labels[hit.entity],
+                     self._names[hit.name], hit.score)
+
+    def _entity_match(self, ent: int) -> Match:
+        label = self._ent_labels[ent]
+        return Match(self.kind, self._ent_keys[ent], label, label, 0.0)
+
+
+def _starts(keys: list[str]) -> Iterator[int]:
+    """Start offsets of each key in "\\n".join(keys)."""
+    pos = 0
+    for key in keys:
+        yield pos
+        pos += len(key) + 1
