@@ -84,20 +84,16 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _fact_store_ready(settings: Settings) -> bool:
-    """Build the fact store if due; on bad packs keep the old store if there is one."""
+    """Build the fact store if due; False (after saying why) when there is none to use."""
+    from bot.packs.loader import format_errors
     from bot.packs.model import PackLoadError
     from bot.runner import prepare_fact_store
 
     try:
         prepare_fact_store(settings)
     except PackLoadError as error:
-        from bot.packs.loader import format_errors
-
         print(f"dramabot: the data packs have errors:\n{format_errors(error.errors)}",
               file=sys.stderr)
-        if settings.fact_db.is_file():
-            log.warning("Keeping the previous fact store until the packs are fixed")
-            return True
         return False
     return True
 

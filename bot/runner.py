@@ -13,6 +13,8 @@ from discord.gateway import DiscordWebSocket
 
 from bot.client import DramaBot
 from bot.config import Settings
+from bot.packs.loader import format_errors
+from bot.packs.model import PackLoadError
 from bot.store.build import build_fact_store, needs_build
 
 log = logging.getLogger(__name__)
@@ -33,12 +35,23 @@ def apply_endpoints(settings: Settings) -> None:
 
 def prepare_fact_store(settings: Settings, *, force: bool = False) -> bool:
     """Build the fact store when the packs changed (or it is missing). Returns whether it
-    built. A failed build raises and leaves any previous store in place."""
+    built.
+
+    A failed build leaves the previous store in place (the build swaps atomically). With
+    a previous store the bot keeps serving it and logs why it could not rebuild, so a typo
+    in a pack never takes a running server's bot down; without one, the error is raised."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     if not force and not needs_build(settings.packs_dir, settings.fact_db):
         return False
     log.info("Building the fact store from %s", settings.packs_dir)
-    result = build_fact_store(settings.packs_dir, settings.fact_db)
+    try:
+        result = build_fact_store(settings.packs_dir, settings.fact_db)
+    except PackLoadError as error:
+        if force or not settings.fact_db.is_file():
+            raise
+        log.error("The data packs have errors; serving the previous fact store until they "
+                  "are fixed:\n%s", format_errors(error.errors))
+        return False
     log.info("Fact store built: %s", result)
     return True
 

@@ -71,15 +71,10 @@ async def dramabot(offline_discord: OfflineDiscord, tmp_path: Path,
                    built_fact_store: Path) -> AsyncIterator[OfflineDiscord]:
     """The real dramabot, started the way `dramabot run` starts it, connected to the
     offline Discord; yields the OfflineDiscord to play users with."""
-    from bot.config import load_settings
-    from bot.runner import create_bot, serve
+    from tests.support import run_dramabot
 
     data_dir = tmp_path / "data"
     data_dir.mkdir()
     shutil.copyfile(built_fact_store, data_dir / "facts.sqlite3")
-    settings = load_settings(offline_discord.environ(
-        DRAMABOT_DATA_DIR=str(data_dir), DRAMABOT_PACKS=str(PACKS_DIR)))
-    bot = create_bot(settings, guild_ready_timeout=0.05)
-    with offline_discord.patch_discord_py():  # restores discord.py's endpoints afterwards
-        async with offline_discord.running(bot, serve(settings, bot=bot)):
-            yield offline_discord
+    async with run_dramabot(offline_discord, data_dir):
+        yield offline_discord

@@ -8,13 +8,12 @@ from __future__ import annotations
 import json
 import re
 import shutil
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 from bot.config import REPO_ROOT
 from bot.offline import OfflineDiscord, Reply
+from tests.support import run_dramabot
 
 PACKS_DIR = REPO_ROOT / "data" / "packs"
 SECTIONS = ["Overview", "Cast", "Episodes", "OST", "Sources"]
@@ -241,33 +240,17 @@ async def test_person_autocomplete(dramabot: OfflineDiscord) -> None:
 # --- buttons across a restart -------------------------------------------------------------
 
 
-@asynccontextmanager
-async def running_bot(discord: OfflineDiscord, data_dir: Path, packs: Path
-                      ) -> AsyncIterator[None]:
-    """Start dramabot the way `dramabot run` does (as the `dramabot` fixture does), so a
-    test can stop it and start a fresh process-equivalent on the same data."""
-    from bot.config import load_settings
-    from bot.runner import create_bot, serve
-
-    settings = load_settings(discord.environ(
-        DRAMABOT_DATA_DIR=str(data_dir), DRAMABOT_PACKS=str(packs), LOG_LEVEL="WARNING"))
-    bot = create_bot(settings, guild_ready_timeout=0.05)
-    with discord.patch_discord_py():
-        async with discord.running(bot, serve(settings, bot=bot)):
-            yield
-
-
 async def test_buttons_survive_a_restart_and_stale_ones_say_so(
         offline_discord: OfflineDiscord, tmp_path: Path, built_fact_store: Path) -> None:
     data_dir = tmp_path / "data"
     data_dir.mkdir()
     shutil.copyfile(built_fact_store, data_dir / "facts.sqlite3")
-    async with running_bot(offline_discord, data_dir, PACKS_DIR):
+    async with run_dramabot(offline_discord, data_dir, PACKS_DIR):
         first = await offline_discord.invoke("/drama name:soundtrack1", user="fan1")
         second = await offline_discord.invoke('/drama name:"Soundtrack #2"', user="fan1")
         person = await offline_discord.invoke("/person name:han sohee", user="fan1")
 
-    async with running_bot(offline_discord, data_dir, PACKS_DIR):  # a new bot process
+    async with run_dramabot(offline_discord, data_dir, PACKS_DIR):  # a new bot process
         cast = await first.click("Cast", user="fan2")
         assert "Han So-hee" in cast.embed["description"]
         drama = await person.click("Soundtrack #1", user="fan2")
@@ -278,7 +261,7 @@ async def test_buttons_survive_a_restart_and_stale_ones_say_so(
     for pack in PACKS_DIR.glob("*.toml"):
         if pack.name != "soundtrack2.toml":
             shutil.copy(pack, fewer / pack.name)
-    async with running_bot(offline_discord, data_dir, fewer):  # the pack was removed
+    async with run_dramabot(offline_discord, data_dir, fewer):  # the pack was removed
         gone = await second.click("Cast", user="fan2")
         assert_friendly(gone)
         assert "no longer in my records" in gone.content
@@ -358,7 +341,7 @@ async def test_every_reply_fits_discord_limits_with_huge_data(
     (packs / "epic.toml").write_text(big_pack())
     data_dir = tmp_path / "data"
     discord = offline_discord
-    async with running_bot(discord, data_dir, packs):
+    async with run_dramabot(discord, data_dir, packs):
         drama = await discord.invoke("/drama name:epic drama", user="fan1")
         assert "more" in str(drama.embed)  # cut with "...and N more"
         for section in SECTIONS[1:] + SECTIONS[:1]:

@@ -23,13 +23,13 @@ from typing import Any
 import pytest
 
 from bot.client import DramaBot
-from bot.config import REPO_ROOT, load_settings
+from bot.config import REPO_ROOT
 from bot.offline import OfflineDiscord, Reply, UsageError
 from bot.offline.world import SEND_MESSAGES, Overwrite
 from bot.quiz.clock import ManualClock
 from bot.quiz.questions import generate, load_material
-from bot.runner import create_bot, serve
 from cogs.quiz.session import REVEAL_PAUSE
+from tests.support import run_dramabot
 from tests.test_quiz_questions import ALPHA, other_pack
 
 PACKS_DIR = REPO_ROOT / "data" / "packs"
@@ -44,14 +44,9 @@ LATE = "Too late: time is up for this question."
 async def run_bot(discord: OfflineDiscord, data_dir: Path, packs: Path = PACKS_DIR
                   ) -> AsyncIterator[tuple[DramaBot, ManualClock]]:
     """One bot process's life, as conftest's `dramabot` runs it, with a manual quiz clock."""
-    settings = load_settings(discord.environ(
-        DRAMABOT_DATA_DIR=str(data_dir), DRAMABOT_PACKS=str(packs), LOG_LEVEL="WARNING"))
-    bot = create_bot(settings, guild_ready_timeout=0.05)
     clock = ManualClock()
-    bot.quiz_clock = clock  # type: ignore[attr-defined]
-    with discord.patch_discord_py():
-        async with discord.running(bot, serve(settings, bot=bot)):
-            yield bot, clock
+    async with run_dramabot(discord, data_dir, packs, quiz_clock=clock) as bot:
+        yield bot, clock
 
 
 @pytest.fixture

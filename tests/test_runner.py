@@ -1,0 +1,119 @@
+"""Start-up as an operator lives it: the fact store built when the packs change, a broken
+pack never taking a working bot down, and command sync only when the commands changed."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bot.config import Settings, load_settings
+from bot.offline import OfflineDiscord
+from bot.packs.model import PackLoadError
+from bot.runner import prepare_fact_store
+from bot.store.facts import FactStore
+from tests.support import PACKS_DIR, run_dramabot
+
+
+def copy_packs(tmp_path: Path) -> Path:
+    packs = tmp_path / "packs"
+    shutil.copytree(PACKS_DIR, packs)
+    return packs
+
+
+def break_a_pack(packs: Path) -> None:
+    pack = packs / "soundtrack1.toml"
+    pack.write_text(pack.read_text(encoding="utf-8").replace(
+        'sources = ["wowtv", "mhns"', 'sources = ["no-such-source", "mhns"', 1),
+        encoding="utf-8")
+
+
+def settings_for(tmp_path: Path, packs: Path) -> Settings:
+    return load_settings({"DRAMABOT_DATA_DIR": str(tmp_path / "data"),
+                          "DRAMABOT_PACKS": str(packs)})
+
+
+async def test_a_broken_pack_keeps_the_previous_store(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    packs = copy_packs(tmp_path)
+    settings = settings_for(tmp_path, packs)
+    assert prepare_fact_store(settings) is True
+    assert prepare_fact_store(settings) is False  # unchanged packs: no rebuild
+    break_a_pack(packs)
+    with caplog.at_level(logging.ERROR):
+        assert prepare_fact_store(settings) is False
+    assert "no-such-source" in caplog.text
+    assert "serving the previous fact store" in caplog.text
+    store = await FactStore.open(settings.fact_db)
+    try:
+        track = await store.track("soundtrack1", 7)
+        assert track is not None and track.track.title is not None
+        assert track.track.title.value == "Just A Little Bit More"
+    finally:
+        await store.close()
+
+
+def test_a_broken_pack_without_a_previous_store_is_an_error(tmp_path: Path) -> None:
+    packs = copy_packs(tmp_path)
+    break_a_pack(packs)
+    settings = settings_for(tmp_path, packs)
+    with pytest.raises(PackLoadError) as caught:
+        prepare_fact_store(settings)
+    assert any(e.file == "soundtrack1.toml" for e in caught.value.errors)
+    assert not settings.fact_db.exists()
+
+
+def test_an_edited_pack_is_rebuilt(tmp_path: Path) -> None:
+    packs = copy_packs(tmp_path)
+    settings = settings_for(tmp_path, packs)
+    prepare_fact_store(settings)
+    pack = packs / "vincenzo.toml"
+    pack.write_text(pack.read_text(encoding="utf-8") + "\n# an author's comment\n",
+                    encoding="utf-8")
+    assert prepare_fact_store(settings) is True
+
+
+async def test_the_bot_serves_the_old_store_when_a_pack_breaks(
+        offline_discord: OfflineDiscord, tmp_path: Path) -> None:
+    packs = copy_packs(tmp_path)
+    prepare_fact_store(settings_for(tmp_path, packs))
+    break_a_pack(packs)
+    async with run_dramabot(offline_discord, tmp_path / "data", packs):
+        reply = await offline_discord.invoke("/ost track 7", user="fan1")
+    assert "Just A Little Bit More" in reply.text
+
+
+async def test_global_commands_are_synced_only_when_they_change(
+        offline_discord: OfflineDiscord, tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    async with run_dramabot(offline_discord, data_dir):
+        pass
+    assert [s.guild_id for s in offline_discord.syncs] == [None]
+    async with run_dramabot(offline_discord, data_dir):  # a restart, same commands
+        pass
+    assert len(offline_discord.syncs) == 1
+    (data_dir / "commands.sha256").write_text("something older\n")
+    async with run_dramabot(offline_discord, data_dir):  # definitions changed
+        pass
+    assert len(offline_discord.syncs) == 2
+
+
+async def test_dev_guild_commands_sync_at_every_start(
+        offline_discord: OfflineDiscord, tmp_path: Path) -> None:
+    guild = offline_discord.guild()
+    env = {"DEV_GUILD_ID": str(guild.id)}
+    for _ in range(2):
+        async with run_dramabot(offline_discord, tmp_path / "data", env=env):
+            pass
+    assert [s.guild_id for s in offline_discord.syncs] == [guild.id, guild.id]
+    reply = await _invoke_after_restart(offline_discord, tmp_path / "data", env)
+    assert "Soundtrack #1" in reply
+
+
+async def _invoke_after_restart(discord: OfflineDiscord, data_dir: Path,
+                                env: dict[str, str]) -> str:
+    async with run_dramabot(discord, data_dir, env=env):
+        reply = await discord.invoke("/drama soundtrack1", user="fan2")
+    return reply.text
