@@ -10,6 +10,7 @@ sources all the way from the file to the reply.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 FactValue = str | int | dt.date
@@ -31,6 +32,18 @@ class Source:
     title: str | None = None
     url: str | None = None
     published: dt.date | None = None
+
+
+def source_names(ids: Iterable[str], sources: Mapping[str, Source]) -> tuple[str, ...]:
+    """Citation labels for source ids, in order, without repeats; an id with no record is
+    shown as itself rather than dropped, so a citation is never silently lost."""
+    names: list[str] = []
+    for source_id in ids:
+        source = sources.get(source_id)
+        name = source.name if source else source_id
+        if name not in names:
+            names.append(name)
+    return tuple(names)
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar, cast
 
-from bot.packs.model import CastEntry, Episode, Fact, FactValue, Source
+from bot.packs.model import CastEntry, Episode, Fact, FactValue, Source, source_names
 from bot.packs.model import Question as PackQuestion
 from bot.store.facts import FactStore
 from bot.store.models import DramaInfo, PersonInfo, PersonRef, TrackInfo
@@ -212,17 +212,6 @@ def _safe_date(year: int, month: int, day: int) -> dt.date:
             return dt.date(year, month, day)
         except ValueError:
             day -= 1
-
-
-def source_names(ids: Iterable[str], sources: Mapping[str, Source]) -> tuple[str, ...]:
-    """Source ids to the names the bot cites, in order, once each."""
-    names: list[str] = []
-    for source_id in ids:
-        source = sources.get(source_id)
-        name = source.name if source else source_id
-        if name not in names:
-            names.append(name)
-    return tuple(names)
 
 
 def title_of(info: DramaInfo) -> str:

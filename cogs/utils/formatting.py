@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from discord.utils import escape_markdown, escape_mentions
 
-from bot.packs.model import Credit, Fact, FactValue, Reading, Source, Track
+from bot.packs.model import Credit, Fact, FactValue, Reading, Source, Track, source_names
 from bot.store.models import TrackInfo
 
 COLOUR = 0xE0457B  # one colour for every dramabot embed
@@ -160,18 +160,6 @@ def format_value(value: FactValue) -> str:
     if isinstance(value, dt.date):
         return value.isoformat()
     return str(value)
-
-
-def source_names(ids: Iterable[str], sources: Mapping[str, Source]) -> list[str]:
-    """Citation labels for source ids, in order, without repeats; an id the store did not
-    resolve is shown as itself rather than dropped."""
-    names: list[str] = []
-    for source_id in ids:
-        source = sources.get(source_id)
-        name = source.name if source else source_id
-        if name not in names:
-            names.append(name)
-    return names
 
 
 def cite(ids: Iterable[str], sources: Mapping[str, Source]) -> str:
