@@ -1,0 +1,82 @@
+"""Every bundled pack loads, and the facts the research flags are held as the sources
+give them: contested readings kept side by side, single-source facts marked, unknowns
+absent (never guessed)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from bot.packs.loader import load_pack, load_packs
+from bot.packs.model import Fact, Pack
+from tests.support import PACKS_DIR
+
+BUNDLED = sorted(PACKS_DIR.glob("*.toml"))
+
+
+@pytest.mark.parametrize("path", BUNDLED, ids=[p.stem for p in BUNDLED])
+def test_every_bundled_pack_loads(path: Path) -> None:
+    pack = load_pack(path)
+    assert pack.drama.slug == path.stem
+    assert pack.drama.title.sources
+
+
+def test_the_bundled_set_is_consistent() -> None:
+    packs = load_packs(PACKS_DIR)
+    slugs = {p.drama.slug for p in packs.packs}
+    assert {"soundtrack1", "soundtrack2", "vincenzo", "the-crowned-clown", "little-women",
+            "yumis-cells", "cafe-midnight", "to-x-who-doesnt-love-me", "nevertheless",
+            "the-world-of-the-married", "my-name", "happiness"} <= slugs
+    for person in ("doyoung", "han-so-hee", "park-hyung-sik", "kim-hee-won", "standing-egg"):
+        assert person in packs.people
+
+
+@pytest.fixture(scope="module")
+def soundtrack1() -> Pack:
+    return load_pack(PACKS_DIR / "soundtrack1.toml")
+
+
+def readings(fact: Fact | None) -> list[object]:
+    assert fact is not None
+    return [fact.value, *(r.value for r in fact.also)]
+
+
+def test_heroine_surname_is_contested(soundtrack1: Pack) -> None:
+    heroine = next(c for c in soundtrack1.cast if c.person == "han-so-hee")
+    assert readings(heroine.character) == ["Lee Eun-soo", "Seo Eun-soo"]
+    assert "seed-002" in heroine.character.also[0].sources
+
+
+def test_ost_tracks_one_to_seven_with_track_six_untitled(soundtrack1: Pack) -> None:
+    tracks = {t.number: t for t in soundtrack1.ost}
+    assert sorted(tracks) == [1, 2, 3, 4, 5, 6, 7]
+    assert tracks[6].title is None and tracks[6].korean_title is None
+    assert tracks[6].release_date is None
+    assert [a.person for a in tracks[6].artists] == ["standing-egg"]
+    assert readings(tracks[7].title) == ["Just A Little Bit More", "A Little More"]
+    assert [a.person for a in tracks[7].artists] == ["doyoung"]
+    first_date = tracks[1].release_date
+    assert first_date is not None and first_date.value == dt.date(2021, 12, 30)
+    assert first_date.single_source  # pinkvilla alone gives it
+
+
+def test_writer_credit_keeps_the_other_names(soundtrack1: Pack) -> None:
+    writer = next(c for c in soundtrack1.credits if c.job == "writer")
+    assert writer.person == "ahn-sae-bom"
+    assert {r.value for r in writer.also} == {"Chae Yoon", "Chae Woon"}
+
+
+def test_four_episodes_and_the_former_title(soundtrack1: Pack) -> None:
+    assert [e.number for e in soundtrack1.episodes] == [1, 2, 3, 4]
+    assert soundtrack1.drama.episode_count is not None
+    assert soundtrack1.drama.episode_count.value == 4
+    assert [f.value for f in soundtrack1.drama.former_titles] == [
+        "Why Did You Come To My House?"]
+
+
+def test_every_seed_is_cited_by_its_file_name(soundtrack1: Pack) -> None:
+    seeds = {s.file for s in soundtrack1.sources.values() if s.kind == "article"}
+    assert seeds == {
+        "000_fe22804c1aad097d.txt", "001_d94ec0469b78c366.txt", "002_61108b1a3dd9b5a0.txt"}
