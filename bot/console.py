@@ -76,8 +76,10 @@ def _quiet_logs(settings: Settings) -> None:
 
 
 async def ask(settings: Settings, invocation: str, *, user: str = "fan1",
-              as_json: bool = False, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
+              as_json: bool = False, out: TextIO | None = None, err: TextIO | None = None
+              ) -> int:
     """Run one command; print the rendered reply (or, with as_json, the callback body)."""
+    out, err = out or sys.stdout, err or sys.stderr
     _quiet_logs(settings)
     async with offline_bot(settings) as discord:
         try:
@@ -228,9 +230,10 @@ async def _watch(console: Console) -> None:
             console.show_new_messages()
 
 
-async def run_console(settings: Settings, *, stdin: TextIO = sys.stdin,
-                      out: TextIO = sys.stdout) -> int:
+async def run_console(settings: Settings, *, stdin: TextIO | None = None,
+                      out: TextIO | None = None) -> int:
     """The interactive console; returns the exit status."""
+    stdin, out = stdin or sys.stdin, out or sys.stdout
     _quiet_logs(settings)
     print("Starting dramabot against an offline Discord...", file=out, flush=True)
     async with offline_bot(settings) as discord:
