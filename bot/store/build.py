@@ -31,6 +31,8 @@ from bot.packs.model import Fact, Pack, PackSet, Person, Track
 from bot.store.facts import SCHEMA_PATH, SCHEMA_VERSION, FactStoreError, to_json
 from bot.store.names import KEY_VERSION, NameRow, fold, loose, name_row, search_key
 
+STALE_TEMP_SECONDS = 3600
+
 
 @dataclass(frozen=True)
 class BuildResult:
@@ -99,6 +101,7 @@ def write_fact_store(packset: PackSet, db_path: Path, fingerprint: str = "",
     started = time.monotonic() if started is None else started
     db_path = Path(db_path)
     db_path.parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale_temps(db_path)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{db_path.name}.", suffix=".tmp",
                                     dir=db_path.parent)
     os.close(fd)
@@ -113,6 +116,18 @@ def write_fact_store(packset: PackSet, db_path: Path, fingerprint: str = "",
     _fsync_dir(db_path.parent)
     return BuildResult(db_path, fingerprint, seconds=round(time.monotonic() - started, 3),
                        **counts)
+
+
+def _remove_stale_temps(db_path: Path) -> None:
+    """Delete temp files a killed build left behind (an hour old: a build running right
+    now in another process keeps its own)."""
+    cutoff = time.time() - STALE_TEMP_SECONDS
+    for tmp in db_path.parent.glob(f".{db_path.name}.*.tmp"):
+        try:
+            if tmp.stat().st_mtime < cutoff:
+                tmp.unlink()
+        except OSError:
+            continue
 
 
 def _write(packset: PackSet, path: Path, fingerprint: str) -> dict[str, int]:
@@ -168,8 +183,12 @@ def _insert_pack(conn: sqlite3.Connection, pack: Pack, people: dict[str, Person]
         "INSERT INTO credits (slug, position, person_id, job, data) VALUES (?, ?, ?, ?, ?)",
         ((slug, i, c.person, c.job, to_json(c)) for i, c in enumerate(pack.credits)))
     for track in pack.ost:
-        conn.execute("INSERT INTO tracks (slug, number, search, data) VALUES (?, ?, ?, ?)",
-                     (slug, track.number, _track_search(track, people), to_json(track)))
+        track_id = conn.execute("INSERT INTO tracks (slug, number, data) VALUES (?, ?, ?)",
+                                (slug, track.number, to_json(track))).lastrowid
+        conn.execute(
+            "INSERT INTO track_search (id, sort_key, slug, number, search)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (track_id, fold(title), slug, track.number, _track_search(track, people)))
         conn.executemany(
             "INSERT INTO track_artists (slug, number, position, person_id) VALUES (?, ?, ?, ?)",
             ((slug, track.number, i, a.person) for i, a in enumerate(track.artists)))
@@ -187,7 +206,7 @@ def _readings(fact: Fact | None) -> list[str]:
 
 
 def _track_search(track: Track, people: dict[str, Person]) -> str:
-    """The `tracks.search` column: "|key|key|" over the track's titles (every reading) and
+    """The `track_search.search` column: "|key|key|" over the track's titles (every reading) and
     each artist's name, Hangul, aliases and groups, in folded and loose form."""
     texts = _readings(track.title) + _readings(track.korean_title)
     for artist in track.artists:

@@ -48,7 +48,7 @@ from bot.store.models import (
     Role,
     TrackInfo,
 )
-from bot.store.names import NameIndex, NameRow, clip, loose, search_key
+from bot.store.names import KEY_VERSION, NameIndex, NameRow, clip, loose, search_key
 
 # Bump when sql/facts.sql or the JSON encoding changes (the build fingerprint includes it,
 # so a new version forces a rebuild; FactStore.open refuses a store of another version).
@@ -310,9 +310,9 @@ class FactStore:
             CastEntry, "cast_entries", person_id))
         crew = tuple(CrewRole(ref, c) for ref, c in await self._by_person(
             Credit, "credits", person_id))
-        tracks = await self._track_infos(
-            "EXISTS (SELECT 1 FROM track_artists a WHERE a.slug = t.slug"
-            " AND a.number = t.number AND a.person_id = ?)", (person_id,))
+        tracks = tuple(info for _, info in await self._track_infos(
+            "(t.slug, t.number) IN (SELECT slug, number FROM track_artists"
+            " WHERE person_id = ?)", (person_id,)))
         sources = await self._cited(person, [r.entry for r in roles],
                                     [c.credit for c in crew], [t.track for t in tracks])
         return PersonInfo(person, roles, crew, tracks, sources)
@@ -359,11 +359,11 @@ class FactStore:
 
     async def track(self, slug: str, number: int) -> TrackInfo | None:
         found = await self._track_infos("t.slug = ? AND t.number = ?", (slug, number))
-        return found[0] if found else None
+        return found[0][1] if found else None
 
     async def tracks(self, slug: str) -> tuple[TrackInfo, ...]:
         """A drama's OST, ordered by number (only the tracks the pack lists)."""
-        return await self._track_infos("t.slug = ?", (slug,))
+        return tuple(info for _, info in await self._track_infos("t.slug = ?", (slug,)))
 
     async def search_tracks(self, query: str, limit: int = 25) -> tuple[TrackInfo, ...]:
         """Tracks whose English or Korean title, or any artist's name, Hangul or alias
@@ -372,24 +372,28 @@ class FactStore:
         key = search_key(clip(query))
         if not key or limit <= 0:
             return ()
-        return await self._track_infos(
-            "(instr(t.search, ?) > 0 OR instr(t.search, ?) > 0)", (key, loose(key)),
-            order="CASE WHEN instr(t.search, '|' || ? || '|') > 0 THEN 0"
-                  " WHEN instr(t.search, '|' || ?) > 0 THEN 1 ELSE 2 END, ",
-            order_params=(key, key), limit=limit)
-
-    async def _track_infos(self, where: str, params: Sequence[object], order: str = "",
-                           order_params: Sequence[object] = (),
-                           limit: int = -1) -> tuple[TrackInfo, ...]:
         rows = await self.db.execute_fetchall(
-            "SELECT t.slug, d.title, d.korean_title, t.data FROM tracks t"
+            "SELECT id FROM track_search WHERE instr(search, ?1) > 0 OR instr(search, ?2) > 0"
+            " ORDER BY CASE WHEN instr(search, '|' || ?1 || '|') > 0 THEN 0"
+            " WHEN instr(search, '|' || ?1) > 0 THEN 1 ELSE 2 END,"
+            " sort_key, slug, number LIMIT ?3", (key, _loose_query(key), limit))
+        ids = [r[0] for r in rows]
+        found = await self._track_infos(f"t.id IN ({','.join('?' * len(ids))})", ids)
+        by_id = dict(found)
+        return tuple(by_id[i] for i in ids)
+
+    async def _track_infos(self, where: str,
+                           params: Sequence[object]) -> list[tuple[int, TrackInfo]]:
+        """(track id, TrackInfo) for the tracks matching `where` (over `tracks t`), by
+        drama title then number, with the artists' PersonRefs in credit order."""
+        rows = await self.db.execute_fetchall(
+            "SELECT t.id, t.slug, d.title, d.korean_title, t.data FROM tracks t"
             f" JOIN dramas d ON d.slug = t.slug WHERE {where}"
-            f" ORDER BY {order}d.sort_key, t.slug, t.number LIMIT ?",
-            (*params, *order_params, limit))
-        tracks = [(DramaRef(r[0], r[1], r[2]), from_json(Track, r[3])) for r in rows]
-        refs = await self.person_refs(a.person for _, t in tracks for a in t.artists)
-        return tuple(TrackInfo(d, t, tuple(_ref(refs, a.person) for a in t.artists))
-                     for d, t in tracks)
+            " ORDER BY d.sort_key, t.slug, t.number", params)
+        tracks = [(r[0], DramaRef(r[1], r[2], r[3]), from_json(Track, r[4])) for r in rows]
+        refs = await self.person_refs(a.person for _, _, t in tracks for a in t.artists)
+        return [(i, TrackInfo(d, t, tuple(_ref(refs, a.person) for a in t.artists)))
+                for i, d, t in tracks]
 
     # -- sources --------------------------------------------------------------------------
 
@@ -420,6 +424,13 @@ class FactStore:
         return rows
 
 
+def _loose_query(key: str) -> str:
+    """The loose form of a search, unless it collapsed into something much shorter
+    ("zzzz" -> "z" would find every track with a z): then just the key again."""
+    alt = loose(key)
+    return alt if len(alt) >= min(len(key), 3) else key
+
+
 def _ref(refs: dict[str, PersonRef], person_id: str) -> PersonRef:
     """The person's ref; the id itself as the name if the store lacks the person (the
     loader rejects such packs, so this only guards against a hand-edited store)."""
@@ -427,15 +438,19 @@ def _ref(refs: dict[str, PersonRef], person_id: str) -> PersonRef:
 
 
 async def _check_version(db: aiosqlite.Connection, path: Path) -> None:
+    """Refuse a store built by another schema or name-key version: its rows or its stored
+    name keys would not match what this code expects."""
     try:
-        async with db.execute("SELECT value FROM meta WHERE key = 'schema_version'") as cur:
-            row = await cur.fetchone()
+        rows = await db.execute_fetchall(
+            "SELECT key, value FROM meta WHERE key IN ('schema_version', 'key_version')")
     except aiosqlite.DatabaseError as exc:
         raise FactStoreError(f"{path} is not a fact store ({exc}): rebuild it") from exc
-    if row is None or row[0] != str(SCHEMA_VERSION):
-        found = row[0] if row else "none"
-        raise FactStoreError(f"{path} has schema version {found}, this bot needs "
-                             f"{SCHEMA_VERSION}: rebuild it with `dramabot db build`")
+    found = {str(k): str(v) for k, v in rows}
+    for key, needed in (("schema_version", SCHEMA_VERSION), ("key_version", KEY_VERSION)):
+        if found.get(key) != str(needed):
+            raise FactStoreError(
+                f"{path} has {key.replace('_', ' ')} {found.get(key, 'none')}, this bot needs "
+                f"{needed}: rebuild it with `dramabot db build`")
 
 
 async def _load_indexes(db: aiosqlite.Connection) -> tuple[NameIndex, NameIndex]:

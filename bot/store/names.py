@@ -18,6 +18,7 @@ jamo. That lets autocomplete match a syllable still being typed ("사우" on the
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from array import array
@@ -31,7 +32,7 @@ from bot.store.models import Match, Resolution
 
 # Bump when fold/loose/search_key/word_starts change: the fact store stores the keys, so a
 # new version must force a rebuild (the build fingerprint includes it).
-KEY_VERSION = 1
+KEY_VERSION = 2
 
 MAX_INPUT = 200  # user text is cut to this many characters before any matching
 CONFIDENT = 85.0  # a fuzzy score this high may resolve to a single match ...
@@ -41,6 +42,8 @@ SUGGEST_COUNT = 3
 FUZZY_POOL = 2000  # most names autocomplete scores fuzzily per keystroke
 FUZZY_COMPLETE_MIN_LEN = 4  # shorter input has too many near neighbours to be worth it
 FUZZY_COMPLETE_MIN = 75.0  # fuzz.ratio against the start of a name or word
+RESOLVE_FULL_SCAN = 20_000  # up to this many names, resolve scores every name with WRatio
+RESOLVE_POOL = 200  # beyond it, this many nearest names per way of finding them
 SUBSTRING_SCAN = 2000  # most substring hits autocomplete walks per keystroke
 
 # Autocomplete tiers: the score a Match carries says how it was found.
@@ -82,7 +85,7 @@ def loose(text: str) -> str:
     #11" stays apart from "#1". Variants that change consonants (Park/Bak, Lee/Yi) are
     left to aliases in the packs: merging them here would join unrelated names."""
     key = _LOOSE_RE.sub(lambda m: _LOOSE_MAP[m.group()], fold(text))
-    return unicodedata.normalize("NFD", _DOUBLE_RE.sub(r"\1", key))
+    return _DOUBLE_RE.sub(r"\1", key)
 
 
 def word_starts(name: str) -> tuple[int, ...]:
@@ -135,8 +138,8 @@ class NameIndex:
 
     Stored as parallel lists and int arrays rather than objects per name, to keep 100,000
     dramas in tens of megabytes: names sorted by key (exact and prefix lookups by bisect),
-    by loose key, word-start suffixes (word-prefix lookups) and one joined string of all
-    keys (substring lookups run in C with str.find)."""
+    by loose key, word-start suffixes (word-prefix lookups) and the keys joined into one
+    string (substring lookups run in C with str.find)."""
 
     def __init__(self, kind: str, rows: Iterable[NameRow]) -> None:
         self.kind = kind
@@ -158,8 +161,7 @@ class NameIndex:
         self._by_label = array("i", sorted(
             range(len(self._ent_keys)),
             key=lambda e: (fold(self._ent_labels[e]), self._ent_labels[e])))
-        self._blob = "\n".join(self._skeys)
-        self._blob_starts = array("q", _starts(self._skeys))
+        self._blobs = {ascii_: _Blob(self._skeys, ascii_) for ascii_ in (True, False)}
 
     def _add(self, row: NameRow, ent_ids: dict[str, int],
              words: list[tuple[int, int]]) -> None:
@@ -171,9 +173,12 @@ class NameIndex:
             self._ent_keys.append(row.key)
             self._ent_labels.append(row.label)
         idx = len(self._names)
-        self._names.append(row.name)
+        # Share equal strings instead of keeping copies: most names are their entity's
+        # label, and most loose keys equal the plain key.
+        label = self._ent_labels[ent]
+        self._names.append(label if row.name == label else row.name)
         self._skeys.append(row.skey)
-        self._loose.append(row.loose)
+        self._loose.append(row.skey if row.loose == row.skey else row.loose)
         self._name_ent.append(ent)
         words.extend((idx, int(off)) for off in row.words.split(",") if off)
 
@@ -253,15 +258,8 @@ class NameIndex:
             i += 1
 
     def _substring_hits(self, query: str) -> Iterator[_Hit]:
-        pos = self._blob.find(query)
-        for _ in range(SUBSTRING_SCAN):
-            if pos < 0:
-                return
-            name = bisect_left(self._blob_starts, pos + 1) - 1
+        for name in self._blobs[query.isascii()].find(query):
             yield _Hit(self._name_ent[name], name, SUBSTRING)
-            next_start = (self._blob_starts[name + 1] if name + 1 < len(self._blob_starts)
-                          else len(self._blob))
-            pos = self._blob.find(query, max(pos + 1, next_start))
 
     def _fuzzy_complete_hits(self, query: str) -> Iterator[_Hit]:
         """Typo-tolerant autocomplete: the query against the same-length start of names
@@ -285,9 +283,9 @@ class NameIndex:
 
     def _fuzzy_pool(self, query: str) -> list[tuple[int, int]]:
         """(name, offset) pairs to score: at most FUZZY_POOL, whatever the index size."""
-        words = list(zip(self._word_name, self._word_off, strict=True))
-        if len(self._skeys) + len(words) <= FUZZY_POOL:
-            return [(i, 0) for i in range(len(self._skeys))] + words
+        if len(self._skeys) + len(self._word_name) <= FUZZY_POOL:
+            return ([(i, 0) for i in range(len(self._skeys))]
+                    + list(zip(self._word_name, self._word_off, strict=True)))
         quarter = FUZZY_POOL // 4
         skey_of = self._skeys.__getitem__
         near = bisect_left(self._by_skey, query, key=skey_of)
@@ -318,12 +316,25 @@ class NameIndex:
                       key=lambda h: (-h.score, fold(self._ent_labels[h.entity])))
 
     def _fuzzy_resolution(self, query: str) -> Resolution:
-        hits = self._fuzzy(query, None, limit=30)
+        hits = self._fuzzy(query, self._resolve_pool(query), limit=30)
         if not hits:
             return Resolution()
         if self._clear_winner(query, hits):
             return Resolution(match=self._match(hits[0]))
         return Resolution(suggestions=tuple(self._match(h) for h in hits[:SUGGEST_COUNT]))
+
+    def _resolve_pool(self, query: str) -> list[int] | None:
+        """The names `resolve` scores with WRatio: all of them when there are few (None);
+        in a large index WRatio over every name is too slow (0.2 s at 100,000 dramas), so
+        the pool is the names plain edit distance ranks nearest (a typo), plus names that
+        start with, have a word starting with, or contain the query (a fragment)."""
+        if len(self._skeys) <= RESOLVE_FULL_SCAN:
+            return None
+        near = process.extract(query, self._skeys, scorer=fuzz.ratio, limit=RESOLVE_POOL)
+        pool = {pos for _choice, _score, pos in near}
+        for tier in (self._prefix_hits, self._word_hits, self._substring_hits):
+            pool.update(hit.name for hit in itertools.islice(tier(query), RESOLVE_POOL))
+        return sorted(pool)
 
     def _clear_winner(self, query: str, hits: list[_Hit]) -> bool:
         """A fuzzy hit may stand as the answer only when it scores high, leads the
@@ -348,9 +359,30 @@ class NameIndex:
         return Match(self.kind, self._ent_keys[ent], label, label, 0.0)
 
 
-def _starts(keys: list[str]) -> Iterator[int]:
-    """Start offsets of each key in "\\n".join(keys)."""
-    pos = 0
-    for key in keys:
-        yield pos
-        pos += len(key) + 1
+class _Blob:
+    """The ASCII keys, or the other keys, joined by newlines, so a substring search is one
+    str.find in C. Kept apart because one Hangul key would make the whole string two bytes
+    a character and every search twice as slow; an ASCII query searches the ASCII keys
+    (Hangul titles' digits are found through their English titles), anything else the rest."""
+
+    def __init__(self, keys: list[str], ascii_keys: bool) -> None:
+        self.names = array("i", (i for i, k in enumerate(keys) if k.isascii() == ascii_keys))
+        self.text = "\n".join(keys[i] for i in self.names)
+        self.starts = array("q")
+        pos = 0
+        for i in self.names:
+            self.starts.append(pos)
+            pos += len(keys[i]) + 1
+
+    def find(self, query: str) -> Iterator[int]:
+        """Indexes of the names containing `query`, each once, at most SUBSTRING_SCAN."""
+        pos = self.text.find(query)
+        for _ in range(SUBSTRING_SCAN):
+            if pos < 0:
+                return
+            slot = bisect_left(self.starts, pos + 1) - 1
+            yield self.names[slot]
+            following = slot + 1
+            next_start = (self.starts[following] if following < len(self.starts)
+                          else len(self.text))
+            pos = self.text.find(query, max(pos + 1, next_start))

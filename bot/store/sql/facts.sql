@@ -63,12 +63,22 @@ CREATE TABLE credits (
 CREATE INDEX credits_by_person ON credits (person_id);
 
 CREATE TABLE tracks (
+    id      INTEGER PRIMARY KEY,
     slug    TEXT NOT NULL REFERENCES dramas (slug),
     number  INTEGER NOT NULL,
-    search  TEXT NOT NULL,                  -- "|key|key|": folded and loose keys of the
-                                            -- titles and of every artist's names
     data    TEXT NOT NULL,                  -- JSON Track
-    PRIMARY KEY (slug, number)
+    UNIQUE (slug, number)
+);
+
+-- A narrow copy of what search_tracks scans, kept apart from the JSON so a scan reads few
+-- pages. `search` is "|key|key|": folded and loose keys of the titles (every reading) and
+-- of every artist's name, Hangul, aliases and groups.
+CREATE TABLE track_search (
+    id       INTEGER PRIMARY KEY REFERENCES tracks (id),
+    sort_key TEXT NOT NULL,                 -- the drama's sort_key
+    slug     TEXT NOT NULL,
+    number   INTEGER NOT NULL,
+    search   TEXT NOT NULL
 );
 
 CREATE TABLE track_artists (

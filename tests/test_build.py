@@ -1,0 +1,245 @@
+"""Building the fact store: fingerprints, needs_build, the atomic swap, and the real packs."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import shutil
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.packs.loader import check_packs, load_packs
+from bot.packs.model import PackLoadError
+from bot.store import build as build_module
+from bot.store.build import (
+    build_fact_store,
+    needs_build,
+    packs_fingerprint,
+    stored_fingerprint,
+    write_fact_store,
+)
+from bot.store.facts import FactStore, FactStoreError
+
+FIXTURE_PACKS = Path(__file__).parent / "store_fixtures" / "packs"
+REAL_PACKS = Path(__file__).resolve().parents[1] / "data" / "packs"
+
+
+@pytest.fixture
+def packs(tmp_path: Path) -> Path:
+    """A private, editable copy of the fixture packs."""
+    folder = tmp_path / "packs"
+    shutil.copytree(FIXTURE_PACKS, folder)
+    return folder
+
+
+def leftovers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name.endswith(".tmp"))
+
+
+# -- fingerprint / needs_build -------------------------------------------------------------
+
+def test_fingerprint_is_stable_and_tracks_every_change(packs: Path) -> None:
+    first = packs_fingerprint(packs)
+    assert packs_fingerprint(packs) == first
+    (packs / "notes.txt").write_text("not a pack")
+    assert packs_fingerprint(packs) == first  # only *.toml count
+
+    pack = packs / "soundtrack2.toml"
+    original = pack.read_bytes()
+    pack.write_bytes(original + b"\n# a comment\n")
+    edited = packs_fingerprint(packs)
+    assert edited != first
+    pack.write_bytes(original)
+    assert packs_fingerprint(packs) == first
+
+    pack.rename(packs / "renamed.toml")
+    assert packs_fingerprint(packs) != first
+
+
+def test_needs_build(packs: Path, tmp_path: Path) -> None:
+    db = tmp_path / "facts.sqlite3"
+    assert needs_build(packs, db)  # no store yet
+    result = build_fact_store(packs, db)
+    assert not needs_build(packs, db)
+    assert stored_fingerprint(db) == result.fingerprint == packs_fingerprint(packs)
+
+    pack = packs / "soundtrack2.toml"
+    pack.write_text(pack.read_text().replace("Love Again", "Love Again and Again"))
+    assert needs_build(packs, db)  # a pack edit
+    build_fact_store(packs, db)
+    assert not needs_build(packs, db)
+
+    db.write_bytes(b"garbage" * 1000)
+    assert needs_build(packs, db)  # an unreadable store
+
+
+def test_schema_change_forces_rebuild(packs: Path, tmp_path: Path,
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    db = tmp_path / "facts.sqlite3"
+    build_fact_store(packs, db)
+    monkeypatch.setattr(build_module, "SCHEMA_VERSION", 999)
+    assert needs_build(packs, db)
+
+
+# -- building --------------------------------------------------------------------------------
+
+def test_build_result(packs: Path, tmp_path: Path) -> None:
+    db = tmp_path / "nested" / "dir" / "facts.sqlite3"  # folders are created
+    result = build_fact_store(packs, db)
+    assert result.path == db and db.is_file()
+    assert (result.packs, result.dramas, result.people, result.tracks) == (2, 2, 10, 4)
+    assert result.sources == 8 and result.names > 20
+    assert leftovers(db.parent) == []
+
+
+async def test_rebuild_replaces_the_store(packs: Path, tmp_path: Path) -> None:
+    db = tmp_path / "facts.sqlite3"
+    build_fact_store(packs, db)
+    (packs / "soundtrack2.toml").unlink()
+    build_fact_store(packs, db)
+    store = await FactStore.open(db)
+    try:
+        assert [d.slug for d in await store.dramas()] == ["soundtrack1"]
+    finally:
+        await store.close()
+
+
+async def test_an_open_store_keeps_answering_across_a_rebuild(packs: Path,
+                                                                tmp_path: Path) -> None:
+    db = tmp_path / "facts.sqlite3"
+    build_fact_store(packs, db)
+    store = await FactStore.open(db)
+    try:
+        (packs / "soundtrack2.toml").unlink()
+        build_fact_store(packs, db)
+        assert await store.drama("soundtrack2") is not None  # still the file it opened
+        fresh = await FactStore.open(db)
+        try:
+            assert await fresh.drama("soundtrack2") is None
+        finally:
+            await fresh.close()
+    finally:
+        await store.close()
+
+
+async def test_failed_build_keeps_the_working_store(packs: Path, tmp_path: Path) -> None:
+    db = tmp_path / "facts.sqlite3"
+    build_fact_store(packs, db)
+    before = db.read_bytes()
+
+    pack = packs / "soundtrack1.toml"
+    pack.write_text(pack.read_text().replace('person = "doyoung"', 'person = "nobody"'))
+    with pytest.raises(PackLoadError) as caught:
+        build_fact_store(packs, db)
+    assert any("nobody" in str(e) for e in caught.value.errors)
+
+    assert db.read_bytes() == before
+    assert leftovers(tmp_path) == []
+    store = await FactStore.open(db)
+    try:
+        seven = await store.track("soundtrack1", 7)
+        assert seven is not None and seven.artists[0].id == "doyoung"
+    finally:
+        await store.close()
+
+
+def test_broken_toml_fails_cleanly(packs: Path, tmp_path: Path) -> None:
+    db = tmp_path / "facts.sqlite3"
+    build_fact_store(packs, db)
+    before = db.read_bytes()
+    (packs / "soundtrack2.toml").write_text("format = 1\n[drama\nslug = ")
+    with pytest.raises(PackLoadError):
+        build_fact_store(packs, db)
+    assert db.read_bytes() == before
+    assert leftovers(tmp_path) == []
+
+
+def test_failure_while_writing_removes_the_temp_file(
+        packs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    db = tmp_path / "facts.sqlite3"
+    build_fact_store(packs, db)
+    before = db.read_bytes()
+
+    def explode(*args: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(build_module, "_insert_meta", explode)
+    with pytest.raises(OSError, match="disk full"):
+        build_fact_store(packs, db)
+    assert db.read_bytes() == before
+    assert leftovers(tmp_path) == []
+
+
+def test_stale_temp_files_are_cleaned(packs: Path, tmp_path: Path) -> None:
+    db = tmp_path / "facts.sqlite3"
+    stale = tmp_path / ".facts.sqlite3.abc123.tmp"
+    fresh = tmp_path / ".facts.sqlite3.def456.tmp"  # maybe another build, running now
+    stale.write_bytes(b"half a build")
+    fresh.write_bytes(b"another build")
+    os.utime(stale, (time.time() - 7200, time.time() - 7200))
+    build_fact_store(packs, db)
+    assert leftovers(tmp_path) == [fresh.name]
+
+
+def test_dangling_reference_is_refused(packs: Path, tmp_path: Path) -> None:
+    """The loader rejects these; the builder's own foreign-key check is the second line."""
+    packset = load_packs(packs)
+    pack = packset.packs[0]
+    ghost_cast = (dataclasses.replace(pack.cast[0], person="ghost"),)
+    broken = dataclasses.replace(
+        packset, packs=(dataclasses.replace(pack, cast=ghost_cast), *packset.packs[1:]))
+    db = tmp_path / "facts.sqlite3"
+    with pytest.raises(FactStoreError, match="dangling"):
+        write_fact_store(broken, db)
+    assert not db.exists()
+    assert leftovers(tmp_path) == []
+
+
+# -- the bundled packs -------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def real_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    assert check_packs(REAL_PACKS) == [], "the bundled packs must load"
+    db = tmp_path_factory.mktemp("real") / "facts.sqlite3"
+    build_fact_store(REAL_PACKS, db)
+    return db
+
+
+@pytest.fixture
+async def real_store(real_db: Path) -> AsyncIterator[FactStore]:
+    store = await FactStore.open(real_db)
+    yield store
+    await store.close()
+
+
+async def test_real_packs_soundtrack1_ost(real_store: FactStore) -> None:
+    seven = await real_store.track("soundtrack1", 7)
+    assert seven is not None and seven.track.title is not None
+    assert seven.track.title.value == "Just A Little Bit More"
+    assert [a.name for a in seven.artists] == ["Doyoung"]
+    six = await real_store.track("soundtrack1", 6)
+    assert six is not None and six.track.title is None  # no source names it
+
+
+async def test_real_packs_names(real_store: FactStore) -> None:
+    drama = (await real_store.resolve_drama("Why Did You Come To My House")).match
+    assert drama is not None and drama.key == "soundtrack1"
+    person = (await real_store.resolve_person("한소희")).match
+    assert person is not None and person.key == "han-so-hee"
+    for text in ("Han SoHwee", "han sohee", "Park Hyeong-sik", "park hyungsik", "박형식",
+                 "kim jongkook", "DoYoung"):
+        assert (await real_store.resolve_person(text)).match is not None, text
+
+
+async def test_real_packs_every_drama_opens(real_store: FactStore) -> None:
+    refs = await real_store.dramas()
+    assert len(refs) == len(list(REAL_PACKS.glob("*.toml")))
+    for ref in refs:
+        info = await real_store.drama(ref.slug)
+        assert info is not None
+        # every source any fact cites is there to render
+        for member in info.cast:
+            assert set(member.entry.sources) <= set(info.sources)

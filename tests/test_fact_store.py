@@ -1,0 +1,283 @@
+"""FactStore queries over the fixture packs in tests/store_fixtures/packs (built once per
+module with the real loader and builder)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import sqlite3
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.packs.loader import load_packs
+from bot.packs.model import Fact, PackSet, Reading
+from bot.store.build import build_fact_store
+from bot.store.facts import FactStore, FactStoreError, cited_sources, from_json, to_json
+from bot.store.models import DramaRef, PersonRef
+
+PACKS = Path(__file__).parent / "store_fixtures" / "packs"
+
+
+@pytest.fixture(scope="module")
+def packset() -> PackSet:
+    return load_packs(PACKS)
+
+
+@pytest.fixture(scope="module")
+def db_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("facts") / "facts.sqlite3"
+    build_fact_store(PACKS, path)
+    return path
+
+
+@pytest.fixture
+async def store(db_path: Path) -> AsyncIterator[FactStore]:
+    opened = await FactStore.open(db_path)
+    yield opened
+    await opened.close()
+
+
+# -- codec -----------------------------------------------------------------------------------
+
+def test_json_round_trip_keeps_every_reading(packset: PackSet) -> None:
+    for pack in packset.packs:
+        assert from_json(type(pack.drama), to_json(pack.drama)) == pack.drama
+        for track in pack.ost:
+            assert from_json(type(track), to_json(track)) == track
+    fact = Fact(Reading(dt.date(2022, 3, 23), ("a",), "4 pm"),
+                (Reading("2022-03-24", ("b", "c")), Reading(7, ("d",))), episode=2)
+    assert from_json(Fact, to_json(fact)) == fact  # a date, a date-like string, an int
+
+
+def test_cited_sources_walks_everything(packset: PackSet) -> None:
+    pack = packset.packs[0]
+    assert cited_sources(pack.drama) == {"seed-000", "seed-002", "nme", "wowtv"}
+    assert "pinkvilla" in cited_sources(pack.credits)  # inside `also`
+
+
+# -- dramas ----------------------------------------------------------------------------------
+
+async def test_dramas_by_title(store: FactStore) -> None:
+    assert await store.dramas() == (
+        DramaRef("soundtrack1", "Soundtrack #1", "사운드트랙 #1"),
+        DramaRef("soundtrack2", "Soundtrack #2", "사운드트랙 #2"),
+    )
+
+
+async def test_drama_matches_the_pack_exactly(store: FactStore, packset: PackSet) -> None:
+    pack = next(p for p in packset.packs if p.drama.slug == "soundtrack1")
+    info = await store.drama("soundtrack1")
+    assert info is not None
+    assert info.drama == pack.drama
+    assert tuple(c.entry for c in info.cast) == pack.cast
+    assert tuple(c.credit for c in info.crew) == pack.credits
+    assert info.episodes == pack.episodes
+    assert tuple(t.track for t in info.tracks) == pack.ost
+    assert info.trivia == pack.trivia
+    assert info.questions == pack.questions
+
+
+async def test_drama_details(store: FactStore) -> None:
+    info = await store.drama("soundtrack1")
+    assert info is not None
+    assert info.ref == DramaRef("soundtrack1", "Soundtrack #1", "사운드트랙 #1")
+    assert info.drama.premiere is not None
+    assert info.drama.premiere.value == dt.date(2022, 3, 23)
+    assert info.drama.premiere.primary.note == "4 pm KST"
+    assert info.drama.episode_count is not None and info.drama.episode_count.value == 4
+    assert [c.person for c in info.cast] == [
+        PersonRef("park-hyung-sik", "Park Hyung-sik", "박형식"),
+        PersonRef("han-so-hee", "Han So-hee", "한소희"),
+        PersonRef("kim-ji-won-actress", "Kim Ji-won", "김지원"),
+    ]
+    heroine = info.cast[1].entry.character
+    assert heroine.contested and heroine.also[0].value == "Seo Eun-soo"
+    assert heroine.also[0].sources == ("seed-002", "nme")
+    assert [(c.person.id, c.credit.job) for c in info.crew] == [
+        ("kim-hee-won", "director"), ("ahn-sae-bom", "writer")]
+    assert info.crew[1].credit.also[0].value == "Chae Yoon"
+    assert [t.track.number for t in info.tracks] == [4, 6, 7]
+    assert info.tracks[1].track.title is None  # unknown stays unknown
+    assert info.trivia[1].fact.episode == 2
+    assert info.questions[0].answer == "Doyoung"
+
+
+async def test_drama_sources_are_every_cited_source(store: FactStore) -> None:
+    info = await store.drama("soundtrack1")
+    assert info is not None
+    assert set(info.sources) == {"seed-000", "seed-002", "nme", "wowtv", "pinkvilla",
+                                 "xportsnews", "wowkeren"}
+    seed = info.sources["seed-002"]
+    assert (seed.name, seed.kind, seed.file, seed.published) == (
+        "seed 002", "article", "002_61108b1a3dd9b5a0.txt", dt.date(2022, 2, 17))
+
+
+async def test_unknown_drama(store: FactStore) -> None:
+    assert await store.drama("nope") is None
+    assert await store.drama_ref("nope") is None
+    assert await store.tracks("nope") == ()
+
+
+async def test_resolve_drama(store: FactStore) -> None:
+    for text in ("Why Did You Come To My House", "사운드트랙#1", "soundtrack1", "Soundtrack 1"):
+        match = (await store.resolve_drama(text)).match
+        assert match is not None and match.key == "soundtrack1", text
+    assert len((await store.resolve_drama("Soundtrack Series")).ambiguous) == 2
+    assert (await store.resolve_drama("")).suggestions == ()
+
+
+async def test_complete_dramas(store: FactStore) -> None:
+    assert [m.key for m in await store.complete_dramas("")] == ["soundtrack1", "soundtrack2"]
+    assert (await store.complete_dramas("사운드트랙 #2"))[0].key == "soundtrack2"
+    assert [m.key for m in await store.complete_dramas("why")] == ["soundtrack1"]
+    assert len(await store.complete_dramas("s", limit=1)) == 1
+
+
+# -- people ----------------------------------------------------------------------------------
+
+async def test_person_across_dramas(store: FactStore) -> None:
+    info = await store.person("kim-hee-won")
+    assert info is not None
+    assert info.ref == PersonRef("kim-hee-won", "Kim Hee-won", "김희원")
+    assert [(c.drama.slug, c.credit.job) for c in info.crew] == [
+        ("soundtrack1", "director"), ("soundtrack2", "director")]
+    assert info.roles == () and info.tracks == ()
+    assert set(info.sources) == {"xportsnews", "wowtv", "imbc"}
+
+
+async def test_person_roles_and_tracks(store: FactStore) -> None:
+    info = await store.person("keum-sae-rok")
+    assert info is not None
+    assert [(r.drama.slug, r.entry.character.value) for r in info.roles] == [
+        ("soundtrack2", "Do Hyun-seo")]
+    assert [(t.drama.slug, t.track.number) for t in info.tracks] == [("soundtrack2", 1)]
+    doyoung = await store.person("doyoung")
+    assert doyoung is not None
+    assert [g.value for g in doyoung.person.groups] == ["NCT"]
+    assert [t.track.number for t in doyoung.tracks] == [7]
+    assert await store.person("nope") is None
+
+
+async def test_resolve_person(store: FactStore) -> None:
+    for text, key in [("한소희", "han-so-hee"), ("Han SoHwee", "han-so-hee"),
+                      ("도영", "doyoung"), ("Park Hyeong-sik", "park-hyung-sik"),
+                      ("kim jongkook", "kim-jong-kook")]:
+        match = (await store.resolve_person(text)).match
+        assert match is not None and match.key == key, text
+    assert len((await store.resolve_person("Kim Ji-won")).ambiguous) == 2
+    # characters are not people
+    assert (await store.resolve_person("Lee Eun-soo")).match is None
+    assert (await store.resolve_person("Han Seon-woo")).match is None
+
+
+async def test_complete_people(store: FactStore) -> None:
+    assert (await store.complete_people("hyung"))[0].key == "park-hyung-sik"
+    assert [m.key for m in await store.complete_people("금")] == ["keum-sae-rok"]
+
+
+async def test_people_and_refs(store: FactStore) -> None:
+    everyone = await store.people()
+    assert [p.name for p in everyone] == sorted((p.name for p in everyone), key=str.casefold)
+    assert len(everyone) == 10  # Kim Hee-won, in both packs, is one person
+    assert len(await store.people(limit=3)) == 3
+    assert await store.people(kind="group") == (PersonRef("standing-egg", "Standing Egg"),)
+    assert await store.person_ref("doyoung") == PersonRef("doyoung", "Doyoung", "도영")
+    assert set(await store.person_refs(["doyoung", "nope"])) == {"doyoung"}
+
+
+# -- tracks ----------------------------------------------------------------------------------
+
+async def test_track(store: FactStore) -> None:
+    seven = await store.track("soundtrack1", 7)
+    assert seven is not None
+    assert seven.track.title is not None
+    assert seven.track.title.value == "Just A Little Bit More"
+    assert seven.track.title.also[0].value == "A Little More"
+    assert seven.artists == (PersonRef("doyoung", "Doyoung", "도영"),)
+    assert seven.drama.slug == "soundtrack1"
+    six = await store.track("soundtrack1", 6)
+    assert six is not None and six.track.title is None
+    assert await store.track("soundtrack1", 8) is None
+
+
+async def test_tracks_keep_artist_order(store: FactStore) -> None:
+    (duet,) = await store.tracks("soundtrack2")
+    assert [a.id for a in duet.artists] == ["kim-ji-won-singer", "keum-sae-rok"]
+    assert duet.track.artists[1].note == "duet"
+
+
+@pytest.mark.parametrize(("query", "expected"), [
+    ("doyoung", [("soundtrack1", 7)]),
+    ("도영", [("soundtrack1", 7)]),
+    ("NCT", [("soundtrack1", 7)]),
+    ("아주 조금", [("soundtrack1", 7)]),
+    ("a little more", [("soundtrack1", 7)]),  # the `also` reading
+    ("Just a little bit more!", [("soundtrack1", 7)]),
+    ("my love", [("soundtrack1", 4)]),
+    ("kim jong kuk", [("soundtrack1", 4)]),  # loose romanisation
+    ("standing egg", [("soundtrack1", 6)]),
+    ("kim ji won", [("soundtrack2", 1)]),
+    ("love", [("soundtrack2", 1), ("soundtrack1", 4)]),  # title prefix before substring
+    ("", []),
+    ("zzzz", []),
+    ("'; DROP TABLE tracks; --", []),
+])
+async def test_search_tracks(store: FactStore, query: str,
+                             expected: list[tuple[str, int]]) -> None:
+    found = await store.search_tracks(query)
+    assert [(t.drama.slug, t.track.number) for t in found] == expected
+
+
+async def test_search_tracks_limit(store: FactStore) -> None:
+    assert len(await store.search_tracks("o", limit=2)) == 2
+    assert await store.search_tracks("o", limit=0) == ()
+
+
+# -- sources, meta, errors -------------------------------------------------------------------
+
+async def test_sources(store: FactStore) -> None:
+    found = await store.sources(["nme", "unknown", "nme"])
+    assert list(found) == ["nme"]
+    assert found["nme"].name == "NME"
+    assert await store.sources([]) == {}
+
+
+async def test_meta(store: FactStore) -> None:
+    meta = await store.meta()
+    assert meta["schema_version"] == "1"
+    assert meta["dramas"] == "2"
+    assert len(meta["fingerprint"]) == 64
+
+
+async def test_open_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(FactStoreError, match="dramabot db build"):
+        await FactStore.open(tmp_path / "missing.sqlite3")
+
+
+async def test_open_other_schema_version(db_path: Path, tmp_path: Path) -> None:
+    old = tmp_path / "old.sqlite3"
+    shutil.copy(db_path, old)
+    with sqlite3.connect(old) as conn:
+        conn.execute("UPDATE meta SET value = '0' WHERE key = 'schema_version'")
+    conn.close()
+    with pytest.raises(FactStoreError, match="schema version 0"):
+        await FactStore.open(old)
+
+
+async def test_open_other_name_key_version(db_path: Path, tmp_path: Path) -> None:
+    old = tmp_path / "old.sqlite3"
+    shutil.copy(db_path, old)
+    with sqlite3.connect(old) as conn:
+        conn.execute("DELETE FROM meta WHERE key = 'key_version'")
+    conn.close()
+    with pytest.raises(FactStoreError, match="key version none"):
+        await FactStore.open(old)
+
+
+async def test_open_not_a_store(tmp_path: Path) -> None:
+    junk = tmp_path / "junk.sqlite3"
+    junk.write_bytes(b"not a database at all" * 100)
+    with pytest.raises(FactStoreError):
+        await FactStore.open(junk)
