@@ -1,0 +1,235 @@
+"""The interactions measured: what a user types or presses, and how to tell that the bot
+answered it properly (a fast error message must never pass for a fast answer)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from benchmarks.fake import PLAYERS, BenchDiscord, player
+from benchmarks.synth import Manifest
+from bot.offline import Reply
+from bot.offline.state import InteractionRecord
+
+QUIZ_CHANNELS = ("quiz", "quiz-2")  # alternate, so a new game never waits for the old one
+QUIZ_SECONDS = 60  # the longest a question stays open
+QUIZ_FRESH_FOR = 45.0  # start a new game before the open question's time runs out
+QUIZ_WAIT = 10.0
+QUIZ_START_TRIES = 10
+QUIZ_RETRY_SECONDS = 0.5
+USER = "fan1"
+
+
+class WrongAnswer(AssertionError):
+    """The bot answered, but not with what the benchmark asked for."""
+
+
+@dataclass(frozen=True)
+class Answer:
+    record: InteractionRecord
+    text: str  # what the user sees (the rendered message, or the suggestions)
+    private: bool = False  # an ephemeral message: errors, choices, quiz press receipts
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One kind of interaction. `kind` pairs it with the baseline's interaction of the same
+    kind (command, autocomplete, button); `expect` must appear in the answer's text."""
+
+    name: str
+    kind: str
+    discord: BenchDiscord
+    act: Callable[[], Awaitable[Answer]]
+    expect: str
+    invocation: str  # what the user types or presses, for the report
+
+    def check(self, answer: Answer) -> None:
+        """The expected text, and for commands a public answer: the bot's errors, "which
+        one?" choices and did-you-means are private, its real answers are not."""
+        wrong = self.kind == "command" and answer.private
+        if wrong or self.expect.lower() not in answer.text.lower():
+            raise WrongAnswer(f"{self.name}: expected {self.expect!r} in the answer, got:\n"
+                              f"{answer.text[:500]}")
+
+    def latency(self, answer: Answer) -> float | None:
+        return self.discord.arrivals.latency(answer.record)
+
+
+@dataclass(frozen=True)
+class Targets:
+    """What to ask the bot about: names that exist in the data under test."""
+
+    drama_title: str
+    drama_slug: str
+    person_name: str
+    person_query: str
+    track_number: int
+    autocomplete_text: str
+
+    @classmethod
+    def bundled(cls) -> Targets:
+        return cls("Soundtrack #1", "soundtrack1", "Han So-hee", "Han So-hee", 7, "sound")
+
+    @classmethod
+    def of(cls, manifest: Manifest) -> Targets:
+        return cls(manifest.drama_title, manifest.drama_slug, manifest.person_name,
+                   manifest.person_query, manifest.track_number, manifest.autocomplete_text)
+
+
+def _reply(reply: Reply) -> Answer:
+    assert reply.interaction is not None
+    return Answer(reply.interaction, reply.text, reply.ephemeral)
+
+
+def command(discord: BenchDiscord, name: str, text: str, expect: str) -> Scenario:
+    async def act() -> Answer:
+        return _reply(await discord.invoke(text, user=USER))
+
+    return Scenario(name, "command", discord, act, expect, text)
+
+
+def autocomplete(discord: BenchDiscord, name: str, text: str, expect: str) -> Scenario:
+    async def act() -> Answer:
+        choices = await discord.autocomplete(text, user=USER)
+        names = "\n".join(str(c.get("name")) for c in choices)
+        return Answer(discord.last_interaction(), names)
+
+    return Scenario(name, "autocomplete", discord, act, expect, text)
+
+
+def bot_scenarios(discord: BenchDiscord, targets: Targets, quiz: QuizPresser
+                  ) -> list[Scenario]:
+    """The five interactions of the issue plus a quiz press, as a user would type them:
+    the drama by its title (resolved by the name index), the OST's drama by the slug the
+    autocomplete filled in."""
+    t = targets
+    return [
+        command(discord, "/drama", f'/drama name:"{t.drama_title}"', t.drama_title),
+        command(discord, "/person", f'/person name:"{t.person_query}"', t.person_name),
+        command(discord, "/ost track", f"/ost track {t.track_number} drama:{t.drama_slug}",
+                f"track {t.track_number}"),
+        command(discord, "/ost list", f"/ost list drama:{t.drama_slug}", t.drama_title),
+        autocomplete(discord, "/drama name: (autocomplete)",
+                     f"/drama name:{t.autocomplete_text}", t.autocomplete_text),
+        Scenario("quiz button", "button", discord, quiz.press, "Your answer",
+                 "press an answer to a /quiz question"),
+    ]
+
+
+class QuizPresser:
+    """Presses a quiz answer as a player who has not answered the open question yet,
+    starting a new game (untimed: latencies run from the press) when every player has
+    answered or the question is about to close. `press_any` never starts one: under load
+    some presses are then told "you already answered", still a full answer."""
+
+    def __init__(self, discord: BenchDiscord, drama_slug: str) -> None:
+        self.discord = discord
+        self.drama = drama_slug
+        self.games = 0
+        self.message_id = 0
+        self.pressed = PLAYERS
+        self.opened = 0.0
+        self.failed: AssertionError | TimeoutError | None = None
+        self.starts: list[InteractionRecord] = []  # the /quiz start interactions
+
+    def start_seconds(self) -> list[float | None]:
+        """How long each /quiz start took to answer (None: no answer seen yet)."""
+        return [self.discord.arrivals.latency(r) for r in self.starts]
+
+    async def press(self) -> Answer:
+        if self.pressed >= PLAYERS or time.monotonic() - self.opened > QUIZ_FRESH_FOR:
+            await self.new_game()
+        return await self.press_any()
+
+    async def press_any(self) -> Answer:
+        who = player(self.pressed % PLAYERS)
+        self.pressed += 1
+        return _reply(await self.discord.click(self.message_id, 1, user=who))
+
+    async def new_game(self) -> None:
+        """Stop the current game and start one in the other quiz channel; wait for its
+        first question. After one failure every later call fails at once with the same
+        error: a bot that cannot start a game would otherwise cost 13 s per press."""
+        if self.failed is not None:
+            raise self.failed
+        try:
+            await self._start_game()
+        except (AssertionError, TimeoutError) as error:
+            self.failed = error
+            raise
+
+    async def _start_game(self) -> None:
+        """A game stopped a moment ago may still be closing (its reveal and scoreboard):
+        the bot then says one is running, and the start is tried again, a bounded number
+        of times."""
+        if self.games:
+            await self.discord.invoke("/quiz stop", user=USER, channel=self._channel())
+        self.games += 1
+        for _ in range(QUIZ_START_TRIES):
+            if await self._try_start(self._channel()):
+                return
+            await asyncio.sleep(QUIZ_RETRY_SECONDS)
+        raise WrongAnswer(f"a quiz was still running in #{self._channel()} after "
+                          f"{QUIZ_START_TRIES} tries")
+
+    async def _try_start(self, channel: str) -> bool:
+        """Start a game and wait for its first question; False if one is still running."""
+        waiting = asyncio.ensure_future(self.discord.wait_for_message(
+            channel, predicate=lambda r: bool(r.buttons), timeout=QUIZ_WAIT))
+        try:
+            try:
+                start = await self.discord.invoke(
+                    f"/quiz start drama:{self.drama} questions:50 seconds:{QUIZ_SECONDS}",
+                    user=USER, channel=channel)
+            finally:
+                self.starts.append(self.discord.last_interaction())
+            if "already running" in start.text:
+                return False
+            if "started a quiz" not in start.text:
+                raise WrongAnswer(f"/quiz start did not start a game:\n{start.text[:500]}")
+            question = await waiting
+        finally:
+            waiting.cancel()
+            waiting.add_done_callback(_retrieve)
+        self.message_id, self.pressed, self.opened = question.message_id, 0, time.monotonic()
+        return True
+
+    def _channel(self) -> str:
+        return QUIZ_CHANNELS[self.games % len(QUIZ_CHANNELS)]
+
+
+def _retrieve(task: asyncio.Future[Reply]) -> None:
+    """Mark a cancelled wait's outcome as seen. A cancel can lose the race with the wait
+    finishing (asyncio.wait_for in 3.11), and its NoResponse must not be logged as an
+    unretrieved task error."""
+    if not task.cancelled():
+        task.exception()
+
+
+class BaselineScenarios:
+    """The baseline bot's command, autocomplete and button (benchmarks/baseline_bot.py)."""
+
+    def __init__(self, discord: BenchDiscord) -> None:
+        self.discord = discord
+        self.message_id = 0
+        self.presses = 0
+
+    def all(self) -> list[Scenario]:
+        d = self.discord
+        return [
+            command(d, "baseline command", "/baseline name:x", "Soundtrack #1"),
+            autocomplete(d, "baseline autocomplete", "/baseline name:dra", "Drama 0"),
+            Scenario("baseline button", "button", d, self.press, "Pressed",
+                     "press the button under /baseline's answer"),
+        ]
+
+    async def press(self) -> Answer:
+        if not self.message_id:
+            self.message_id = (await self.discord.invoke("/baseline name:button", user=USER)
+                               ).message_id
+        self.presses += 1
+        reply = await self.discord.click(self.message_id, "Press",
+                                         user=player(self.presses % PLAYERS))
+        return _reply(reply)
