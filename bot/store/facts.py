@@ -246,14 +246,14 @@ class FactStore:
 
     async def meta(self) -> dict[str, str]:
         """Build metadata: schema_version, fingerprint, built_at, counts."""
-        rows = await self.db.execute_fetchall("SELECT key, value FROM meta")
+        rows = await self._all("SELECT key, value FROM meta")
         return {str(k): str(v) for k, v in rows}
 
     # -- dramas ---------------------------------------------------------------------------
 
     async def dramas(self) -> tuple[DramaRef, ...]:
         """Every drama, ordered by title."""
-        rows = await self.db.execute_fetchall(
+        rows = await self._all(
             "SELECT slug, title, korean_title FROM dramas ORDER BY sort_key, slug")
         return tuple(DramaRef(*r) for r in rows)
 
@@ -287,7 +287,7 @@ class FactStore:
 
     async def _entries(self, cls: type[T], table: str, slug: str,
                        order: str = "position") -> tuple[T, ...]:
-        rows = await self.db.execute_fetchall(
+        rows = await self._all(
             f"SELECT data FROM {table} WHERE slug = ? ORDER BY {order}", (slug,))
         return tuple(from_json(cls, r[0]) for r in rows)
 
@@ -319,7 +319,7 @@ class FactStore:
 
     async def _by_person(self, cls: type[T], table: str,
                          person_id: str) -> list[tuple[DramaRef, T]]:
-        rows = await self.db.execute_fetchall(
+        rows = await self._all(
             f"SELECT d.slug, d.title, d.korean_title, x.data FROM {table} x"
             " JOIN dramas d ON d.slug = x.slug WHERE x.person_id = ?"
             " ORDER BY d.sort_key, d.slug, x.position", (person_id,))
@@ -345,7 +345,7 @@ class FactStore:
         if limit is not None:
             sql += " LIMIT ?"
             params.append(limit)
-        rows = await self.db.execute_fetchall(sql, params)
+        rows = await self._all(sql, params)
         return tuple(PersonRef(*r) for r in rows)
 
     async def resolve_person(self, text: str) -> Resolution:
@@ -372,7 +372,7 @@ class FactStore:
         key = search_key(clip(query))
         if not key or limit <= 0:
             return ()
-        rows = await self.db.execute_fetchall(
+        rows = await self._all(
             "SELECT id FROM track_search WHERE instr(search, ?1) > 0 OR instr(search, ?2) > 0"
             " ORDER BY CASE WHEN instr(search, '|' || ?1 || '|') > 0 THEN 0"
             " WHEN instr(search, '|' || ?1) > 0 THEN 1 ELSE 2 END,"
@@ -386,7 +386,7 @@ class FactStore:
                            params: Sequence[object]) -> list[tuple[int, TrackInfo]]:
         """(track id, TrackInfo) for the tracks matching `where` (over `tracks t`), by
         drama title then number, with the artists' PersonRefs in credit order."""
-        rows = await self.db.execute_fetchall(
+        rows = await self._all(
             "SELECT t.id, t.slug, d.title, d.korean_title, t.data FROM tracks t"
             f" JOIN dramas d ON d.slug = t.slug WHERE {where}"
             " ORDER BY d.sort_key, t.slug, t.number", params)
@@ -408,9 +408,14 @@ class FactStore:
 
     # -- helpers --------------------------------------------------------------------------
 
-    async def _one(self, sql: str, *params: object) -> aiosqlite.Row | None:
-        async with self.db.execute(sql, params) as cursor:
-            return await cursor.fetchone()
+    async def _all(self, sql: str, params: Sequence[object] = ()) -> list[Any]:
+        """Every row of one query."""
+        return list(await self.db.execute_fetchall(sql, params))
+
+    async def _one(self, sql: str, *params: object) -> Any | None:
+        """The first row of one query, or None."""
+        rows = await self._all(sql, params)
+        return rows[0] if rows else None
 
     async def _in(self, sql: str, ids: Iterable[str]) -> list[Any]:
         """Run `sql` with its "IN ({})" filled for `ids`, in chunks under SQLite's
@@ -419,7 +424,7 @@ class FactStore:
         rows: list[Any] = []
         for i in range(0, len(unique), 500):
             chunk = unique[i:i + 500]
-            rows.extend(await self.db.execute_fetchall(
+            rows.extend(await self._all(
                 sql.format(",".join("?" * len(chunk))), chunk))
         return rows
 
