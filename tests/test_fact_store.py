@@ -14,8 +14,17 @@ import pytest
 from bot.packs.loader import load_packs
 from bot.packs.model import Fact, PackSet, Reading
 from bot.store.build import build_fact_store
-from bot.store.facts import FactStore, FactStoreError, cited_sources, from_json, to_json
+from bot.store.facts import (
+    INFO_CACHE_SIZE,
+    SCHEMA_VERSION,
+    FactStore,
+    FactStoreError,
+    cited_sources,
+    from_json,
+    to_json,
+)
 from bot.store.models import DramaRef, PersonRef
+from tests.support import PACKS_DIR
 
 PACKS = Path(__file__).parent / "store_fixtures" / "packs"
 
@@ -246,7 +255,7 @@ async def test_sources(store: FactStore) -> None:
 
 async def test_meta(store: FactStore) -> None:
     meta = await store.meta()
-    assert meta["schema_version"] == "1"
+    assert meta["schema_version"] == str(SCHEMA_VERSION)
     assert meta["dramas"] == "2"
     assert len(meta["fingerprint"]) == 64
 
@@ -281,3 +290,49 @@ async def test_open_not_a_store(tmp_path: Path) -> None:
     junk.write_bytes(b"not a database at all" * 100)
     with pytest.raises(FactStoreError):
         await FactStore.open(junk)
+
+
+# -- sources collected at build time, and the info caches -----------------------------------
+
+@pytest.fixture(scope="module")
+def bundled_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("bundled") / "facts.sqlite3"
+    build_fact_store(PACKS_DIR, path)
+    return path
+
+
+async def test_build_time_sources_are_every_source_cited(bundled_db: Path) -> None:
+    """The build collects each drama's and person's cited source ids once; they must be
+    exactly what a walk over everything the lookup returns finds, for every bundled pack."""
+    opened = await FactStore.open(bundled_db)
+    try:
+        for ref in await opened.dramas():
+            info = await opened.drama(ref.slug)
+            assert info is not None
+            walked = cited_sources(info.drama, [m.entry for m in info.cast],
+                                   [m.credit for m in info.crew], info.episodes,
+                                   [t.track for t in info.tracks], info.trivia,
+                                   info.questions)
+            assert set(info.sources) == walked, ref.slug
+        for person_ref in await opened.people():
+            person = await opened.person(person_ref.id)
+            assert person is not None
+            walked = cited_sources(person.person, [r.entry for r in person.roles],
+                                   [c.credit for c in person.crew],
+                                   [t.track for t in person.tracks])
+            assert set(person.sources) == walked, person_ref.id
+    finally:
+        await opened.close()
+
+
+async def test_lookups_are_cached_and_bounded(store: FactStore) -> None:
+    first = await store.drama("soundtrack1")
+    assert first is not None and await store.drama("soundtrack1") is first
+    assert await store.drama("no-such-drama") is None
+    person = await store.person("han-so-hee")
+    assert person is not None and await store.person("han-so-hee") is person
+    for i in range(INFO_CACHE_SIZE + 5):  # misses are not cached, so fill it by hand
+        store._dramas[f"filler-{i}"] = first
+    await store.drama("soundtrack2")  # a new entry evicts the least recently used
+    assert len(store._dramas) == INFO_CACHE_SIZE
+    assert "soundtrack2" in store._dramas and "filler-0" not in store._dramas

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import os
 import sqlite3
 import tempfile
@@ -28,7 +29,13 @@ from pathlib import Path
 from urllib.parse import quote
 
 from bot.packs.model import Fact, Pack, PackSet, Person, Track
-from bot.store.facts import SCHEMA_PATH, SCHEMA_VERSION, FactStoreError, to_json
+from bot.store.facts import (
+    SCHEMA_PATH,
+    SCHEMA_VERSION,
+    FactStoreError,
+    cited_sources,
+    to_json,
+)
 from bot.store.names import KEY_VERSION, NameRow, fold, loose, name_row, search_key
 
 STALE_TEMP_SECONDS = 3600
@@ -150,9 +157,11 @@ def _write(packset: PackSet, path: Path, fingerprint: str) -> dict[str, int]:
 def _insert_all(conn: sqlite3.Connection, packset: PackSet) -> dict[str, int]:
     conn.executemany("INSERT INTO sources (id, data) VALUES (?, ?)",
                      ((sid, to_json(s)) for sid, s in sorted(packset.sources.items())))
+    cited = _people_cited(packset)
     conn.executemany(
-        "INSERT INTO people (id, name, hangul, kind, sort_key, data) VALUES (?, ?, ?, ?, ?, ?)",
-        ((p.id, p.name, p.hangul, p.kind, fold(p.name), to_json(p))
+        "INSERT INTO people (id, name, hangul, kind, sort_key, data, cited)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        ((p.id, p.name, p.hangul, p.kind, fold(p.name), to_json(p), _id_list(cited[p.id]))
          for p in packset.people.values()))
     tracks = 0
     for pack in packset.packs:
@@ -171,9 +180,12 @@ def _insert_pack(conn: sqlite3.Connection, pack: Pack, people: dict[str, Person]
     drama, slug = pack.drama, pack.drama.slug
     title = str(drama.title.value)
     korean = str(drama.korean_title.value) if drama.korean_title else None
+    cited = cited_sources(drama, pack.cast, pack.credits, pack.episodes, pack.ost,
+                          pack.trivia, pack.questions)
     conn.execute(
-        "INSERT INTO dramas (slug, title, korean_title, sort_key, data) VALUES (?, ?, ?, ?, ?)",
-        (slug, title, korean, fold(title), to_json(drama)))
+        "INSERT INTO dramas (slug, title, korean_title, sort_key, data, cited)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        (slug, title, korean, fold(title), to_json(drama), _id_list(cited)))
     conn.executemany("INSERT INTO episodes (slug, number, data) VALUES (?, ?, ?)",
                      ((slug, e.number, to_json(e)) for e in pack.episodes))
     conn.executemany(
@@ -196,6 +208,27 @@ def _insert_pack(conn: sqlite3.Connection, pack: Pack, people: dict[str, Person]
                      ((slug, i, t.topic, to_json(t)) for i, t in enumerate(pack.trivia)))
     conn.executemany("INSERT INTO questions (slug, position, data) VALUES (?, ?, ?)",
                      ((slug, i, to_json(q)) for i, q in enumerate(pack.questions)))
+
+
+def _people_cited(packset: PackSet) -> dict[str, set[str]]:
+    """Per person, every source id a `PersonInfo` of them cites: the person record, and
+    their cast entries, crew credits and tracks in every drama. Collected here once, so
+    a lookup reads one column instead of walking every object it decoded."""
+    cited = {pid: cited_sources(p) for pid, p in packset.people.items()}
+    for pack in packset.packs:
+        for entry in pack.cast:
+            cited.setdefault(entry.person, set()).update(cited_sources(entry))
+        for credit in pack.credits:
+            cited.setdefault(credit.person, set()).update(cited_sources(credit))
+        for track in pack.ost:
+            track_sources = cited_sources(track)
+            for artist in track.artists:
+                cited.setdefault(artist.person, set()).update(track_sources)
+    return cited
+
+
+def _id_list(ids: set[str]) -> str:
+    return json.dumps(sorted(ids), ensure_ascii=False, separators=(",", ":"))
 
 
 def _readings(fact: Fact | None) -> list[str]:

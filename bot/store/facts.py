@@ -12,17 +12,18 @@ the file atomically, and an open store keeps reading the file it opened until re
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import datetime as dt
 import json
+import sqlite3
 import types
 import typing
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import quote
-
-import aiosqlite
 
 from bot.packs.model import (
     CastEntry,
@@ -52,11 +53,16 @@ from bot.store.names import KEY_VERSION, NameIndex, NameRow, clip, loose, search
 
 # Bump when sql/facts.sql or the JSON encoding changes (the build fingerprint includes it,
 # so a new version forces a rebuild; FactStore.open refuses a store of another version).
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+
+# Decoded DramaInfo / PersonInfo kept per store: the store never changes while it is open,
+# and fans ask about the same few dramas and people again and again.
+INFO_CACHE_SIZE = 256
 
 SCHEMA_PATH = Path(__file__).with_name("sql") / "facts.sql"
 
 T = TypeVar("T")
+V = TypeVar("V")
 
 
 class FactStoreError(Exception):
@@ -216,33 +222,38 @@ def cited_sources(*objs: object) -> set[str]:
 # -- the store -----------------------------------------------------------------------------
 
 class FactStore:
-    """Async, read-only queries over a built fact store, plus the in-memory name index."""
+    """Async, read-only queries over a built fact store, plus the in-memory name index.
 
-    def __init__(self, db: aiosqlite.Connection, path: Path, dramas: NameIndex,
+    Queries run on a plain `sqlite3` connection on the event loop's own thread, not through
+    a worker thread as aiosqlite does: the file is local and read-only, and every query
+    the commands make is an indexed lookup of tens of microseconds, ten times less than
+    handing it to a thread and back (measured: 14 µs against 140 µs). The few reads whose
+    cost grows with the store (every drama, every person) run in a worker thread on a
+    connection of their own, so they never hold up the loop. The API stays `async`, so
+    callers need not know."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path, dramas: NameIndex,
                  people: NameIndex) -> None:
-        self.db = db
+        self._conn = conn
         self.path = path
         self.drama_names = dramas
         self.people_names = people
+        self._dramas: OrderedDict[str, DramaInfo] = OrderedDict()
+        self._people: OrderedDict[str, PersonInfo] = OrderedDict()
 
     @classmethod
     async def open(cls, path: Path | str) -> FactStore:
-        """Open a built store read-only and load the name index. Raises FactStoreError if
-        the file is missing or was built by another schema version."""
+        """Open a built store read-only and load the name index (in a worker thread: at
+        100,000 dramas that takes seconds). Raises FactStoreError if the file is missing
+        or was built by another schema version."""
         path = Path(path)
         if not path.is_file():
             raise FactStoreError(f"no fact store at {path}: run `dramabot db build`")
-        db = await aiosqlite.connect(f"file:{quote(str(path.resolve()))}?mode=ro", uri=True)
-        try:
-            await _check_version(db, path)
-            dramas, people = await _load_indexes(db)
-        except BaseException:
-            await db.close()
-            raise
-        return cls(db, path, dramas, people)
+        conn, dramas, people = await asyncio.to_thread(_open, path)
+        return cls(conn, path, dramas, people)
 
     async def close(self) -> None:
-        await self.db.close()
+        self._conn.close()
 
     async def meta(self) -> dict[str, str]:
         """Build metadata: schema_version, fingerprint, built_at, counts."""
@@ -253,7 +264,7 @@ class FactStore:
 
     async def dramas(self) -> tuple[DramaRef, ...]:
         """Every drama, ordered by title."""
-        rows = await self._all(
+        rows = await self._all_in_thread(
             "SELECT slug, title, korean_title FROM dramas ORDER BY sort_key, slug")
         return tuple(DramaRef(*r) for r in rows)
 
@@ -264,14 +275,22 @@ class FactStore:
 
     async def drama(self, slug: str) -> DramaInfo | None:
         """Everything about one drama; `sources` holds every source any part cites."""
-        row = await self._one("SELECT data FROM dramas WHERE slug = ?", slug)
+        info = _cached(self._dramas, slug)
+        if info is None:
+            info = await self._read_drama(slug)
+            if info is not None:
+                _keep(self._dramas, slug, info)
+        return info
+
+    async def _read_drama(self, slug: str) -> DramaInfo | None:
+        row = await self._one("SELECT data, cited FROM dramas WHERE slug = ?", slug)
         if row is None:
             return None
         drama = from_json(Drama, row[0])
         cast = await self._entries(CastEntry, "cast_entries", slug)
         credits = await self._entries(Credit, "credits", slug)
         refs = await self.person_refs([c.person for c in cast] + [c.person for c in credits])
-        info = DramaInfo(
+        return DramaInfo(
             drama=drama,
             cast=tuple(CastMember(_ref(refs, c.person), c) for c in cast),
             crew=tuple(CrewMember(_ref(refs, c.person), c) for c in credits),
@@ -279,11 +298,8 @@ class FactStore:
             tracks=await self.tracks(slug),
             trivia=await self._entries(Trivia, "trivia", slug),
             questions=await self._entries(Question, "questions", slug),
-            sources={},
+            sources=await self.sources(json.loads(row[1])),
         )
-        return dataclasses.replace(info, sources=await self._cited(
-            info.drama, info.cast, info.crew, info.episodes,
-            [t.track for t in info.tracks], info.trivia, info.questions))
 
     async def _entries(self, cls: type[T], table: str, slug: str,
                        order: str = "position") -> tuple[T, ...]:
@@ -302,7 +318,15 @@ class FactStore:
 
     async def person(self, person_id: str) -> PersonInfo | None:
         """A person with every role, crew credit and track across all dramas."""
-        row = await self._one("SELECT data FROM people WHERE id = ?", person_id)
+        info = _cached(self._people, person_id)
+        if info is None:
+            info = await self._read_person(person_id)
+            if info is not None:
+                _keep(self._people, person_id, info)
+        return info
+
+    async def _read_person(self, person_id: str) -> PersonInfo | None:
+        row = await self._one("SELECT data, cited FROM people WHERE id = ?", person_id)
         if row is None:
             return None
         person = from_json(Person, row[0])
@@ -313,9 +337,7 @@ class FactStore:
         tracks = tuple(info for _, info in await self._track_infos(
             "(t.slug, t.number) IN (SELECT slug, number FROM track_artists"
             " WHERE person_id = ?)", (person_id,)))
-        sources = await self._cited(person, [r.entry for r in roles],
-                                    [c.credit for c in crew], [t.track for t in tracks])
-        return PersonInfo(person, roles, crew, tracks, sources)
+        return PersonInfo(person, roles, crew, tracks, await self.sources(json.loads(row[1])))
 
     async def _by_person(self, cls: type[T], table: str,
                          person_id: str) -> list[tuple[DramaRef, T]]:
@@ -342,10 +364,10 @@ class FactStore:
             sql += " WHERE kind = ?"
             params.append(kind)
         sql += " ORDER BY sort_key, id"
-        if limit is not None:
-            sql += " LIMIT ?"
-            params.append(limit)
-        rows = await self._all(sql, params)
+        if limit is None:
+            rows = await self._all_in_thread(sql, params)
+        else:
+            rows = await self._all(sql + " LIMIT ?", [*params, limit])
         return tuple(PersonRef(*r) for r in rows)
 
     async def resolve_person(self, text: str) -> Resolution:
@@ -403,14 +425,22 @@ class FactStore:
         rows = await self._in("SELECT id, data FROM sources WHERE id IN ({})", ids)
         return {r[0]: from_json(Source, r[1]) for r in sorted(rows)}
 
-    async def _cited(self, *objs: object) -> dict[str, Source]:
-        return await self.sources(cited_sources(*objs))
-
     # -- helpers --------------------------------------------------------------------------
 
     async def _all(self, sql: str, params: Sequence[object] = ()) -> list[Any]:
-        """Every row of one query."""
-        return list(await self.db.execute_fetchall(sql, params))
+        """Every row of one query, run right here on the loop's thread (see the class)."""
+        return self._conn.execute(sql, params).fetchall()
+
+    async def _all_in_thread(self, sql: str, params: Sequence[object] = ()) -> list[Any]:
+        """Every row of a query whose cost grows with the store, in a worker thread on a
+        connection of its own (sharing the loop's would make the loop wait for it)."""
+        def run() -> list[Any]:
+            conn = _connect(self.path)
+            try:
+                return conn.execute(sql, params).fetchall()
+            finally:
+                conn.close()
+        return await asyncio.to_thread(run)
 
     async def _one(self, sql: str, *params: object) -> Any | None:
         """The first row of one query, or None."""
@@ -442,13 +472,49 @@ def _ref(refs: dict[str, PersonRef], person_id: str) -> PersonRef:
     return refs.get(person_id) or PersonRef(person_id, person_id)
 
 
-async def _check_version(db: aiosqlite.Connection, path: Path) -> None:
+def _cached(cache: OrderedDict[str, V], key: str) -> V | None:
+    """The cached value, marked as most recently used."""
+    value = cache.get(key)
+    if value is not None:
+        cache.move_to_end(key)
+    return value
+
+
+def _keep(cache: OrderedDict[str, V], key: str, value: V) -> None:
+    """Cache a value, dropping the least recently used beyond INFO_CACHE_SIZE."""
+    cache[key] = value
+    while len(cache) > INFO_CACHE_SIZE:
+        cache.popitem(last=False)
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    """A read-only connection (URI mode=ro: the bot can never write the fact store).
+    `check_same_thread=False` because the store opens it in a worker thread and then uses
+    it on the loop's thread, one thread at a time."""
+    return sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=ro", uri=True,
+                           check_same_thread=False)
+
+
+def _open(path: Path) -> tuple[sqlite3.Connection, NameIndex, NameIndex]:
+    """Connect, check the version, load both name indexes; close again on any failure."""
+    conn = _connect(path)
+    try:
+        _check_version(conn, path)
+        dramas, people = _load_indexes(conn)
+    except BaseException:
+        conn.close()
+        raise
+    return conn, dramas, people
+
+
+def _check_version(conn: sqlite3.Connection, path: Path) -> None:
     """Refuse a store built by another schema or name-key version: its rows or its stored
     name keys would not match what this code expects."""
     try:
-        rows = await db.execute_fetchall(
-            "SELECT key, value FROM meta WHERE key IN ('schema_version', 'key_version')")
-    except aiosqlite.DatabaseError as exc:
+        rows = conn.execute(
+            "SELECT key, value FROM meta WHERE key IN ('schema_version', 'key_version')"
+        ).fetchall()
+    except sqlite3.DatabaseError as exc:
         raise FactStoreError(f"{path} is not a fact store ({exc}): rebuild it") from exc
     found = {str(k): str(v) for k, v in rows}
     for key, needed in (("schema_version", SCHEMA_VERSION), ("key_version", KEY_VERSION)):
@@ -458,11 +524,14 @@ async def _check_version(db: aiosqlite.Connection, path: Path) -> None:
                 f"{needed}: rebuild it with `dramabot db build`")
 
 
-async def _load_indexes(db: aiosqlite.Connection) -> tuple[NameIndex, NameIndex]:
+def _load_indexes(conn: sqlite3.Connection) -> tuple[NameIndex, NameIndex]:
+    """Both name indexes, the rows streamed from the cursor one by one: fetching them all
+    first would hold every row twice over at once (about 60 MB at 10,000 dramas), and
+    Python keeps the memory it once held."""
     indexes = []
     for kind in ("drama", "person"):
-        rows = await db.execute_fetchall(
+        cursor = conn.execute(
             "SELECT key, label, name, skey, loose, words FROM names WHERE kind = ?"
             " ORDER BY rowid", (kind,))
-        indexes.append(NameIndex(kind, (NameRow(*r) for r in rows)))
+        indexes.append(NameIndex(kind, (NameRow(*r) for r in cursor)))
     return indexes[0], indexes[1]

@@ -21,7 +21,10 @@ CREATE TABLE dramas (
     title        TEXT NOT NULL,             -- primary reading of the title fact
     korean_title TEXT,
     sort_key     TEXT NOT NULL,             -- folded title, for "by title" order
-    data         TEXT NOT NULL              -- JSON Drama
+    data         TEXT NOT NULL,             -- JSON Drama
+    cited        TEXT NOT NULL              -- JSON list: every source id the drama, its
+                                            -- cast, crew, episodes, tracks, trivia and
+                                            -- questions cite (DramaInfo.sources)
 );
 CREATE INDEX dramas_by_sort_key ON dramas (sort_key, slug);
 
@@ -31,7 +34,9 @@ CREATE TABLE people (
     hangul   TEXT,
     kind     TEXT NOT NULL,                 -- "person" | "group"
     sort_key TEXT NOT NULL,
-    data     TEXT NOT NULL                  -- JSON Person
+    data     TEXT NOT NULL,                 -- JSON Person
+    cited    TEXT NOT NULL                  -- JSON list: every source id the person and
+                                            -- their roles, credits and tracks cite
 );
 CREATE INDEX people_by_sort_key ON people (sort_key, id);
 
