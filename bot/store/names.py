@@ -136,51 +136,32 @@ class _Hit(NamedTuple):
 class NameIndex:
     """Every name of one kind of entity ("drama" or "person"), indexed in memory.
 
-    Stored as parallel lists and int arrays rather than objects per name, to keep 100,000
-    dramas in tens of megabytes: names sorted by key (exact and prefix lookups by bisect),
-    by loose key, word-start suffixes (word-prefix lookups) and the keys joined into one
-    string (substring lookups run in C with str.find)."""
+    Stored as int arrays and strings packed into one (`_Strings`, `_Keys`) rather than
+    objects per name, to keep 100,000 dramas in tens of megabytes: names sorted by key
+    (exact and prefix lookups by bisect), by loose key, word-start suffixes (word-prefix
+    lookups) and the keys joined into one string (substring lookups run in C with
+    str.find)."""
 
     def __init__(self, kind: str, rows: Iterable[NameRow]) -> None:
         self.kind = kind
-        self._ent_keys: list[str] = []
-        self._ent_labels: list[str] = []
-        self._names: list[str] = []
-        self._skeys: list[str] = []
-        self._loose: list[str] = []
-        self._name_ent = array("i")
-        words: list[tuple[int, int]] = []
-        ent_ids: dict[str, int] = {}
+        lists = _Lists()
         for row in rows:
-            self._add(row, ent_ids, words)
-        self._by_skey = array("i", sorted(range(len(self._skeys)), key=self._skeys.__getitem__))
-        self._by_loose = array("i", sorted(range(len(self._loose)), key=self._loose.__getitem__))
-        words.sort(key=lambda w: self._skeys[w[0]][w[1]:])
+            lists.add(row)
+        skeys, loose_keys, labels = lists.skeys, lists.loose, lists.labels
+        self._by_skey = array("i", sorted(range(len(skeys)), key=skeys.__getitem__))
+        self._by_loose = array("i", sorted(range(len(loose_keys)), key=loose_keys.__getitem__))
+        words = lists.words
+        words.sort(key=lambda w: skeys[w[0]][w[1]:])
         self._word_name = array("i", (w[0] for w in words))
         self._word_off = array("i", (w[1] for w in words))
-        self._by_label = array("i", sorted(
-            range(len(self._ent_keys)),
-            key=lambda e: (fold(self._ent_labels[e]), self._ent_labels[e])))
-        self._blobs = {ascii_: _Blob(self._skeys, ascii_) for ascii_ in (True, False)}
-
-    def _add(self, row: NameRow, ent_ids: dict[str, int],
-             words: list[tuple[int, int]]) -> None:
-        if not row.skey:
-            return
-        ent = ent_ids.get(row.key)
-        if ent is None:
-            ent = ent_ids[row.key] = len(self._ent_keys)
-            self._ent_keys.append(row.key)
-            self._ent_labels.append(row.label)
-        idx = len(self._names)
-        # Share equal strings instead of keeping copies: most names are their entity's
-        # label, and most loose keys equal the plain key.
-        label = self._ent_labels[ent]
-        self._names.append(label if row.name == label else row.name)
-        self._skeys.append(row.skey)
-        self._loose.append(row.skey if row.loose == row.skey else row.loose)
-        self._name_ent.append(ent)
-        words.extend((idx, int(off)) for off in row.words.split(",") if off)
+        self._by_label = array("i", sorted(range(len(labels)),
+                                           key=lambda e: (fold(labels[e]), labels[e])))
+        self._name_ent = lists.name_ent
+        self._ent_keys = _Strings(lists.keys)
+        self._ent_labels = _Strings(labels)
+        self._names = _Strings(lists.names)
+        self._loose = _Strings(loose_keys)
+        self._skeys = _Keys(skeys)
 
     def __len__(self) -> int:
         return len(self._ent_keys)
@@ -231,7 +212,7 @@ class NameIndex:
     def _loose_hits(self, query: str, score: float) -> list[_Hit]:
         return self._equal(self._by_loose, self._loose, query, score)
 
-    def _equal(self, order: array[int], keys: list[str], query: str,
+    def _equal(self, order: array[int], keys: _Strings | _Keys, query: str,
                score: float) -> list[_Hit]:
         """All entities with a name whose key equals `query`, one hit each, by label."""
         hits: dict[int, _Hit] = {}
@@ -258,7 +239,7 @@ class NameIndex:
             i += 1
 
     def _substring_hits(self, query: str) -> Iterator[_Hit]:
-        for name in self._blobs[query.isascii()].find(query):
+        for name in self._skeys.find(query):
             yield _Hit(self._name_ent[name], name, SUBSTRING)
 
     def _fuzzy_complete_hits(self, query: str) -> Iterator[_Hit]:
@@ -303,7 +284,7 @@ class NameIndex:
 
     def _fuzzy(self, query: str, pool: list[int] | None, limit: int) -> list[_Hit]:
         """Best fuzzy score per entity (WRatio over keys), best first."""
-        choices = self._skeys if pool is None else [self._skeys[i] for i in pool]
+        choices = list(self._skeys) if pool is None else [self._skeys[i] for i in pool]
         scored = process.extract(query, choices, scorer=fuzz.WRatio,
                                  score_cutoff=SUGGEST_MIN, limit=limit)
         best: dict[int, _Hit] = {}
@@ -330,7 +311,8 @@ class NameIndex:
         start with, have a word starting with, or contain the query (a fragment)."""
         if len(self._skeys) <= RESOLVE_FULL_SCAN:
             return None
-        near = process.extract(query, self._skeys, scorer=fuzz.ratio, limit=RESOLVE_POOL)
+        near = process.extract(query, list(self._skeys), scorer=fuzz.ratio,
+                               limit=RESOLVE_POOL)
         pool = {pos for _choice, _score, pos in near}
         for tier in (self._prefix_hits, self._word_hits, self._substring_hits):
             pool.update(hit.name for hit in itertools.islice(tier(query), RESOLVE_POOL))
@@ -359,11 +341,109 @@ class NameIndex:
         return Match(self.kind, self._ent_keys[ent], label, label, 0.0)
 
 
+class _Lists:
+    """The index's columns as plain lists while rows stream in; `NameIndex` sorts them
+    and then packs them into `_Strings` and `_Keys`."""
+
+    def __init__(self) -> None:
+        self.keys: list[str] = []  # per entity
+        self.labels: list[str] = []  # per entity
+        self.names: list[str] = []  # per name, and the rest likewise
+        self.skeys: list[str] = []
+        self.loose: list[str] = []
+        self.name_ent = array("i")
+        self.words: list[tuple[int, int]] = []  # (name, offset of a word start)
+        self._ent_ids: dict[str, int] = {}
+
+    def add(self, row: NameRow) -> None:
+        if not row.skey:
+            return
+        ent = self._ent_ids.get(row.key)
+        if ent is None:
+            ent = self._ent_ids[row.key] = len(self.keys)
+            self.keys.append(row.key)
+            self.labels.append(row.label)
+        idx = len(self.names)
+        self.names.append(row.name)
+        self.skeys.append(row.skey)
+        self.loose.append(row.loose)
+        self.name_ent.append(ent)
+        self.words.extend((idx, int(off)) for off in row.words.split(",") if off)
+
+
+class _Strings:
+    """Many short strings kept as one string and an array of end offsets. A Python str
+    costs about 50 bytes before its first character; for the ~90,000 names of 10,000
+    dramas, kept as separate objects, that overhead was most of the index. Reading one
+    back slices it out: a new small str, which is what callers get anyway."""
+
+    __slots__ = ("_ends", "_text")
+
+    def __init__(self, items: Iterable[str]) -> None:
+        parts: list[str] = []
+        self._ends = array("q", [0])
+        end = 0
+        for item in items:
+            parts.append(item)
+            end += len(item)
+            self._ends.append(end)
+        self._text = "".join(parts)
+
+    def __len__(self) -> int:
+        return len(self._ends) - 1
+
+    def __getitem__(self, i: int) -> str:
+        return self._text[self._ends[i]:self._ends[i + 1]]
+
+
+class _Keys:
+    """The search keys, packed into two newline-joined strings, which also serve substring
+    search: the ASCII keys, and the others. Kept apart because one Hangul key would make
+    the whole string two bytes a character and every search twice as slow; an ASCII
+    query searches the ASCII keys (Hangul titles' digits are found through their English
+    titles), anything else the rest."""
+
+    __slots__ = ("_ascii", "_other", "_slots")
+
+    def __init__(self, keys: list[str]) -> None:
+        self._other = _Blob(keys, ascii_keys=False)
+        self._ascii = _Blob(keys, ascii_keys=True)
+        # Per key: its slot in its blob, stored as ~slot (negative) for the non-ASCII blob.
+        self._slots = array("i", bytes(4 * len(keys)))
+        for slot, name in enumerate(self._ascii.names):
+            self._slots[name] = slot
+        for slot, name in enumerate(self._other.names):
+            self._slots[name] = ~slot
+
+    def __len__(self) -> int:
+        return len(self._slots)
+
+    def __getitem__(self, i: int) -> str:
+        slot = self._slots[i]
+        blob = self._ascii if slot >= 0 else self._other
+        if slot < 0:
+            slot = ~slot
+        return blob.text[blob.starts[slot]:blob.starts[slot + 1] - 1]
+
+    def __iter__(self) -> Iterator[str]:
+        """Every key in index order, split out of the blobs in C (fuzzy scoring over all
+        keys must not slice them one by one)."""
+        keys = [""] * len(self._slots)
+        for blob in (self._ascii, self._other):
+            if blob.names:
+                for name, key in zip(blob.names, blob.text.split("\n"), strict=True):
+                    keys[name] = key
+        return iter(keys)
+
+    def find(self, query: str) -> Iterator[int]:
+        """Indexes of the keys containing `query`, each once, at most SUBSTRING_SCAN."""
+        return (self._ascii if query.isascii() else self._other).find(query)
+
+
 class _Blob:
     """The ASCII keys, or the other keys, joined by newlines, so a substring search is one
-    str.find in C. Kept apart because one Hangul key would make the whole string two bytes
-    a character and every search twice as slow; an ASCII query searches the ASCII keys
-    (Hangul titles' digits are found through their English titles), anything else the rest."""
+    str.find in C. `starts` ends with one past the text's end, so key `slot` always runs
+    from starts[slot] to starts[slot + 1] - 1."""
 
     def __init__(self, keys: list[str], ascii_keys: bool) -> None:
         self.names = array("i", (i for i, k in enumerate(keys) if k.isascii() == ascii_keys))
@@ -373,6 +453,7 @@ class _Blob:
         for i in self.names:
             self.starts.append(pos)
             pos += len(keys[i]) + 1
+        self.starts.append(pos)
 
     def find(self, query: str) -> Iterator[int]:
         """Indexes of the names containing `query`, each once, at most SUBSTRING_SCAN."""
@@ -382,7 +463,4 @@ class _Blob:
                 return
             slot = bisect_left(self.starts, pos + 1) - 1
             yield self.names[slot]
-            following = slot + 1
-            next_start = (self.starts[following] if following < len(self.starts)
-                          else len(self.text))
-            pos = self.text.find(query, max(pos + 1, next_start))
+            pos = self.text.find(query, max(pos + 1, self.starts[slot + 1]))
