@@ -238,6 +238,10 @@ class FactStore:
         self.path = path
         self.drama_names = dramas
         self.people_names = people
+        # Every source, decoded once: outlets and articles number in the hundreds at most,
+        # and every reply's footer needs some.
+        self._sources = {str(r[0]): from_json(Source, r[1]) for r in conn.execute(
+            "SELECT id, data FROM sources ORDER BY id")}
         self._dramas: OrderedDict[str, DramaInfo] = OrderedDict()
         self._people: OrderedDict[str, PersonInfo] = OrderedDict()
 
@@ -295,7 +299,7 @@ class FactStore:
             cast=tuple(CastMember(_ref(refs, c.person), c) for c in cast),
             crew=tuple(CrewMember(_ref(refs, c.person), c) for c in credits),
             episodes=await self._entries(Episode, "episodes", slug, order="number"),
-            tracks=await self.tracks(slug),
+            tracks=await self._read_tracks(slug),
             trivia=await self._entries(Trivia, "trivia", slug),
             questions=await self._entries(Question, "questions", slug),
             sources=await self.sources(json.loads(row[1])),
@@ -384,7 +388,12 @@ class FactStore:
         return found[0][1] if found else None
 
     async def tracks(self, slug: str) -> tuple[TrackInfo, ...]:
-        """A drama's OST, ordered by number (only the tracks the pack lists)."""
+        """A drama's OST, ordered by number (only the tracks the pack lists); from the
+        cached drama, which `/ost` and the quiz read again and again."""
+        info = await self.drama(slug)
+        return info.tracks if info is not None else ()
+
+    async def _read_tracks(self, slug: str) -> tuple[TrackInfo, ...]:
         return tuple(info for _, info in await self._track_infos("t.slug = ?", (slug,)))
 
     async def search_tracks(self, query: str, limit: int = 25) -> tuple[TrackInfo, ...]:
@@ -422,8 +431,8 @@ class FactStore:
     async def sources(self, ids: Iterable[str]) -> dict[str, Source]:
         """The Source records for the given ids (unknown ids are left out), keyed by id,
         in sorted id order."""
-        rows = await self._in("SELECT id, data FROM sources WHERE id IN ({})", ids)
-        return {r[0]: from_json(Source, r[1]) for r in sorted(rows)}
+        known = self._sources
+        return {i: known[i] for i in sorted(set(ids)) if i in known}
 
     # -- helpers --------------------------------------------------------------------------
 

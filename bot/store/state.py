@@ -83,6 +83,7 @@ class StateStore:
         self._lock = asyncio.Lock()
         self._owner: asyncio.Task[object] | None = None
         self._depth = 0
+        self._default_dramas: dict[int, str | None] = {}
 
     @classmethod
     async def open(cls, path: Path | str,
@@ -176,12 +177,18 @@ class StateStore:
     # -- guild settings -------------------------------------------------------------------
 
     async def get_default_drama(self, guild_id: int) -> str | None:
-        """The drama slug commands in this guild use when none is given, if set."""
+        """The drama slug commands in this guild use when none is given, if set. Read
+        once per guild, then from memory: every command without a drama asks, and only
+        this store (one bot process) ever changes it."""
+        if guild_id in self._default_dramas:
+            return self._default_dramas[guild_id]
         async with self.db.execute(
                 "SELECT default_drama FROM guild_settings WHERE guild_id = ?",
                 (guild_id,)) as cursor:
             row = await cursor.fetchone()
-        return None if row is None else row[0]
+        slug = None if row is None else row[0]
+        self._default_dramas[guild_id] = slug
+        return slug
 
     async def set_default_drama(self, guild_id: int, slug: str | None) -> None:
         """Set (or with None clear) the guild's default drama. The slug is not checked
@@ -192,3 +199,4 @@ class StateStore:
                 f" VALUES (?, ?, {_NOW}) ON CONFLICT (guild_id) DO UPDATE SET"
                 " default_drama = excluded.default_drama, updated_at = excluded.updated_at",
                 (guild_id, slug))
+        self._default_dramas.pop(guild_id, None)  # read again after any change
