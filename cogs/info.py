@@ -19,7 +19,7 @@ from discord.ext import commands
 from bot.packs.model import Source
 from bot.store.models import CastMember, CrewMember, DramaInfo, PersonInfo
 from cogs.utils import views
-from cogs.utils.embeds import Field, build_embed
+from cogs.utils.embeds import EmbedCache, Field, build_embed
 from cogs.utils.formatting import (
     UNKNOWN,
     Limits,
@@ -63,6 +63,7 @@ SECTIONS: tuple[tuple[str, str], ...] = (
 MAIN_CAST = 4  # cast members on the overview when no one is billed as lead
 GONE_DRAMA = "That drama is no longer in my records, so this button has nothing to show."
 GONE_PERSON = "That person is no longer in my records, so this button has nothing to show."
+RENDERED = EmbedCache()  # (kind, key, section) -> the embed, for the store's cached results
 BILLING = {"lead": "lead", "supporting": "supporting", "special": "special appearance",
            "cameo": "cameo"}
 
@@ -250,7 +251,8 @@ def drama_reply(info: DramaInfo, section: str = "overview") -> Reply:
         rows.append(lookup_buttons("person", people))
     if section == "ost" and info.tracks:
         rows.append(lookup_buttons("ostlist", [(slug, "Full track list")]))
-    return Reply(embed=RENDERERS[section](info), view=make_view(*rows))
+    embed = RENDERED.get(("drama", slug, section), info, lambda: RENDERERS[section](info))
+    return Reply(embed=embed, view=make_view(*rows))
 
 
 # --- the person embed -----------------------------------------------------------------------
@@ -323,7 +325,8 @@ def person_reply(info: PersonInfo) -> Reply:
     dramas = [(r.drama.slug, r.drama.title) for r in info.roles]
     dramas += [(c.drama.slug, c.drama.title) for c in info.crew]
     dramas += [(t.drama.slug, t.drama.title) for t in info.tracks]
-    return Reply(embed=person_embed(info), view=make_view(lookup_buttons("drama", dramas)))
+    embed = RENDERED.get(("person", info.person.id), info, lambda: person_embed(info))
+    return Reply(embed=embed, view=make_view(lookup_buttons("drama", dramas)))
 
 
 # --- replies shared by the commands and the buttons --------------------------------------

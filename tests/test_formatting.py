@@ -10,7 +10,7 @@ import pytest
 
 from bot.packs.model import ArtistCredit, Credit, Fact, Reading, Source, Track
 from bot.store.models import DramaRef, Match, PersonRef, Resolution, TrackInfo
-from cogs.utils.embeds import Field, build_embed
+from cogs.utils.embeds import EmbedCache, Field, build_embed
 from cogs.utils.formatting import (
     UNKNOWN,
     Limits,
@@ -237,3 +237,23 @@ async def test_button_labels_fit(label: str) -> None:
     button = LookupButton("drama", "soundtrack1", label=label)
     assert isinstance(button.item, discord.ui.Button)
     assert len(button.item.label or "") <= Limits.LABEL
+
+
+def test_embed_cache_renders_once_per_result_object() -> None:
+    cache = EmbedCache(size=2)
+    renders: list[str] = []
+
+    def render(name: str) -> discord.Embed:
+        renders.append(name)
+        return discord.Embed(title=name)
+
+    first, same_value = ["a"], ["a"]
+    embed = cache.get("k", first, lambda: render("a"))
+    assert cache.get("k", first, lambda: render("again")) is embed
+    assert renders == ["a"]
+    # An equal but different result (a reopened store) is rendered afresh.
+    assert cache.get("k", same_value, lambda: render("b")).title == "b"
+    cache.get("x", first, lambda: render("x"))
+    cache.get("y", first, lambda: render("y"))  # size 2: "k", least recently used, goes
+    cache.get("k", same_value, lambda: render("k again"))
+    assert renders == ["a", "b", "x", "y", "k again"]

@@ -8,7 +8,8 @@ fields (saying so), so a send never fails with 400 Bad Request.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 
 import discord
@@ -85,3 +86,29 @@ def _fit_total(
 def embed_length(embeds: Sequence[discord.Embed]) -> int:
     """What Discord counts against the 6000 total (discord.py's `len(embed)`)."""
     return sum(len(e) for e in embeds)
+
+
+class EmbedCache:
+    """Embeds already rendered from a fact-store result, reused while that same result
+    object is what the store returns (the store caches its results and never changes
+    while the bot runs, so the most asked-about dramas are rendered once, not per call).
+    Each entry keeps the object it was rendered from and is used only for that very
+    object, so a reopened store or an evicted result simply renders again. Callers must
+    not modify a cached embed."""
+
+    def __init__(self, size: int = 256) -> None:
+        self.size = size
+        self._entries: OrderedDict[Hashable, tuple[object, discord.Embed]] = OrderedDict()
+
+    def get(self, key: Hashable, source: object,
+            render: Callable[[], discord.Embed]) -> discord.Embed:
+        entry = self._entries.get(key)
+        if entry is not None and entry[0] is source:
+            self._entries.move_to_end(key)
+            return entry[1]
+        embed = render()
+        self._entries[key] = (source, embed)
+        self._entries.move_to_end(key)
+        while len(self._entries) > self.size:
+            self._entries.popitem(last=False)
+        return embed
