@@ -162,6 +162,17 @@ def test_a_corrupt_cache_means_hashing_again(packs: Path, built: Path, hashed: l
     assert sorted(hashed) == ["soundtrack1.toml", "soundtrack2.toml"]
 
 
+def test_an_unreadable_pack_means_a_build_not_a_crash(packs: Path, built: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """The build's loader then names the file ("cannot read the file")."""
+    def denied(path: Path) -> str:
+        raise PermissionError(13, "Permission denied", str(path))
+    monkeypatch.setattr(build_module, "_sha256", denied)
+    assert not needs_build(packs, built)  # unchanged files are not read
+    (packs / "soundtrack1.toml").touch()
+    assert needs_build(packs, built)
+
+
 def test_packs_edited_just_before_a_build_are_not_cached(packs: Path, tmp_path: Path) -> None:
     """A second same-size edit within the same mtime tick would go unseen."""
     settle(packs)

@@ -93,19 +93,21 @@ def pack_files(packs_dir: Path, known: Mapping[str, PackFile]) -> list[PackFile]
     """Every `*.toml` file in the folder by name, hashed unless `known` has it with the
     same size and mtime_ns. The stat comes before the read, so an edit made while hashing
     shows as a newer mtime next time rather than being cached under the old one."""
-    files = []
-    for path in sorted(Path(packs_dir).glob("*.toml")):
-        if not path.is_file():
-            continue
+    return [_pack_file(path, known.get(path.name))
+            for path in sorted(Path(packs_dir).glob("*.toml")) if path.is_file()]
+
+
+def _pack_file(path: Path, cached: PackFile | None) -> PackFile:
+    """`cached` if size and mtime_ns still match, else the file hashed. A file that cannot
+    be read gets a hash no file has, so a build is due and the loader reports the file."""
+    try:
         stat = path.stat()
-        cached = known.get(path.name)
         if cached is not None and (cached.size, cached.mtime_ns) == (stat.st_size,
                                                                       stat.st_mtime_ns):
-            files.append(cached)
-        else:
-            files.append(PackFile(path.name, stat.st_size, stat.st_mtime_ns,
-                                  _sha256(path)))
-    return files
+            return cached
+        return PackFile(path.name, stat.st_size, stat.st_mtime_ns, _sha256(path))
+    except OSError as exc:
+        return PackFile(path.name, -1, -1, f"unreadable: {exc.strerror or exc}")
 
 
 def _sha256(path: Path) -> str:
@@ -143,7 +145,7 @@ def _encode_pack_files(files: Sequence[PackFile], now_ns: int) -> str:
     """JSON for meta `pack_files`: {name: [size, mtime_ns, sha256]}, leaving out files
     modified within RACY_NS of `now_ns` (their mtime may not yet show a further edit)."""
     return json.dumps({f.name: [f.size, f.mtime_ns, f.sha256] for f in files
-                       if f.mtime_ns + RACY_NS <= now_ns}, separators=(",", ":"))
+                       if 0 <= f.mtime_ns <= now_ns - RACY_NS}, separators=(",", ":"))
 
 
 def _decode_pack_files(text: str | None) -> dict[str, PackFile]:
