@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import shutil
+import sqlite3
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -19,6 +20,7 @@ from bot.store.build import (
     needs_build,
     packs_fingerprint,
     stored_fingerprint,
+    stored_pack_files,
     write_fact_store,
 )
 from bot.store.facts import FactStore, FactStoreError
@@ -82,6 +84,103 @@ def test_schema_change_forces_rebuild(packs: Path, tmp_path: Path,
     build_fact_store(packs, db)
     monkeypatch.setattr(build_module, "SCHEMA_VERSION", 999)
     assert needs_build(packs, db)
+
+
+def settle(packs: Path) -> None:
+    """Date every pack a minute back, like files not edited while the store was built."""
+    old = time.time_ns() - 60 * 10**9
+    for path in packs.glob("*.toml"):
+        os.utime(path, ns=(old, old))
+
+
+@pytest.fixture
+def hashed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the pack files hashed from now on."""
+    names: list[str] = []
+    real = build_module._sha256
+
+    def counting(path: Path) -> str:
+        names.append(path.name)
+        return real(path)
+    monkeypatch.setattr(build_module, "_sha256", counting)
+    return names
+
+
+@pytest.fixture
+def built(packs: Path, tmp_path: Path) -> Path:
+    """A store built from settled packs."""
+    settle(packs)
+    db = tmp_path / "facts.sqlite3"
+    build_fact_store(packs, db)
+    return db
+
+
+def test_a_start_hashes_only_the_changed_packs(packs: Path, built: Path,
+                                               hashed: list[str]) -> None:
+    assert not needs_build(packs, built)
+    assert hashed == []
+    pack = packs / "soundtrack2.toml"
+    pack.write_text(pack.read_text().replace("Love Again", "Love Agaim"))  # same size
+    assert needs_build(packs, built)
+    assert hashed == ["soundtrack2.toml"]
+
+
+def test_a_touched_but_unchanged_pack_is_hashed_not_rebuilt(packs: Path, built: Path,
+                                                            hashed: list[str]) -> None:
+    (packs / "soundtrack1.toml").touch()
+    assert not needs_build(packs, built)
+    assert hashed == ["soundtrack1.toml"]
+
+
+def test_the_cache_leaves_the_fingerprint_a_content_fingerprint(packs: Path,
+                                                                built: Path) -> None:
+    known = stored_pack_files(built)
+    assert set(known) == {"soundtrack1.toml", "soundtrack2.toml"}
+    first = packs_fingerprint(packs)
+    assert packs_fingerprint(packs, known) == first == stored_fingerprint(built)
+    extra = packs / "extra.toml"
+    shutil.copyfile(packs / "soundtrack1.toml", extra)
+    assert packs_fingerprint(packs, known) != first  # added
+    extra.unlink()
+    assert packs_fingerprint(packs, known) == first
+    (packs / "soundtrack2.toml").rename(packs / "renamed.toml")
+    assert packs_fingerprint(packs, known) != first  # renamed
+    (packs / "renamed.toml").unlink()
+    assert packs_fingerprint(packs, known) != first  # removed
+
+
+@pytest.mark.parametrize("record", [
+    "not json", "[1, 2]", '{"soundtrack1.toml": [1, "x", "y"]}', "{}", "[" * 100_000])
+def test_a_corrupt_cache_means_hashing_again(packs: Path, built: Path, hashed: list[str],
+                                             record: str) -> None:
+    conn = sqlite3.connect(built)
+    with conn:
+        conn.execute("UPDATE meta SET value = ? WHERE key = 'pack_files'", (record,))
+    conn.close()
+    assert stored_pack_files(built) == {}
+    assert not needs_build(packs, built)
+    assert sorted(hashed) == ["soundtrack1.toml", "soundtrack2.toml"]
+
+
+def test_an_unreadable_pack_means_a_build_not_a_crash(packs: Path, built: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """The build's loader then names the file ("cannot read the file")."""
+    def denied(path: Path) -> str:
+        raise PermissionError(13, "Permission denied", str(path))
+    monkeypatch.setattr(build_module, "_sha256", denied)
+    assert not needs_build(packs, built)  # unchanged files are not read
+    (packs / "soundtrack1.toml").touch()
+    assert needs_build(packs, built)
+
+
+def test_packs_edited_just_before_a_build_are_not_cached(packs: Path, tmp_path: Path) -> None:
+    """A second same-size edit within the same mtime tick would go unseen."""
+    settle(packs)
+    (packs / "soundtrack2.toml").touch()
+    db = tmp_path / "facts.sqlite3"
+    build_fact_store(packs, db)
+    assert set(stored_pack_files(db)) == {"soundtrack1.toml"}
+    assert not needs_build(packs, db)
 
 
 # -- building --------------------------------------------------------------------------------

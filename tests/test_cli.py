@@ -8,11 +8,17 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from bot.cli import main
 from bot.config import REPO_ROOT
 from bot.logs import RedactSecrets, setup_logging
+from bot.packs import loader
+from bot.packs.model import PackError
+
+PACKS_DIR = REPO_ROOT / "data" / "packs"
 
 TOKEN = "MTA1NjQ3ODk4NzY1NDMyMTAx.GhJkLm.abcdefghijklmnopqrstuvwxyz0123456789AB"
 
@@ -68,6 +74,20 @@ def test_db_build_writes_the_fact_store(tmp_path: Path) -> None:
     assert (tmp_path / "facts.sqlite3").is_file()
 
 
+def test_db_build_names_file_and_key_and_builds_nothing(tmp_path: Path) -> None:
+    packs = tmp_path / "packs"
+    packs.mkdir()
+    (packs / "broken.toml").write_text('format = 1\n[drama]\nslug = "broken"\n')
+    data = tmp_path / "data"
+    result = run_cli("db", "build", env={"DRAMABOT_PACKS": str(packs),
+                                         "DRAMABOT_DATA_DIR": str(data)}, cwd=tmp_path)
+    assert result.returncode == 1
+    assert "broken.toml: drama.title: the required key 'title' is missing" in result.stderr
+    assert f"1 error(s) in {packs}" in result.stderr
+    assert result.stdout == ""
+    assert not (data / "facts.sqlite3").exists()
+
+
 @pytest.fixture
 def restore_root_logger() -> Iterator[None]:
     root = logging.getLogger()
@@ -99,3 +119,22 @@ def test_redaction_leaves_other_records_alone() -> None:
     record = logging.LogRecord("x", logging.INFO, __file__, 1, "hello %s", ("world",), None)
     assert RedactSecrets([TOKEN]).filter(record)
     assert record.getMessage() == "hello world"
+
+
+@pytest.mark.usefixtures("restore_root_logger")
+def test_db_build_parses_each_pack_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    read: list[str] = []
+    real = loader._read_toml
+
+    def counting(path: Path) -> tuple[Any, list[PackError]]:
+        read.append(path.name)
+        return real(path)
+    monkeypatch.setattr(loader, "_read_toml", counting)
+    monkeypatch.chdir(tmp_path)  # no .env
+    monkeypatch.setenv("DRAMABOT_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("DRAMABOT_PACKS", str(PACKS_DIR))
+    monkeypatch.setenv("LOG_LEVEL", "WARNING")
+    assert main(["db", "build"]) == 0
+    assert capsys.readouterr().out == f"Fact store built: {tmp_path / 'facts.sqlite3'}\n"
+    assert sorted(read) == sorted(p.name for p in PACKS_DIR.glob("*.toml"))

@@ -75,6 +75,29 @@ async def test_dramas_by_title(store: FactStore) -> None:
     )
 
 
+async def test_first_dramas_and_count(store: FactStore) -> None:
+    assert await store.dramas(limit=1) == (await store.dramas())[:1]
+    assert await store.dramas(limit=0) == ()
+    assert await store.count_dramas() == len(await store.dramas()) == 2
+
+
+async def test_count_people_counts_what_people_lists(store: FactStore) -> None:
+    assert await store.count_people() == len(await store.people()) == 10  # groups too
+
+
+async def test_counts_without_the_build_meta(db_path: Path, tmp_path: Path) -> None:
+    """A store whose meta lacks the counts still counts its rows."""
+    bare = tmp_path / "bare.sqlite3"
+    shutil.copyfile(db_path, bare)
+    with sqlite3.connect(bare) as conn:
+        conn.execute("DELETE FROM meta WHERE key IN ('dramas', 'people')")
+    opened = await FactStore.open(bare)
+    try:
+        assert (await opened.count_dramas(), await opened.count_people()) == (2, 10)
+    finally:
+        await opened.close()
+
+
 async def test_drama_matches_the_pack_exactly(store: FactStore, packset: PackSet) -> None:
     pack = next(p for p in packset.packs if p.drama.slug == "soundtrack1")
     info = await store.drama("soundtrack1")

@@ -29,7 +29,7 @@ from cogs.utils.formatting import (
     track_source_ids,
     truncate,
 )
-from cogs.utils.lookup import DRAMA, PERSON, unresolved_reply
+from cogs.utils.lookup import DRAMA, KNOWN_SHOWN, PERSON, unresolved_reply
 from cogs.utils.views import LookupButton, PageButton, lookup_buttons, make_view, pager_buttons
 
 SOURCES = {
@@ -230,6 +230,15 @@ async def test_nothing_close_names_what_the_bot_knows() -> None:
                              ["Han So-hee", "Doyoung"])
     text = reply.content or ""
     assert "Han So-hee" in text and "@\u200beveryone" in text and reply.view is None
+
+
+async def test_nothing_close_counts_from_the_total() -> None:
+    names = [f"Drama {n}" for n in range(KNOWN_SHOWN)]
+    reply = unresolved_reply("zzz", Resolution(), DRAMA, "drama", None, names, total=20)
+    assert f"Some dramas I know: {', '.join(names)} and {20 - KNOWN_SHOWN} more." in \
+        (reply.content or "")
+    exact = unresolved_reply("zzz", Resolution(), DRAMA, "drama", None, names)
+    assert "more" not in (exact.content or "")
 
 
 @pytest.mark.parametrize("label", ["Overview", "x" * 100])

@@ -11,8 +11,12 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from bot.config import REPO_ROOT
 from bot.offline import OfflineDiscord, Reply
+from bot.store.facts import FactStore
+from cogs.utils.lookup import KNOWN_SHOWN
 from tests.support import run_dramabot
 
 PACKS_DIR = REPO_ROOT / "data" / "packs"
@@ -228,6 +232,32 @@ async def test_person_bad_input(dramabot: OfflineDiscord) -> None:
     nobody = await dramabot.invoke("/person name:zzzqqqxx", user="fan1")
     assert "I don't know anyone called" in nobody.content
     assert "Some people I know" in nobody.content
+
+
+async def test_only_a_miss_reads_what_the_bot_knows(dramabot: OfflineDiscord,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """Choices and did-you-mean read no list; a miss reads eight names and a count, never
+    every drama or person (0.5 s and more at 100,000 dramas)."""
+    limits: list[tuple[str, int | None]] = []
+    for method in ("dramas", "people"):
+        real = getattr(FactStore, method)
+
+        async def listed(self: FactStore, limit: int | None = None, *args: Any,
+                         _real: Any = real, _method: str = method) -> Any:
+            limits.append((_method, limit))
+            return await _real(self, limit, *args)
+        monkeypatch.setattr(FactStore, method, listed)
+    assert "Did you mean" in (await dramabot.invoke("/drama name:soundtrack")).content
+    assert "Did you mean" in (await dramabot.invoke("/person name:park")).content
+    assert limits == []
+    drama = await dramabot.invoke("/drama name:zzzqqqxx", user="fan1")
+    person = await dramabot.invoke("/person name:zzzqqqxx", user="fan1")
+    assert limits == [("dramas", KNOWN_SHOWN), ("people", KNOWN_SHOWN)]
+    dramas = len([p for p in PACKS_DIR.glob("*.toml") if not p.name.startswith(("_", "."))])
+    eight = r"(?:[^,]+, ){7}[^,]+"  # KNOWN_SHOWN names
+    assert re.search(rf"Some dramas I know: Cafe Midnight{eight} and {dramas - 8} more\.",
+                     drama.content)
+    assert re.search(rf"Some people I know: {eight} and \d+ more\.", person.content)
 
 
 async def test_person_autocomplete(dramabot: OfflineDiscord) -> None:

@@ -264,12 +264,31 @@ class FactStore:
         rows = await self._all("SELECT key, value FROM meta")
         return {str(k): str(v) for k, v in rows}
 
+    async def count_dramas(self) -> int:
+        """How many dramas `dramas()` lists, without reading them."""
+        return await self._count("dramas")
+
+    async def count_people(self) -> int:
+        """How many people and groups `people()` lists (no `kind` filter), without reading
+        them."""
+        return await self._count("people")
+
+    async def _count(self, table: str) -> int:
+        """The row count the build recorded in `meta` under the table's name (one indexed
+        read, where COUNT(*) walks a whole index); COUNT(*) if it is missing."""
+        row = await self._one("SELECT value FROM meta WHERE key = ?", table)
+        if row is not None and str(row[0]).isdigit():
+            return int(row[0])
+        row = await self._one(f"SELECT count(*) FROM {table}")
+        return int(row[0]) if row else 0
+
     # -- dramas ---------------------------------------------------------------------------
 
-    async def dramas(self) -> tuple[DramaRef, ...]:
-        """Every drama, ordered by title."""
-        rows = await self._all_in_thread(
-            "SELECT slug, title, korean_title FROM dramas ORDER BY sort_key, slug")
+    async def dramas(self, limit: int | None = None) -> tuple[DramaRef, ...]:
+        """Every drama (or the first `limit`), ordered by title."""
+        sql = "SELECT slug, title, korean_title FROM dramas ORDER BY sort_key, slug"
+        rows = await (self._all_in_thread(sql) if limit is None
+                      else self._all(sql + " LIMIT ?", [limit]))
         return tuple(DramaRef(*r) for r in rows)
 
     async def drama_ref(self, slug: str) -> DramaRef | None:
