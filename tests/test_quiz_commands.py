@@ -101,7 +101,7 @@ class Quiz:
     elapsed: dict[int, float] = field(default_factory=dict)  # per question message
 
     async def learn(self, slug: str) -> None:
-        material = await load_material(self.bot.facts, slug, random.Random(0))
+        material = await load_material(self.bot.facts, slug, seed=0)
         assert material is not None
         for up_to in (None, *range(1, 20)):
             for q in generate(material, random.Random(0), up_to_episode=up_to):

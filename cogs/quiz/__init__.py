@@ -254,7 +254,7 @@ class QuizCog(commands.Cog, name="Quiz"):
         lately: the fact store does not change while the bot runs."""
         material = self._materials.pop(slug, None)
         if material is None:
-            material = await load_material(self.bot.facts, slug, random.Random(slug))
+            material = await load_material(self.bot.facts, slug)
             if material is None:
                 return None
         self._materials[slug] = material  # most recent last
