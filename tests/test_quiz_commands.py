@@ -30,9 +30,10 @@ from bot.config import REPO_ROOT
 from bot.offline import OfflineDiscord, Reply, UsageError
 from bot.offline.world import SEND_MESSAGES, Overwrite
 from bot.quiz.clock import ManualClock
+from bot.quiz.engine import EndReason
 from bot.quiz.questions import generate, load_material
 from cogs.quiz import _announced
-from cogs.quiz.session import REVEAL_PAUSE
+from cogs.quiz.session import REVEAL_PAUSE, end_text
 from tests.support import run_dramabot
 from tests.test_quiz_questions import ALPHA, other_pack
 
@@ -257,6 +258,7 @@ async def test_whole_game_with_three_players_and_an_admin(quizbot: Quiz) -> None
     await quiz.time_up(q3)
 
     final = await quiz.final()
+    assert final.embed["description"].startswith("All 3 questions asked.\n")
     assert board_lines(final) == [
         "**1.** Fan1: **300** pts · 2/3 right · best streak 2",
         "**2.** Fan3: **150** pts · 1/1 right · best streak 1",
@@ -330,7 +332,8 @@ async def test_games_in_two_servers_have_separate_boards(quizbot: Quiz) -> None:
     question = await quiz.question()
     await quiz.press(question, quiz.right(question), "fan1")
     await quiz.time_up(question)
-    await quiz.final()
+    final = await quiz.final()
+    assert final.embed["description"].startswith("That was the only question.\n")
     lounge = await quiz.discord.invoke("/quiz leaderboard", user="fan2",
                                        guild="Drama Lounge")
     assert "No scores yet" in lounge.embed["description"]
@@ -341,6 +344,16 @@ async def test_games_in_two_servers_have_separate_boards(quizbot: Quiz) -> None:
 
 
 # -- stopping ------------------------------------------------------------------------------
+
+def test_end_text_says_how_and_how_many_once() -> None:
+    assert end_text(EndReason.FINISHED, 10) == "All 10 questions asked."
+    assert end_text(EndReason.FINISHED, 1) == "That was the only question."
+    assert end_text(EndReason.STOPPED, 2, "Admin") == "Stopped by Admin after 2 questions."
+    assert end_text(EndReason.STOPPED, 1) == "The game was stopped after 1 question."
+    assert end_text(EndReason.STOPPED, 0, "Fan3") == "Stopped by Fan3 before the first question."
+    assert end_text(EndReason.IDLE, 5) == (
+        "Nobody answered three questions in a row, so the game ended by itself after "
+        "5 questions.")
 
 async def test_stop_needs_the_starter_or_manage_server(quizbot: Quiz) -> None:
     quiz = quizbot
@@ -357,7 +370,7 @@ async def test_stop_needs_the_starter_or_manage_server(quizbot: Quiz) -> None:
     await until(lambda: is_revealed(question.latest()))  # the open question still counts
     assert field_value(question.latest(), "Right").startswith("Fan2 **+148**")
     final = await quiz.final()
-    assert "Stopped by Admin. 1 question asked." in final.embed["description"]
+    assert final.embed["description"].startswith("Stopped by Admin after 1 question.\n")
     assert board_lines(final) == ["**1.** Fan2: **148** pts · 1/1 right · best streak 1"]
     # The starter may stop their own game, between two questions too.
     await quiz.start("/quiz start questions:5", user="fan3")
@@ -380,7 +393,7 @@ async def test_three_unanswered_questions_end_the_game(quizbot: Quiz) -> None:
             await quiz.pause()
     final = await quiz.final()
     assert "Nobody answered three questions in a row" in final.embed["description"]
-    assert "3 questions asked" in final.embed["description"]
+    assert "ended by itself after 3 questions." in final.embed["description"]
     questions = [m for m in quiz.discord.messages("quiz") if m.embeds and m.buttons]
     assert len(questions) == 3
     again = await quiz.start("/quiz start questions:1")  # the channel is free again
