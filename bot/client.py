@@ -3,6 +3,7 @@ feature in `setup_hook` (the RoboDanny pattern), and closes them again on shutdo
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from typing import Any
 
@@ -55,9 +56,19 @@ def _user_message(error: app_commands.AppCommandError) -> str | None:
     return None
 
 
+THINKING = "dramabot.thinking"
+"""`interaction.extras` key, set by `cogs.utils.views.defer_thinking`: the original response
+is still a public "thinking..." placeholder, to be replaced by the answer."""
+
+
 async def send_ephemeral(interaction: discord.Interaction[Any], message: str) -> None:
-    """Answer privately whether or not the interaction was already acknowledged."""
+    """Answer privately whether or not the interaction was already acknowledged. After a
+    public "thinking..." deferral the first follow-up would fill that placeholder, in
+    public: the placeholder is deleted first, so the follow-up is a private message."""
     try:
+        if interaction.extras.pop(THINKING, False):
+            with contextlib.suppress(discord.NotFound):
+                await interaction.delete_original_response()
         if interaction.response.is_done():
             await interaction.followup.send(message, ephemeral=True)
         else:

@@ -6,8 +6,9 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -359,3 +360,110 @@ async def test_lookups_are_cached_and_bounded(store: FactStore) -> None:
     await store.drama("soundtrack2")  # a new entry evicts the least recently used
     assert len(store._dramas) == INFO_CACHE_SIZE
     assert "soundtrack2" in store._dramas and "filler-0" not in store._dramas
+
+
+# -- quiz sampling ---------------------------------------------------------------------------
+
+EXTRA_DRAMAS = 1000
+
+
+@pytest.fixture(scope="module")
+def big_db_path(db_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The fixture store plus EXTRA_DRAMAS bare drama rows (sample_dramas reads only the
+    dramas table), so drawing by rowid is exercised rather than the small-table read."""
+    path = tmp_path_factory.mktemp("bigfacts") / "facts.sqlite3"
+    shutil.copy(db_path, path)
+    with sqlite3.connect(path) as conn:
+        conn.executemany(
+            "INSERT INTO dramas (slug, title, korean_title, sort_key, data, cited)"
+            " VALUES (?, ?, NULL, ?, '{}', '[]')",
+            [(f"extra-{i:04d}", f"Extra {i:04d}", f"extra {i:04d}")
+             for i in range(EXTRA_DRAMAS)])
+    conn.close()
+    return path
+
+
+@pytest.fixture
+async def big_store(big_db_path: Path) -> AsyncIterator[FactStore]:
+    opened = await FactStore.open(big_db_path)
+    yield opened
+    await opened.close()
+
+
+def count_rows(store: FactStore) -> list[int]:
+    """Spy on the store's one query helper: the number of rows each query returned."""
+    counts: list[int] = []
+    run = store._all
+
+    async def counting(sql: str, params: Sequence[object] = ()) -> list[Any]:
+        rows = await run(sql, params)
+        counts.append(len(rows))
+        return rows
+
+    store._all = counting  # type: ignore[method-assign]
+    return counts
+
+
+async def test_sample_dramas_small_store(store: FactStore) -> None:
+    everything = await store.dramas()
+    assert set(await store.sample_dramas(5, "seed")) == set(everything)
+    assert await store.sample_dramas(5, "seed", exclude=["soundtrack1"]) == (
+        DramaRef("soundtrack2", "Soundtrack #2", "사운드트랙 #2"),)
+    assert len(await store.sample_dramas(1, 7)) == 1
+    assert await store.sample_dramas(0, 7) == ()
+
+
+async def test_sample_dramas_is_seeded_and_reads_only_what_it_picks(
+        big_store: FactStore) -> None:
+    counts = count_rows(big_store)
+    first = await big_store.sample_dramas(24, "soundtrack1", exclude=["soundtrack1"])
+    assert sum(counts) <= 1 + 24 + 1  # the rowid range, then the picks: never every row
+    assert len(first) == 24 and len({r.slug for r in first}) == 24
+    assert "soundtrack1" not in {r.slug for r in first}
+    assert first == await big_store.sample_dramas(24, "soundtrack1", exclude=["soundtrack1"])
+    second = await big_store.sample_dramas(24, "soundtrack2", exclude=["soundtrack1"])
+    assert set(first) != set(second)
+    for ref in first:
+        assert ref == await big_store.drama_ref(ref.slug)
+
+
+async def test_sample_dramas_reaches_every_drama(big_store: FactStore) -> None:
+    """Every row can be drawn, the first and last rowids included (no off-by-one)."""
+    picked = [ref.slug for seed in range(400) for ref in await big_store.sample_dramas(24, seed)]
+    everything = {ref.slug for ref in await big_store.dramas()}
+    assert set(picked) == everything
+    counts = [picked.count(slug) for slug in everything]
+    assert max(counts) < 4 * len(picked) / len(everything)  # about uniform
+
+
+async def test_sample_dramas_with_gaps_in_the_rowids(big_db_path: Path,
+                                                     tmp_path: Path) -> None:
+    """Rows deleted (no build does that, but a sample must stay right): draws that miss
+    are drawn again, and when too few rows remain the table is read instead."""
+    path = tmp_path / "gaps.sqlite3"
+    shutil.copy(big_db_path, path)
+    with sqlite3.connect(path) as conn:
+        conn.execute("DELETE FROM dramas WHERE slug LIKE 'extra-%' AND rowid % 10 != 0")
+        remaining = {r[0] for r in conn.execute("SELECT slug FROM dramas")}
+    conn.close()
+    store = await FactStore.open(path)
+    try:
+        for seed in range(20):
+            found = await store.sample_dramas(24, seed, exclude=["soundtrack2"])
+            slugs = [ref.slug for ref in found]
+            assert len(slugs) == 24 and len(set(slugs)) == 24
+            assert set(slugs) <= remaining - {"soundtrack2"}
+            assert found == await store.sample_dramas(24, seed, exclude=["soundtrack2"])
+        assert {r.slug for r in await store.sample_dramas(500, 1)} == remaining
+    finally:
+        await store.close()
+
+
+async def test_person_records(store: FactStore) -> None:
+    records = await store.person_records(["doyoung", "kim-hee-won", "nope", "doyoung"])
+    assert list(records) == ["doyoung", "kim-hee-won"]
+    for person_id, record in records.items():
+        info = await store.person(person_id)
+        assert info is not None and record == info.person
+    assert [g.value for g in records["doyoung"].groups] == ["NCT"]
+    assert await store.person_records([]) == {}

@@ -281,11 +281,30 @@ async def shout(interaction: discord.Interaction, member: discord.Member) -> Non
         f"{member.mention} wins!", allowed_mentions=discord.AllowedMentions(users=True))
 
 
+@app_commands.command(description="defers in public, then tries to answer privately")
+async def leak(interaction: discord.Interaction) -> None:
+    await interaction.response.defer(thinking=True)
+    await interaction.followup.send("for your eyes only", ephemeral=True)
+
+
+@app_commands.command(description="defers in public, deletes that, answers privately")
+async def hush(interaction: discord.Interaction) -> None:
+    await interaction.response.defer(thinking=True)
+    await interaction.delete_original_response()
+    await interaction.followup.send("for your eyes only", ephemeral=True)
+
+
+@app_commands.command(description="defers, deletes the thinking message, says nothing")
+async def vanish(interaction: discord.Interaction) -> None:
+    await interaction.response.defer(thinking=True)
+    await interaction.delete_original_response()
+
+
 _COMMANDS: list[app_commands.Command[Any, ..., Any]] = [
     info, drama, later, question, feedback, settings, whois, where, keep, edits, notes, choose,
     bad_title,
     six_buttons,
-    dupes, many, slow, mute, double, eager, shout]
+    dupes, many, slow, mute, double, eager, shout, leak, hush, vanish]
 
 
 @pytest.fixture
@@ -351,6 +370,35 @@ async def test_defer_then_follow_up_fills_the_original(mini: OfflineDiscord) -> 
     assert reply.interaction is not None
     assert reply.message_id == reply.interaction.response_message_id
     assert "thinking" not in reply.text
+
+
+async def test_a_follow_up_cannot_make_a_public_deferral_private(mini: OfflineDiscord
+                                                                 ) -> None:
+    """The first follow-up after a deferral fills the "thinking..." original, which keeps
+    the deferral's visibility: asking for ephemeral there changes nothing."""
+    reply = await mini.invoke("/leak", channel="quiz")
+    assert reply.content == "for your eyes only" and not reply.ephemeral
+    assert reply.interaction is not None
+    assert reply.message_id == reply.interaction.response_message_id
+    assert [m.content for m in mini.messages("quiz")] == ["for your eyes only"]
+
+
+async def test_deleting_the_deferral_lets_a_follow_up_be_private(mini: OfflineDiscord
+                                                                 ) -> None:
+    reply = await mini.invoke("/hush", channel="quiz")
+    assert reply.content == "for your eyes only" and reply.ephemeral
+    assert reply.interaction is not None
+    original = reply.interaction.response_message_id
+    assert original is not None and reply.message_id != original
+    assert mini.server.messages.get(original) is None  # the public "thinking..." is gone
+    assert mini.messages("quiz") == []  # nobody else sees anything
+    assert [m.message_id for m in reply.messages()] == [reply.message_id]
+
+
+async def test_deleting_the_deferral_and_saying_nothing_is_no_answer(mini: OfflineDiscord
+                                                                    ) -> None:
+    with pytest.raises(NoResponse, match=r"deleted the 'thinking\.\.\.' original"):
+        await mini.invoke("/vanish", followup_timeout=0.1)
 
 
 async def test_channel_message_edited_later(mini: OfflineDiscord) -> None:

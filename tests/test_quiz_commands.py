@@ -10,25 +10,30 @@ test stops and starts a second bot on the same data folder.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import random
 import re
 import shutil
 import sqlite3
+import sys
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
 
 import pytest
 
-from bot.client import DramaBot
+from bot.client import THINKING, DramaBot
 from bot.config import REPO_ROOT
 from bot.offline import OfflineDiscord, Reply, UsageError
 from bot.offline.world import SEND_MESSAGES, Overwrite
 from bot.quiz.clock import ManualClock
+from bot.quiz.engine import EndReason
 from bot.quiz.questions import generate, load_material
-from cogs.quiz.session import REVEAL_PAUSE
+from cogs.quiz import _announced
+from cogs.quiz.session import REVEAL_PAUSE, end_text
 from tests.support import run_dramabot
 from tests.test_quiz_questions import ALPHA, other_pack
 
@@ -101,7 +106,7 @@ class Quiz:
     elapsed: dict[int, float] = field(default_factory=dict)  # per question message
 
     async def learn(self, slug: str) -> None:
-        material = await load_material(self.bot.facts, slug, random.Random(0))
+        material = await load_material(self.bot.facts, slug, seed=0)
         assert material is not None
         for up_to in (None, *range(1, 20)):
             for q in generate(material, random.Random(0), up_to_episode=up_to):
@@ -174,6 +179,30 @@ class Quiz:
         return await self.next_message(channel, is_final)
 
 
+def answer_body(reply: Reply) -> dict[str, Any]:
+    """The payload that answered: the callback's message, or, after a deferral, the edit
+    or follow-up that replaced the "thinking..." placeholder."""
+    assert reply.interaction is not None
+    kind, body = reply.interaction.bodies[-1]
+    return dict(body["data"] if kind == "callback" else body)
+
+
+def steps(reply: Reply) -> list[str]:
+    """What the bot sent for the interaction, in order: "callback 4" (a message), "callback
+    5" (deferred: "thinking..."), "edit", "followup"."""
+    assert reply.interaction is not None
+    return [f"callback {body['type']}" if kind == "callback" else kind
+            for kind, body in reply.interaction.bodies]
+
+
+def original_deleted(reply: Reply) -> bool:
+    """The interaction's original response (the "thinking..." placeholder) is gone."""
+    assert reply.interaction is not None
+    original = reply.interaction.response_message_id
+    assert original is not None
+    return reply.discord.server.messages.get(original) is None
+
+
 def board_lines(reply: Reply) -> list[str]:
     return [line for line in reply.embed["description"].splitlines() if line.startswith("**")]
 
@@ -188,7 +217,7 @@ async def test_whole_game_with_three_players_and_an_admin(quizbot: Quiz) -> None
     quiz = quizbot
     start = await quiz.start(f"/quiz start questions:3 seconds:{SECONDS}")
     assert "Soundtrack #1" in start.content and "3 questions" in start.content
-    assert start.body["data"]["allowed_mentions"] == {"parse": []}
+    assert answer_body(start)["allowed_mentions"] == {"parse": []}
 
     # Question 1: fan1 right at 2 s (100 + 45), admin right at 4 s (100 + 40), fan2 wrong
     # then presses again, fan3 too late.
@@ -229,6 +258,7 @@ async def test_whole_game_with_three_players_and_an_admin(quizbot: Quiz) -> None
     await quiz.time_up(q3)
 
     final = await quiz.final()
+    assert final.embed["description"].startswith("All 3 questions asked.\n")
     assert board_lines(final) == [
         "**1.** Fan1: **300** pts · 2/3 right · best streak 2",
         "**2.** Fan3: **150** pts · 1/1 right · best streak 1",
@@ -302,7 +332,8 @@ async def test_games_in_two_servers_have_separate_boards(quizbot: Quiz) -> None:
     question = await quiz.question()
     await quiz.press(question, quiz.right(question), "fan1")
     await quiz.time_up(question)
-    await quiz.final()
+    final = await quiz.final()
+    assert final.embed["description"].startswith("That was the only question.\n")
     lounge = await quiz.discord.invoke("/quiz leaderboard", user="fan2",
                                        guild="Drama Lounge")
     assert "No scores yet" in lounge.embed["description"]
@@ -313,6 +344,16 @@ async def test_games_in_two_servers_have_separate_boards(quizbot: Quiz) -> None:
 
 
 # -- stopping ------------------------------------------------------------------------------
+
+def test_end_text_says_how_and_how_many_once() -> None:
+    assert end_text(EndReason.FINISHED, 10) == "All 10 questions asked."
+    assert end_text(EndReason.FINISHED, 1) == "That was the only question."
+    assert end_text(EndReason.STOPPED, 2, "Admin") == "Stopped by Admin after 2 questions."
+    assert end_text(EndReason.STOPPED, 1) == "The game was stopped after 1 question."
+    assert end_text(EndReason.STOPPED, 0, "Fan3") == "Stopped by Fan3 before the first question."
+    assert end_text(EndReason.IDLE, 5) == (
+        "Nobody answered three questions in a row, so the game ended by itself after "
+        "5 questions.")
 
 async def test_stop_needs_the_starter_or_manage_server(quizbot: Quiz) -> None:
     quiz = quizbot
@@ -329,7 +370,7 @@ async def test_stop_needs_the_starter_or_manage_server(quizbot: Quiz) -> None:
     await until(lambda: is_revealed(question.latest()))  # the open question still counts
     assert field_value(question.latest(), "Right").startswith("Fan2 **+148**")
     final = await quiz.final()
-    assert "Stopped by Admin. 1 question asked." in final.embed["description"]
+    assert final.embed["description"].startswith("Stopped by Admin after 1 question.\n")
     assert board_lines(final) == ["**1.** Fan2: **148** pts · 1/1 right · best streak 1"]
     # The starter may stop their own game, between two questions too.
     await quiz.start("/quiz start questions:5", user="fan3")
@@ -352,11 +393,82 @@ async def test_three_unanswered_questions_end_the_game(quizbot: Quiz) -> None:
             await quiz.pause()
     final = await quiz.final()
     assert "Nobody answered three questions in a row" in final.embed["description"]
-    assert "3 questions asked" in final.embed["description"]
+    assert "ended by itself after 3 questions." in final.embed["description"]
     questions = [m for m in quiz.discord.messages("quiz") if m.embeds and m.buttons]
     assert len(questions) == 3
     again = await quiz.start("/quiz start questions:1")  # the channel is free again
     assert "started a quiz" in again.content
+
+
+# -- answering within Discord's 3 seconds --------------------------------------------------
+
+async def test_a_first_start_defers_then_the_announcement_fills_the_placeholder(
+        quizbot: Quiz) -> None:
+    start = await quizbot.start("/quiz start questions:1")
+    assert steps(start) == ["callback 5", "edit"]  # "thinking..." while reading the store
+    assert start.interaction is not None
+    assert start.message_id == start.interaction.response_message_id
+    assert "started a quiz on **Soundtrack #1**" in start.content and not start.ephemeral
+    assert "thinking" not in start.text
+    question = await quizbot.question()
+    assert start.raw is not None and question.raw is not None
+    filled = dt.datetime.fromisoformat(start.raw["edited_timestamp"])
+    assert filled <= dt.datetime.fromisoformat(question.raw["timestamp"])
+    assert [m.message_id for m in quizbot.discord.messages("quiz")] == [
+        start.message_id, question.message_id]
+
+
+async def test_question_one_waits_until_the_placeholder_is_replaced() -> None:
+    """A deferred interaction is done at once; the session must wait for the answer."""
+    interaction = SimpleNamespace(response=SimpleNamespace(is_done=lambda: True),
+                                  extras={THINKING: True})
+    waiting = asyncio.create_task(_announced(cast(Any, interaction)))
+    await asyncio.sleep(0.1)
+    assert not waiting.done()
+    interaction.extras.clear()  # what send_reply does once the announcement is posted
+    await asyncio.wait_for(waiting, 1.0)
+
+
+async def test_an_error_after_deferring_stays_private(quizbot: Quiz) -> None:
+    refused = await quizbot.discord.invoke("/quiz start up_to_episode:5", user="fan2",
+                                           channel="quiz")
+    assert refused.ephemeral and "4 episodes" in refused.content
+    assert steps(refused) == ["callback 5", "followup"]
+    assert original_deleted(refused)  # the public "thinking..." is gone
+    assert quizbot.discord.messages("quiz") == []  # others saw nothing
+
+
+async def test_a_drama_read_lately_is_answered_at_once(quizbot: Quiz) -> None:
+    first = await quizbot.start("/quiz start questions:1")
+    assert steps(first) == ["callback 5", "edit"]
+    await quizbot.time_up(await quizbot.question())
+    await quizbot.final()
+    refused = await quizbot.discord.invoke("/quiz start up_to_episode:5", channel="quiz")
+    assert refused.ephemeral and "4 episodes" in refused.content
+    assert steps(refused) == ["callback 4"]
+    again = await quizbot.start("/quiz start questions:1")
+    assert steps(again) == ["callback 4"] and "started a quiz" in again.content
+    await quizbot.question()  # the session still waits for the announcement, then asks
+
+
+async def test_a_failure_after_deferring_stays_private(
+        quizbot: Quiz, monkeypatch: pytest.MonkeyPatch) -> None:
+    async def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("the store went away")
+
+    cog = quizbot.bot.get_cog("Quiz")
+    assert cog is not None  # patch the module the extension loader made, not the test's
+    monkeypatch.setattr(sys.modules[type(cog).__module__], "load_material", broken)
+    typed = await quizbot.discord.invoke("/quiz start", channel="quiz")
+    assert typed.ephemeral and "Something went wrong" in typed.content
+    assert steps(typed) == ["callback 5", "followup"] and original_deleted(typed)
+    choices = await quizbot.discord.invoke("/quiz start drama:soundtrak", channel="quiz")
+    clicked = await choices.click("Soundtrack #2", user="fan1")
+    assert clicked.ephemeral and "Something went wrong" in clicked.content
+    assert steps(clicked) == ["callback 5", "followup"] and original_deleted(clicked)
+    assert quizbot.discord.messages("quiz") == []
+    monkeypatch.undo()
+    assert "started a quiz" in (await quizbot.start("/quiz start questions:1")).content
 
 
 # -- spoilers ------------------------------------------------------------------------------
@@ -477,13 +589,29 @@ async def test_did_you_mean_starts_the_same_game(quizbot: Quiz) -> None:
     choices = await quiz.discord.invoke("/quiz start drama:soundtrak questions:2 seconds:15",
                                         channel="quiz")
     assert choices.ephemeral and "Did you mean" in choices.content
+    assert steps(choices) == ["callback 4"]  # resolving the name needs no deferral
     await quiz.learn("soundtrack2")
     started = await choices.click("Soundtrack #2", user="fan1")
     assert not started.ephemeral
     assert "**Soundtrack #2**: 2 questions, 15 s each" in started.content
+    # A button's plain defer() would only acknowledge the click: this one says
+    # "thinking..." in the channel, then becomes the announcement.
+    assert steps(started) == ["callback 5", "edit"]
+    assert started.interaction is not None
+    assert started.message_id == started.interaction.response_message_id
+    assert [m.message_id for m in quiz.discord.messages("quiz")] == [started.message_id]
     question = await quiz.question()
     assert "(15 s)" in question.embed["description"]
     assert question.embed["title"] in quiz.answers
+
+
+async def test_did_you_mean_error_after_deferring_stays_private(quizbot: Quiz) -> None:
+    choices = await quizbot.discord.invoke("/quiz start drama:soundtrak up_to_episode:40",
+                                           channel="quiz")
+    refused = await choices.click("Soundtrack #2", user="fan1")
+    assert refused.ephemeral and "**Soundtrack #2** has 6 episodes" in refused.content
+    assert steps(refused) == ["callback 5", "followup"] and original_deleted(refused)
+    assert quizbot.discord.messages("quiz") == []
 
 
 async def test_autocomplete_suggests_dramas(quizbot: Quiz) -> None:

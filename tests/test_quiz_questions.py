@@ -21,6 +21,7 @@ from bot.packs.model import Fact, FactValue
 from bot.quiz.questions import (
     CHOICES,
     LABEL_MAX,
+    NEIGHBOUR_DRAMAS,
     TEMPLATES,
     Material,
     Question,
@@ -31,7 +32,7 @@ from bot.quiz.questions import (
 )
 from bot.store.build import build_fact_store
 from bot.store.facts import FactStore
-from bot.store.models import DramaInfo, PersonInfo
+from bot.store.models import DramaInfo, DramaRef, PersonInfo
 from bot.store.names import fold, loose
 
 PACKS = Path(__file__).resolve().parent.parent / "data" / "packs"
@@ -87,7 +88,7 @@ async def synthetic(synthetic_db: Path) -> AsyncIterator[FactStore]:
 
 
 async def material_for(store: FactStore, slug: str) -> Material:
-    material = await load_material(store, slug, random.Random(slug))
+    material = await load_material(store, slug)
     assert material is not None
     return material
 
@@ -294,6 +295,64 @@ async def test_main_pack_has_a_full_game(bundled: FactStore) -> None:
     questions = generate(await material_for(bundled, "soundtrack1"), random.Random(0))
     assert len(questions) >= 40
     assert len({q.key for q in questions}) == len(questions)
+
+
+# -- loading -------------------------------------------------------------------------------
+
+async def full_material(store: FactStore, material: Material) -> Material:
+    """The same dramas, with the full `PersonInfo` of everyone in them (what the loader
+    read before it learnt that wrong choices need only bare records)."""
+    people = dict(material.people)
+    for person_id in material.neighbours:
+        info = await store.person(person_id)
+        assert info is not None
+        people[person_id] = info
+    return Material(material.drama, material.others, people)
+
+
+@pytest.mark.parametrize("slug", BUNDLED)
+async def test_bare_records_make_the_same_questions_as_full_ones(bundled: FactStore,
+                                                                 slug: str) -> None:
+    """Full records only for the drama's own people change no question, no wrong choice
+    and no source, whatever the spoiler limit."""
+    material = await material_for(bundled, slug)
+    full = await full_material(bundled, material)
+    assert set(full.people) > set(material.people) or not material.others
+    for up_to in (None, 1, 3):
+        for seed in range(3):
+            assert (generate(material, random.Random(seed), up_to_episode=up_to)
+                    == generate(full, random.Random(seed), up_to_episode=up_to))
+
+
+async def test_load_material_reads_little(bundled: FactStore,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """Never every drama, and full records only for the people a question can ask
+    about: the cost of a load must not grow with the store."""
+    calls: dict[str, list[str]] = {"dramas": [], "person": []}
+    person = bundled.person
+
+    async def no_listing() -> tuple[DramaRef, ...]:
+        calls["dramas"].append("")
+        return ()
+
+    async def counted(person_id: str) -> PersonInfo | None:
+        calls["person"].append(person_id)
+        return await person(person_id)
+
+    monkeypatch.setattr(bundled, "dramas", no_listing)
+    monkeypatch.setattr(bundled, "person", counted)
+    material = await material_for(bundled, "soundtrack1")
+    own = {m.person.id for m in material.drama.cast} | {m.person.id for m in material.drama.crew}
+    own |= {a.id for t in material.drama.tracks for a in t.artists}
+    assert calls["dramas"] == []
+    assert sorted(calls["person"]) == sorted(own) == sorted(material.people)
+    assert len(material.others) == min(NEIGHBOUR_DRAMAS, len(BUNDLED) - 1)
+    assert "soundtrack1" not in {o.drama.slug for o in material.others}
+    met = {m.person.id for o in material.others for m in (*o.cast, *o.crew)}
+    met |= {a.id for o in material.others for t in o.tracks for a in t.artists}
+    assert material.neighbours and set(material.neighbours) == met - own
+    again = await load_material(bundled, "soundtrack1")
+    assert again is not None and again.others == material.others  # seeded by the slug
 
 
 # -- what is never asked -------------------------------------------------------------------

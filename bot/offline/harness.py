@@ -674,6 +674,12 @@ class OfflineDiscord:
                 self._fail(record, f"deferred, then no follow-up or edit within "
                                    f"{followup_timeout:g} s (Discord keeps showing "
                                    "'thinking...')")
+            if self._original_deleted(record) and not await notifier.wait_for(
+                    lambda: bool(self._followups(record))
+                    or len(record.rejections) > rejected_before, followup_timeout):
+                self._fail(record, f"deferred, deleted the 'thinking...' original, then no "
+                                   f"follow-up within {followup_timeout:g} s (the user is "
+                                   "left with no answer)")
         elif record.response_type == 6:
             source = record.source_message_id or 0
             messages = self.server.messages
@@ -682,6 +688,17 @@ class OfflineDiscord:
                 or bool(record.message_ids) or len(record.rejections) > rejected_before,
                 min(followup_timeout, DEFERRED_UPDATE_SECONDS))
         return self._reply_for(record, user, rejected_before)
+
+    def _original_deleted(self, record: InteractionRecord) -> bool:
+        """The bot deleted its original response (e.g. a public "thinking..." it replaces
+        with a private follow-up)."""
+        original = record.response_message_id
+        return original is not None and self.server.messages.get(original) is None
+
+    def _followups(self, record: InteractionRecord) -> list[int]:
+        """The interaction's follow-up messages that still exist, oldest first."""
+        return [m for m in record.message_ids if m != record.response_message_id
+                and self.server.messages.get(m) is not None]
 
     def _fail(self, record: InteractionRecord, why: str) -> None:
         """Record the violation, count it as reported, and fail the test now."""
@@ -693,14 +710,18 @@ class OfflineDiscord:
     def _reply_for(self, record: InteractionRecord, user: str, rejected_before: int
                    ) -> Reply:
         """What the user now sees: suggestions, a form, the new message (4, 5, or a
-        follow-up after 6), or the updated message the component sits on (6, 7)."""
+        follow-up after 6, or after 5 when the bot deleted its "thinking..." original), or
+        the updated message the component sits on (6, 7)."""
         response = record.response_type
         if response in (8, 9):
             kind = "autocomplete" if response == 8 else "modal"
             return Reply(self, kind, None, interaction=record, user=user)
         if record.loading and len(record.rejections) > rejected_before:
             return Reply(self, "rejected", None, interaction=record, user=user)
-        if response in (4, 5):
+        message_id: int | None
+        if response == 5 and self._original_deleted(record) and self._followups(record):
+            message_id, kind = self._followups(record)[-1], "message"
+        elif response in (4, 5):
             message_id, kind = record.response_message_id, "message"
         elif response == 6 and record.message_ids:
             message_id, kind = record.message_ids[-1], "message"

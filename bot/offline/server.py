@@ -772,6 +772,12 @@ class OfflineServer:
     async def _delete(self, message_id: int) -> None:
         meta = self.messages.meta(message_id)
         self.messages.delete(message_id)
+        record = self.interactions.get(meta.interaction_id or 0) if meta else None
+        if record is not None and record.loading and record.response_message_id == message_id:
+            # The "thinking..." original is gone, and with it the loading state: the next
+            # follow-up is a new message with its own flags (ephemeral or not), where
+            # while loading the first follow-up fills the original and keeps its flags.
+            record.loading = False
         guild = self._guild_of(meta.channel_id) if meta else None
         if meta is not None and not meta.ephemeral and self._wants_messages(guild):
             event: JSON = {"id": str(message_id), "channel_id": str(meta.channel_id)}

@@ -104,11 +104,13 @@ class MessageStore:
         return message
 
     def edit(self, message_id: int, body: JSON, *, keep_flags: int = 0) -> JSON:
-        """Apply an edit body: fields present replace, absent ones stay."""
+        """Apply an edit body: fields present replace, absent ones stay. `keep_flags` are
+        the message's own whatever the body says: an edit (or the follow-up that fills a
+        deferred "thinking..." original) cannot make a message ephemeral or public."""
         message = self._messages[message_id]
         _apply_body(message, body)
         if "flags" in body:
-            sent = int(body.get("flags") or 0) & SETTABLE_FLAGS
+            sent = int(body.get("flags") or 0) & SETTABLE_FLAGS & ~keep_flags
             message["flags"] = sent | (int(message["flags"]) & keep_flags)
         message["edited_timestamp"] = iso_now()
         self._meta[message_id].version += 1

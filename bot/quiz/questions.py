@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar, cast
 
-from bot.packs.model import CastEntry, Episode, Fact, FactValue, Source, source_names
+from bot.packs.model import CastEntry, Episode, Fact, FactValue, Person, Source, source_names
 from bot.packs.model import Question as PackQuestion
 from bot.store.facts import FactStore
 from bot.store.models import DramaInfo, PersonInfo, PersonRef, TrackInfo
@@ -78,16 +78,29 @@ class Question:
 
 @dataclass(frozen=True)
 class Material:
-    """What one game draws on: the drama asked about, other dramas (for distractors) and
-    every person met in them, with full records where loaded."""
+    """What one game draws on: the drama asked about, other dramas (for distractors), and
+    the people met in them.
+
+    Only the drama's own people are asked about, so only they have full records
+    (`people`: every credit and source, for the person templates' right answers and
+    citations). The people met only in the other dramas supply wrong choices (their names,
+    Hangul, groups, other works), which their bare `Person` records hold (`neighbours`):
+    reading their credits too cost about six queries a person, for a few hundred people."""
 
     drama: DramaInfo
     others: tuple[DramaInfo, ...] = ()
     people: Mapping[str, PersonInfo] = field(default_factory=dict)
+    neighbours: Mapping[str, Person] = field(default_factory=dict)
 
     @property
     def all_dramas(self) -> tuple[DramaInfo, ...]:
         return (self.drama, *self.others)
+
+    def persons(self) -> list[Person]:
+        """Every person's record, the drama's own people first: the pools of wrong
+        choices draw on all of them."""
+        own = [info.person for info in self.people.values()]
+        return own + [p for k, p in self.neighbours.items() if k not in self.people]
 
     def person_names(self, ref: PersonRef) -> list[str]:
         """Every name of a person: the answer's other names must never be distractors."""
@@ -514,8 +527,7 @@ def _drama_names(info: DramaInfo) -> list[str]:
 
 def _work_titles(ctx: Context) -> list[str]:
     """Titles of works: other dramas and the people's other works."""
-    works = [str(f.value) for p in ctx.material.people.values()
-             for f in p.person.other_works]
+    works = [str(f.value) for p in ctx.material.persons() for f in p.other_works]
     return _titles(ctx.material.others) + works
 
 
@@ -602,9 +614,9 @@ def _known_people(ctx: Context) -> Iterator[PersonInfo]:
 
 def person_group(ctx: Context) -> Iterator[Question | None]:
     """Which group a person belongs to (every group of theirs counts right)."""
-    people = ctx.material.people.values()
-    pool = [str(f.value) for p in people for f in p.person.groups]
-    pool += [p.person.name for p in people if p.person.kind == "group"]
+    people = ctx.material.persons()
+    pool = [str(f.value) for p in people for f in p.groups]
+    pool += [p.name for p in people if p.kind == "group"]
     for info in _known_people(ctx):
         mine = [str(v) for f in info.person.groups
                 for v in (f.value, *(r.value for r in f.also))]
@@ -619,7 +631,7 @@ def person_group(ctx: Context) -> Iterator[Question | None]:
 def person_hangul(ctx: Context) -> Iterator[Question | None]:
     """A name in Hangul: the other choices are other people's Hangul names, of the same
     length first."""
-    hanguls = [p.person.hangul for p in ctx.material.people.values() if p.person.hangul]
+    hanguls = [p.hangul for p in ctx.material.persons() if p.hangul]
     hanguls += [r.hangul for d in ctx.material.all_dramas for m in d.cast
                 for r in (m.person,) if r.hangul]
     for info in _known_people(ctx):
@@ -705,8 +717,10 @@ def without_spoilers(material: Material, up_to_episode: int | None) -> Material:
     drama = _scrub(material.drama, limit, limit) or material.drama  # a title is never tagged
     others = tuple(_scrub(d, 0, NO_LIMIT) for d in material.others)
     people = {k: _scrub(p, limit, NO_LIMIT) for k, p in material.people.items()}
+    neighbours = {k: _scrub(p, limit, NO_LIMIT) for k, p in material.neighbours.items()}
     return Material(drama, tuple(o for o in others if o is not None),
-                    {k: p for k, p in people.items() if p is not None})
+                    {k: p for k, p in people.items() if p is not None},
+                    {k: p for k, p in neighbours.items() if p is not None})
 
 
 def _scrub(obj: T, facts: int, episodes: int) -> T | None:
@@ -779,22 +793,28 @@ def _interleave(questions: Sequence[Question], rng: random.Random) -> list[Quest
 
 # -- loading from the fact store -----------------------------------------------------------
 
-async def load_material(store: FactStore, slug: str, rng: random.Random) -> Material | None:
+async def load_material(store: FactStore, slug: str,
+                        seed: int | str | None = None) -> Material | None:
     """Read what a game on `slug` needs: the drama, up to NEIGHBOUR_DRAMAS other dramas
-    (a seeded sample, for distractors) and the full record of everyone in them."""
+    (sampled in SQL, the same ones for the same `seed`, which defaults to the slug) for
+    the wrong choices, the full records of the drama's own people (asked about) and the
+    bare records of everyone else in the other dramas (wrong choices only).
+
+    The number of queries is fixed by the drama and NEIGHBOUR_DRAMAS, never by the size
+    of the store: `/quiz start` waits for this before its first game on a drama."""
     drama = await store.drama(slug)
     if drama is None:
         return None
-    refs = [r for r in await store.dramas() if r.slug != slug]
-    if len(refs) > NEIGHBOUR_DRAMAS:
-        refs = rng.sample(refs, NEIGHBOUR_DRAMAS)
+    refs = await store.sample_dramas(NEIGHBOUR_DRAMAS, slug if seed is None else seed,
+                                     exclude=[slug])
     others = [o for o in [await store.drama(r.slug) for r in refs] if o is not None]
+    own = {ref.id: ref for ref in _people_of(drama)}
     people: dict[str, PersonInfo] = {}
-    for info in (drama, *others):
-        for ref in _people_of(info):
-            if ref.id not in people and (person := await store.person(ref.id)):
-                people[ref.id] = person
-    return Material(drama, tuple(others), people)
+    for person_id in own:
+        if (person := await store.person(person_id)) is not None:
+            people[person_id] = person
+    met = {ref.id for info in others for ref in _people_of(info)} - own.keys()
+    return Material(drama, tuple(others), people, await store.person_records(met))
 
 
 def _people_of(info: DramaInfo) -> list[PersonRef]:

@@ -16,6 +16,7 @@ import asyncio
 import dataclasses
 import datetime as dt
 import json
+import random
 import sqlite3
 import types
 import typing
@@ -60,6 +61,14 @@ SCHEMA_VERSION = 2
 INFO_CACHE_SIZE = 256
 
 SCHEMA_PATH = Path(__file__).with_name("sql") / "facts.sql"
+
+SQL_CHUNK = 500  # ids per "IN (...)": well under SQLite's parameter limit
+# sample_dramas reads a dramas table whole when its rowid range is at most
+# FACTOR x (n + excluded) + MIN rows (cheap at that size, and random draws would mostly
+# collide); otherwise it draws rowids for up to SAMPLE_ROUNDS rounds.
+SAMPLE_SCAN_FACTOR = 4
+SAMPLE_SCAN_MIN = 64
+SAMPLE_ROUNDS = 4
 
 T = TypeVar("T")
 V = TypeVar("V")
@@ -485,6 +494,83 @@ class FactStore:
             rows.extend(await self._all(
                 sql.format(",".join("?" * len(chunk))), chunk))
         return rows
+
+    # -- quiz sampling ----------------------------------------------------------------------
+
+    async def sample_dramas(self, n: int, seed: int | str,
+                            exclude: Iterable[str] = ()) -> tuple[DramaRef, ...]:
+        """Up to `n` dramas picked at random, none of them in `exclude` (slugs), in the
+        order picked: the same ones for the same seed and store, so a quiz's wrong choices
+        stay stable.
+
+        The quiz only needs a few other dramas for its distractor pools; reading every
+        `DramaRef` to choose them (`dramas()`) cost half a second at 100,000 dramas. Here
+        the cost follows `n`, not the store: rowids are drawn at random from the table's
+        rowid range (a build numbers the rows 1..N without gaps) and fetched by rowid. A
+        small table is read whole, and so, as a last resort, is a table whose rowids have
+        so many gaps that a few rounds of draws did not find enough rows."""
+        excluded = set(exclude)
+        bounds = await self._one("SELECT min(rowid), max(rowid) FROM dramas")
+        if n <= 0 or bounds is None or bounds[0] is None:
+            return ()
+        low, high = int(bounds[0]), int(bounds[1])
+        rng = random.Random(seed)
+        wanted = n + len(excluded)
+        chosen: list[tuple[Any, ...]] = []
+        if high - low + 1 > SAMPLE_SCAN_FACTOR * wanted + SAMPLE_SCAN_MIN:
+            tried: set[int] = set()
+            for _ in range(SAMPLE_ROUNDS):
+                need = n - len(chosen)
+                picks: list[int] = []
+                while len(picks) < need + len(excluded):
+                    rowid = rng.randrange(low, high + 1)
+                    if rowid not in tried:  # the range is larger than all rounds' draws
+                        tried.add(rowid)
+                        picks.append(rowid)
+                found = {r[0]: r for r in await self._drama_rows(picks)}
+                chosen += [found[i] for i in picks
+                           if i in found and found[i][1] not in excluded][:need]
+                if len(chosen) >= n:
+                    return tuple(DramaRef(*r[1:]) for r in chosen)
+        have = {r[1] for r in chosen} | excluded
+        rows = await self._all(
+            "SELECT rowid, slug, title, korean_title FROM dramas ORDER BY rowid")
+        pool = [r for r in rows if r[1] not in have]
+        chosen += rng.sample(pool, min(n - len(chosen), len(pool)))
+        return tuple(DramaRef(*r[1:]) for r in chosen)
+
+    async def _drama_rows(self, rowids: Sequence[int]) -> list[Any]:
+        """(rowid, slug, title, korean_title) of the dramas with these rowids."""
+        rows: list[Any] = []
+        for i in range(0, len(rowids), SQL_CHUNK):
+            chunk = rowids[i:i + SQL_CHUNK]
+            rows += await self._all(
+                "SELECT rowid, slug, title, korean_title FROM dramas"
+                f" WHERE rowid IN ({_marks(len(chunk))})", chunk)
+        return rows
+
+    async def person_records(self, ids: Iterable[str]) -> dict[str, Person]:
+        """The bare pack records (`Person`: name, Hangul, aliases, kind, groups,
+        occupations, other works) of the people that exist, keyed by id in id order.
+
+        For callers that need what a person is, not what they did: `person` also gathers
+        every role, credit and track with their dramas and cited sources, about six
+        queries a person. A quiz needs that only for the people it asks about; its wrong
+        choices need the records of a few hundred more people, read here in one query
+        per SQL_CHUNK ids."""
+        unique = sorted(set(ids))
+        found: dict[str, Person] = {}
+        for i in range(0, len(unique), SQL_CHUNK):
+            chunk = unique[i:i + SQL_CHUNK]
+            rows = await self._all(
+                f"SELECT id, data FROM people WHERE id IN ({_marks(len(chunk))})", chunk)
+            found.update((r[0], from_json(Person, r[1])) for r in rows)
+        return {i: found[i] for i in unique if i in found}
+
+
+def _marks(count: int) -> str:
+    """`count` SQL parameter placeholders: "?,?,?"."""
+    return ",".join("?" * count)
 
 
 def _loose_query(key: str) -> str:

@@ -32,7 +32,7 @@ from cogs.utils import views
 from cogs.utils.embeds import Field, build_embed
 from cogs.utils.formatting import Limits, join_limited, plural
 from cogs.utils.lookup import bot_of, drama_autocomplete, resolve_drama_option
-from cogs.utils.views import Reply, send_reply
+from cogs.utils.views import Reply, answer_pending, defer_thinking, send_reply
 
 if TYPE_CHECKING:
     from bot.client import DramaBot
@@ -158,7 +158,11 @@ class QuizCog(commands.Cog, name="Quiz"):
     async def _start(self, interaction: Interaction, drama: str | None, questions: int,
                      seconds: int, up_to: int | None) -> Reply:
         """Everything a start needs, as one reply: an error (ephemeral) or the
-        announcement, with the session started behind it."""
+        announcement, with the session started behind it. A drama not quizzed lately is
+        read from the store first, and that may take longer than Discord waits for a
+        first response: then the interaction is deferred ("thinking...") once the checks
+        made in memory have passed, and `send_reply` replaces the placeholder with the
+        reply (deleting it for an error, which stays private)."""
         channel = interaction.channel
         if interaction.guild_id is None or not isinstance(channel, discord.abc.Messageable):
             return Reply(content="The quiz only works in a server's text channels.",
@@ -195,6 +199,8 @@ class QuizCog(commands.Cog, name="Quiz"):
         if resolved.key is None:
             return resolved.reply or Reply(content="I could not find that drama.",
                                            ephemeral=True)
+        if resolved.key not in self._materials:
+            await defer_thinking(interaction)
         material = await self._material(resolved.key)
         if material is None:
             return Reply(content="That drama is no longer in my records.", ephemeral=True)
@@ -254,7 +260,7 @@ class QuizCog(commands.Cog, name="Quiz"):
         lately: the fact store does not change while the bot runs."""
         material = self._materials.pop(slug, None)
         if material is None:
-            material = await load_material(self.bot.facts, slug, random.Random(slug))
+            material = await load_material(self.bot.facts, slug)
             if material is None:
                 return None
         self._materials[slug] = material  # most recent last
@@ -370,10 +376,11 @@ def _board_line(rank: int, row: BoardRow) -> str:
 
 
 async def _announced(interaction: Interaction) -> None:
-    """Wait (briefly) until the start reply is posted, so it comes before question 1."""
+    """Wait (briefly) until the start reply is posted, so it comes before question 1: a
+    deferred start is answered only when its "thinking..." placeholder is replaced."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + ANNOUNCE_WAIT
-    while not interaction.response.is_done() and loop.time() < deadline:
+    while answer_pending(interaction) and loop.time() < deadline:
         await asyncio.sleep(0.02)
 
 

@@ -46,11 +46,6 @@ ButtonItem = discord.ui.Button[discord.ui.View]
 
 REVEAL_PAUSE = 5.0  # game seconds between a reveal and the next question
 RIGHT, WRONG, FAST = "✅", "❌", "⚡"
-END_TEXT = {
-    EndReason.FINISHED: "All questions asked.",
-    EndReason.STOPPED: "The game was stopped.",
-    EndReason.IDLE: "Nobody answered three questions in a row, so the game ended by itself.",
-}
 
 
 def player_name(name: str | None, user_id: int) -> str:
@@ -171,15 +166,24 @@ def _wrong_line(result: QuestionResult, names: dict[int, str]) -> str:
     return join_limited(wrong, Limits.FIELD_VALUE, sep=", ") or "nobody"
 
 
+def end_text(reason: EndReason, asked: int, stopped_by: str | None = None) -> str:
+    """How the game ended and how many questions it asked, as one sentence (a fixed
+    reason plus "N questions asked." said "All questions asked. 3 questions asked.")."""
+    count = plural(asked, "question")
+    if reason is EndReason.FINISHED:
+        return f"All {count} asked." if asked != 1 else "That was the only question."
+    if reason is EndReason.STOPPED:
+        who = f"Stopped by {stopped_by}" if stopped_by else "The game was stopped"
+        return f"{who} after {count}." if asked else f"{who} before the first question."
+    return ("Nobody answered three questions in a row, so the game ended by itself after "
+            f"{count}.")
+
+
 def final_embed(game: QuizGame, title: str, names: dict[int, str],
                 stopped_by: str | None) -> discord.Embed:
     """The final scoreboard: rank, points, right answers, best streak; winners named."""
     reason = game.end_reason or EndReason.FINISHED
-    text = END_TEXT[reason]
-    if reason is EndReason.STOPPED and stopped_by:
-        text = f"Stopped by {stopped_by}."
-    asked = len(game.results)
-    lines = [f"{text} {plural(asked, 'question')} asked."]
+    lines = [end_text(reason, len(game.results), stopped_by)]
     table = game.standings()
     if table:
         lines.append("")

@@ -16,6 +16,7 @@ A dynamic item's exceptions are logged and swallowed by discord.py (the user wou
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 from collections.abc import Awaitable, Callable, Sequence
@@ -24,6 +25,7 @@ from typing import Any, Self
 
 import discord
 
+from bot.client import THINKING
 from cogs.utils.formatting import Limits, truncate
 
 log = logging.getLogger(__name__)
@@ -94,13 +96,47 @@ def _message_kwargs(reply: Reply) -> dict[str, Any]:
     return kwargs
 
 
+async def defer_thinking(interaction: Interaction) -> None:
+    """Acknowledge now with a public "thinking..." placeholder, before work that may take
+    a while: Discord drops an interaction whose first response comes after 3 s. The next
+    `send_reply` replaces the placeholder with the answer, public or private."""
+    await interaction.response.defer(thinking=True)
+    interaction.extras[THINKING] = True
+
+
+def answer_pending(interaction: Interaction) -> bool:
+    """Whether the interaction's answer is still to be posted: no response yet, or only
+    the "thinking..." placeholder of `defer_thinking`."""
+    return not interaction.response.is_done() or bool(interaction.extras.get(THINKING))
+
+
 async def send_reply(interaction: Interaction, reply: Reply) -> None:
-    """Send `reply` as the interaction's answer (or a follow-up if already answered)."""
+    """Send `reply` as the interaction's answer: the response, the replacement of a
+    "thinking..." placeholder, or a follow-up if already answered."""
     kwargs = _message_kwargs(reply)
-    if interaction.response.is_done():
+    if interaction.extras.get(THINKING):
+        try:
+            await _replace_thinking(interaction, reply, kwargs)
+        finally:
+            interaction.extras.pop(THINKING, None)  # answered (or failed): stop waiting
+    elif interaction.response.is_done():
         await interaction.followup.send(ephemeral=reply.ephemeral, **kwargs)
     else:
         await interaction.response.send_message(ephemeral=reply.ephemeral, **kwargs)
+
+
+async def _replace_thinking(interaction: Interaction, reply: Reply,
+                            kwargs: dict[str, Any]) -> None:
+    """A public answer edits the placeholder into itself. A private one cannot: the
+    placeholder is public, and so is the follow-up that fills it whatever its flags. So
+    the placeholder is deleted, and the answer sent as a follow-up of its own, which then
+    is private."""
+    if not reply.ephemeral:
+        await interaction.edit_original_response(**kwargs)
+        return
+    with contextlib.suppress(discord.NotFound):  # a moderator deleted it already
+        await interaction.delete_original_response()
+    await interaction.followup.send(ephemeral=True, **kwargs)
 
 
 async def edit_reply(interaction: Interaction, reply: Reply) -> None:
