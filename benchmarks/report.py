@@ -21,6 +21,10 @@ DOC_END = "<!-- bench:end -->"
 RATIO_P50, RATIO_P99 = 1.25, 1.5
 AUTOCOMPLETE_MS, RSS_MB, START_S = 5.0, 100.0, 2.0
 TARGET_RUNS = ("bundled", "10,000 dramas")
+# Not one of the interactions: /drama on a drama asked about for the first time,
+# reported beside the targets (each of the interactions repeats the same ask, so
+# it measures the bot with its caches warm).
+FIRST_ASK = "/drama, first ask"
 
 
 @dataclass
@@ -57,6 +61,7 @@ class Target:
     what: str
     value: str
     met: bool | None  # None: not measured in this run
+    reported: bool = False  # a figure shown beside the targets, not one of them
 
 
 @dataclass
@@ -81,6 +86,8 @@ def targets(results: Results) -> list[Target]:
         run = results.run(name)
         found += [_ratio_target(run, name, "p50", RATIO_P50),
                   _ratio_target(run, name, "p99", RATIO_P99)]
+        if run is not None and FIRST_ASK in run.latency:
+            found.append(_first_ask(run, name))
     found.append(_autocomplete_target(results.run("100,000 dramas")))
     ten = results.run("10,000 dramas")
     found.append(Target(f"resident memory at 10,000 dramas < {RSS_MB:g} MB",
@@ -100,6 +107,8 @@ def _ratio_target(run: BotRun | None, name: str, which: str, limit: float) -> Ta
     failed = [row for row in run.bot_rows() if run.latency[row].errors]
     worst, worst_name = 0.0, ""
     for row in run.bot_rows():
+        if row == FIRST_ASK:
+            continue
         base = run.baseline_for(row)
         value = ratio(getattr(run.latency[row], which), getattr(base, which) if base else 0)
         if not math.isnan(value) and value > worst:
@@ -108,6 +117,15 @@ def _ratio_target(run: BotRun | None, name: str, which: str, limit: float) -> Ta
     if failed:
         shown += f"; failed: {', '.join(failed)}"
     return Target(what, shown, worst <= limit and not failed)
+
+
+def _first_ask(run: BotRun, name: str) -> Target:
+    own, base = run.latency[FIRST_ASK], run.baseline_for(FIRST_ASK)
+    r50 = ratio(own.p50, base.p50) if base else math.nan
+    r99 = ratio(own.p99, base.p99) if base else math.nan
+    return Target(f"{name}: /drama on a drama not asked before (caches cold)",
+                  f"p50 {_x(r50)}, p99 {_x(r99)} ({_ms(own.p50)} / {_ms(own.p99)} ms)", None,
+                  reported=True)
 
 
 def _autocomplete_target(run: BotRun | None) -> Target:
@@ -146,7 +164,7 @@ def latency_table(run: BotRun) -> str:
 
 
 def scale_table(runs: Sequence[BotRun]) -> str:
-    names = [n for n in runs[0].bot_rows()] if runs else []
+    names = list(dict.fromkeys(n for run in runs for n in run.bot_rows()))
     head = ("| data | dramas / people / tracks | packs MB | build s | build peak MB "
             "| store MB | start to READY s | RSS after start MB | RSS after run MB | "
             + " | ".join(f"{n} p50 / p99 ms" for n in names) + " |")
@@ -192,7 +210,8 @@ def throughput_line(run: BotRun) -> str:
 def targets_table(results: Results) -> str:
     mark = {True: "met", False: "**missed**", None: "not measured"}
     lines = ["| target | measured | |", "|---|---|---|"]
-    lines += [f"| {t.what} | {t.value} | {mark[t.met]} |" for t in targets(results)]
+    lines += [f"| {t.what} | {t.value} | {'reported' if t.reported else mark[t.met]} |"
+              for t in targets(results)]
     return "\n".join(lines)
 
 

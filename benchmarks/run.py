@@ -15,10 +15,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import datetime as dt
 import json
 import logging
 import shutil
+import sqlite3
 import sys
 import tempfile
 import time
@@ -191,6 +193,7 @@ async def bench_data(data: DataSet, baseline: Baseline, opts: Options, workdir: 
     log.info("%s: building the fact store", data.name)
     build = await build_store(data, data_dir, build_timeout)
     (data_dir / "commands.sha256").unlink(missing_ok=True)  # sync into this fresh fake
+    data = with_cold_dramas(data, data_dir / "facts.sqlite3", opts.warmup + opts.iterations)
     discord = BenchDiscord()
     await discord.start()
     try:
@@ -202,6 +205,23 @@ async def bench_data(data: DataSet, baseline: Baseline, opts: Options, workdir: 
         await discord.stop(check=False)
     run.violations = [str(v) for v in discord.violations]
     return run
+
+
+def with_cold_dramas(data: DataSet, store: Path, rounds: int) -> DataSet:
+    """The data set with `rounds` distinct dramas to ask about once each (from the middle
+    of the store, away from the targets), if it has that many; else unchanged."""
+    if data.dramas <= rounds:
+        return data
+    conn = sqlite3.connect(f"file:{store}?mode=ro", uri=True)
+    try:
+        rows = conn.execute(
+            "SELECT slug, title FROM dramas WHERE slug != ? ORDER BY rowid LIMIT ? OFFSET ?",
+            (data.targets.drama_slug, rounds, (data.dramas - rounds) // 2)).fetchall()
+    finally:
+        conn.close()
+    cold = tuple((str(slug), str(title)) for slug, title in rows)
+    return dataclasses.replace(data, targets=dataclasses.replace(data.targets,
+                                                                 cold_dramas=cold))
 
 
 async def measure_bot(data: DataSet, discord: BenchDiscord, bot: BotProcess,

@@ -4,8 +4,9 @@ answered it properly (a fast error message must never pass for a fast answer).""
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from benchmarks.fake import PLAYERS, BenchDiscord, player
@@ -67,6 +68,9 @@ class Targets:
     person_query: str
     track_number: int
     autocomplete_text: str
+    # (slug, title) of dramas to ask about one after another, each once: the first ask of
+    # a drama, before any cache has it. Empty where the data has fewer dramas than rounds.
+    cold_dramas: tuple[tuple[str, str], ...] = ()
 
     @classmethod
     def bundled(cls) -> Targets:
@@ -99,14 +103,34 @@ def autocomplete(discord: BenchDiscord, name: str, text: str, expect: str) -> Sc
     return Scenario(name, "autocomplete", discord, act, expect, text)
 
 
+def cold_drama(discord: BenchDiscord, dramas: Sequence[tuple[str, str]]) -> Scenario:
+    """/drama on another drama every round (by slug, as the autocomplete fills it in), so
+    nothing the bot caches helps: what a fan pays for a drama nobody asked about lately."""
+    queue = itertools.cycle(dramas)
+
+    async def act() -> Answer:
+        slug, title = next(queue)
+        answer = _reply(await discord.invoke(f"/drama name:{slug}", user=USER))
+        if title.lower() not in answer.text.lower():
+            raise WrongAnswer(f"/drama {slug}: expected {title!r} in the answer, got:\n"
+                              f"{answer.text[:500]}")
+        return answer
+
+    return Scenario("/drama, first ask", "command", discord, act, "",
+                    "/drama name:<another drama each round>")
+
+
 def bot_scenarios(discord: BenchDiscord, targets: Targets, quiz: QuizPresser
                   ) -> list[Scenario]:
     """The five interactions of the issue plus a quiz press, as a user would type them:
     the drama by its title (resolved by the name index), the OST's drama by the slug the
-    autocomplete filled in."""
+    autocomplete filled in; and, where the data is large enough, /drama on a drama not
+    asked before."""
     t = targets
+    cold = [cold_drama(discord, t.cold_dramas)] if t.cold_dramas else []
     return [
         command(discord, "/drama", f'/drama name:"{t.drama_title}"', t.drama_title),
+        *cold,
         command(discord, "/person", f'/person name:"{t.person_query}"', t.person_name),
         command(discord, "/ost track", f"/ost track {t.track_number} drama:{t.drama_slug}",
                 f"track {t.track_number}"),

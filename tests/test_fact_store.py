@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from bot.packs.loader import load_packs
-from bot.packs.model import Fact, PackSet, Reading
+from bot.packs.model import Fact, PackSet, Reading, Source
 from bot.store.build import build_fact_store
 from bot.store.facts import (
     INFO_CACHE_SIZE,
@@ -467,3 +467,13 @@ async def test_person_records(store: FactStore) -> None:
         assert info is not None and record == info.person
     assert [g.value for g in records["doyoung"].groups] == ["NCT"]
     assert await store.person_records([]) == {}
+
+
+def test_decoding_a_row_missing_a_required_field_names_it() -> None:
+    """The fast decoder builds instances without __init__; a row without a required field
+    must still fail loudly (through __init__) rather than yield a half-built fact."""
+    with pytest.raises(TypeError, match="name"):
+        from_json(Source, '{"id": "nme"}')
+    decoded = from_json(Source, '{"id": "nme", "name": "NME", "kind": "outlet"}')
+    assert decoded == Source(id="nme", name="NME", kind="outlet")
+    assert decoded.title is None  # defaults filled in

@@ -26,6 +26,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import quote
 
+import orjson
+
 from bot.packs.model import (
     CastEntry,
     Credit,
@@ -133,7 +135,7 @@ def to_json(obj: object) -> str:
 
 def from_json(cls: type[T], text: str) -> T:
     """Decode `to_json` output back into `cls` (a pack dataclass)."""
-    return typing.cast(T, _decoder(cls)(json.loads(text)))
+    return typing.cast(T, _decoder(cls)(orjson.loads(text)))
 
 
 def from_jsonable(tp: Any, data: Any) -> Any:
@@ -165,7 +167,7 @@ def _compile_decoder(tp: Any) -> Decoder:
         args = typing.get_args(tp)
         if len(args) == 2 and args[1] is Ellipsis:
             item = _decoder(args[0])
-            return lambda data: tuple(item(d) for d in data)
+            return lambda data: tuple(map(item, data))
         items = [_decoder(a) for a in args]
         return lambda data: tuple(f(d) for f, d in zip(items, data, strict=True))
     if origin is dict:
@@ -186,11 +188,30 @@ def _date(data: Any) -> dt.date:
     return dt.date.fromisoformat(data["$date"])
 
 
+_IMMUTABLE = (str, int, float, bool, tuple, frozenset, dt.date, type(None))
+
+
 def _dataclass_decoder(cls: type) -> Decoder:
+    """Decode a dataclass without calling its `__init__`: a frozen dataclass's `__init__`
+    sets each field through `object.__setattr__`, and that was most of the time `/drama`
+    spent on a drama not cached yet. The instance gets its defaults, then the decoded
+    fields, as its `__dict__` (what `__init__` would produce: the model dataclasses have no
+    `__post_init__` and no slots). A class with a mutable default or a row missing a
+    required field goes through `__init__`, which copies defaults and names the field."""
     fields = {name: _decoder(tp) for name, tp in typing.get_type_hints(cls).items()}
+    specs = _field_defaults(cls)
+    defaults = {name: value for name, value in specs if value is not _REQUIRED}
+    required = frozenset(name for name, value in specs if value is _REQUIRED)
+    direct = (not hasattr(cls, "__post_init__") and not hasattr(cls, "__slots__")
+              and all(isinstance(v, _IMMUTABLE) for v in defaults.values()))
 
     def decode(data: Any) -> Any:
-        return cls(**{k: fields[k](v) for k, v in data.items() if k in fields})
+        values = {k: fields[k](v) for k, v in data.items() if k in fields}
+        if not direct or not required <= values.keys():
+            return cls(**values)
+        obj: Any = object.__new__(cls)
+        object.__setattr__(obj, "__dict__", {**defaults, **values})
+        return obj
     return decode
 
 
@@ -318,26 +339,35 @@ class FactStore:
         row = await self._one("SELECT data, cited FROM dramas WHERE slug = ?", slug)
         if row is None:
             return None
-        drama = from_json(Drama, row[0])
-        cast = await self._entries(CastEntry, "cast_entries", slug)
-        credits = await self._entries(Credit, "credits", slug)
+        parts = await self._drama_parts(slug)
+        cast = tuple(from_json(CastEntry, d) for d in parts[0])
+        credits = tuple(from_json(Credit, d) for d in parts[1])
         refs = await self.person_refs([c.person for c in cast] + [c.person for c in credits])
         return DramaInfo(
-            drama=drama,
+            drama=from_json(Drama, row[0]),
             cast=tuple(CastMember(_ref(refs, c.person), c) for c in cast),
             crew=tuple(CrewMember(_ref(refs, c.person), c) for c in credits),
-            episodes=await self._entries(Episode, "episodes", slug, order="number"),
+            episodes=tuple(from_json(Episode, d) for d in parts[2]),
             tracks=await self._read_tracks(slug),
-            trivia=await self._entries(Trivia, "trivia", slug),
-            questions=await self._entries(Question, "questions", slug),
-            sources=await self.sources(json.loads(row[1])),
+            trivia=tuple(from_json(Trivia, d) for d in parts[3]),
+            questions=tuple(from_json(Question, d) for d in parts[4]),
+            sources=await self.sources(orjson.loads(row[1])),
         )
 
-    async def _entries(self, cls: type[T], table: str, slug: str,
-                       order: str = "position") -> tuple[T, ...]:
+    async def _drama_parts(self, slug: str) -> list[list[str]]:
+        """The JSON rows of a drama's cast, credits, episodes, trivia and questions (in
+        that order, each in pack or episode order), read by one query, not five."""
         rows = await self._all(
-            f"SELECT data FROM {table} WHERE slug = ? ORDER BY {order}", (slug,))
-        return tuple(from_json(cls, r[0]) for r in rows)
+            "SELECT 0, position, data FROM cast_entries WHERE slug = ?1"
+            " UNION ALL SELECT 1, position, data FROM credits WHERE slug = ?1"
+            " UNION ALL SELECT 2, number, data FROM episodes WHERE slug = ?1"
+            " UNION ALL SELECT 3, position, data FROM trivia WHERE slug = ?1"
+            " UNION ALL SELECT 4, position, data FROM questions WHERE slug = ?1"
+            " ORDER BY 1, 2", (slug,))
+        parts: list[list[str]] = [[], [], [], [], []]
+        for part, _order, data in rows:
+            parts[part].append(data)
+        return parts
 
     async def resolve_drama(self, text: str) -> Resolution:
         """Slug, title, former title, alias or Korean title to one drama."""
@@ -369,7 +399,7 @@ class FactStore:
         tracks = tuple(info for _, info in await self._track_infos(
             "(t.slug, t.number) IN (SELECT slug, number FROM track_artists"
             " WHERE person_id = ?)", (person_id,)))
-        return PersonInfo(person, roles, crew, tracks, await self.sources(json.loads(row[1])))
+        return PersonInfo(person, roles, crew, tracks, await self.sources(orjson.loads(row[1])))
 
     async def _by_person(self, cls: type[T], table: str,
                          person_id: str) -> list[tuple[DramaRef, T]]:
