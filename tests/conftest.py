@@ -20,6 +20,7 @@ import pytest
 
 from bot.config import REPO_ROOT
 from bot.offline import OfflineDiscord, spec_status
+from bot.store.facts import FactStore
 
 PACKS_DIR = REPO_ROOT / "data" / "packs"
 
@@ -64,6 +65,14 @@ def built_fact_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("facts") / "facts.sqlite3"
     build_fact_store(PACKS_DIR, path)
     return path
+
+
+@pytest.fixture
+async def bundled_store(built_fact_store: Path) -> AsyncIterator[FactStore]:
+    """The fact store of the bundled packs, opened for one test."""
+    store = await FactStore.open(built_fact_store)
+    yield store
+    await store.close()
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ import os
 import shutil
 import sqlite3
 import time
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -299,45 +298,34 @@ def test_dangling_reference_is_refused(packs: Path, tmp_path: Path) -> None:
 
 # -- the bundled packs -------------------------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def real_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def test_real_packs_load() -> None:
     assert check_packs(REAL_PACKS) == [], "the bundled packs must load"
-    db = tmp_path_factory.mktemp("real") / "facts.sqlite3"
-    build_fact_store(REAL_PACKS, db)
-    return db
 
 
-@pytest.fixture
-async def real_store(real_db: Path) -> AsyncIterator[FactStore]:
-    store = await FactStore.open(real_db)
-    yield store
-    await store.close()
-
-
-async def test_real_packs_soundtrack1_ost(real_store: FactStore) -> None:
-    seven = await real_store.track("soundtrack1", 7)
+async def test_real_packs_soundtrack1_ost(bundled_store: FactStore) -> None:
+    seven = await bundled_store.track("soundtrack1", 7)
     assert seven is not None and seven.track.title is not None
     assert seven.track.title.value == "Just A Little Bit More"
     assert [a.name for a in seven.artists] == ["Doyoung"]
-    six = await real_store.track("soundtrack1", 6)
+    six = await bundled_store.track("soundtrack1", 6)
     assert six is not None and six.track.title is None  # no source names it
 
 
-async def test_real_packs_names(real_store: FactStore) -> None:
-    drama = (await real_store.resolve_drama("Why Did You Come To My House")).match
+async def test_real_packs_names(bundled_store: FactStore) -> None:
+    drama = (await bundled_store.resolve_drama("Why Did You Come To My House")).match
     assert drama is not None and drama.key == "soundtrack1"
-    person = (await real_store.resolve_person("한소희")).match
+    person = (await bundled_store.resolve_person("한소희")).match
     assert person is not None and person.key == "han-so-hee"
     for text in ("Han SoHwee", "han sohee", "Park Hyeong-sik", "park hyungsik", "박형식",
                  "kim jongkook", "DoYoung"):
-        assert (await real_store.resolve_person(text)).match is not None, text
+        assert (await bundled_store.resolve_person(text)).match is not None, text
 
 
-async def test_real_packs_every_drama_opens(real_store: FactStore) -> None:
-    refs = await real_store.dramas()
+async def test_real_packs_every_drama_opens(bundled_store: FactStore) -> None:
+    refs = await bundled_store.dramas()
     assert len(refs) == len(list(REAL_PACKS.glob("*.toml")))
     for ref in refs:
-        info = await real_store.drama(ref.slug)
+        info = await bundled_store.drama(ref.slug)
         assert info is not None
         # every source any fact cites is there to render
         for member in info.cast:

@@ -25,7 +25,6 @@ from bot.store.facts import (
     to_json,
 )
 from bot.store.models import DramaRef, PersonRef
-from tests.support import PACKS_DIR
 
 PACKS = Path(__file__).parent / "store_fixtures" / "packs"
 
@@ -318,35 +317,24 @@ async def test_open_not_a_store(tmp_path: Path) -> None:
 
 # -- sources collected at build time, and the info caches -----------------------------------
 
-@pytest.fixture(scope="module")
-def bundled_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("bundled") / "facts.sqlite3"
-    build_fact_store(PACKS_DIR, path)
-    return path
-
-
-async def test_build_time_sources_are_every_source_cited(bundled_db: Path) -> None:
+async def test_build_time_sources_are_every_source_cited(bundled_store: FactStore) -> None:
     """The build collects each drama's and person's cited source ids once; they must be
     exactly what a walk over everything the lookup returns finds, for every bundled pack."""
-    opened = await FactStore.open(bundled_db)
-    try:
-        for ref in await opened.dramas():
-            info = await opened.drama(ref.slug)
-            assert info is not None
-            walked = cited_sources(info.drama, [m.entry for m in info.cast],
-                                   [m.credit for m in info.crew], info.episodes,
-                                   [t.track for t in info.tracks], info.trivia,
-                                   info.questions)
-            assert set(info.sources) == walked, ref.slug
-        for person_ref in await opened.people():
-            person = await opened.person(person_ref.id)
-            assert person is not None
-            walked = cited_sources(person.person, [r.entry for r in person.roles],
-                                   [c.credit for c in person.crew],
-                                   [t.track for t in person.tracks])
-            assert set(person.sources) == walked, person_ref.id
-    finally:
-        await opened.close()
+    for ref in await bundled_store.dramas():
+        info = await bundled_store.drama(ref.slug)
+        assert info is not None
+        walked = cited_sources(info.drama, [m.entry for m in info.cast],
+                               [m.credit for m in info.crew], info.episodes,
+                               [t.track for t in info.tracks], info.trivia,
+                               info.questions)
+        assert set(info.sources) == walked, ref.slug
+    for person_ref in await bundled_store.people():
+        person = await bundled_store.person(person_ref.id)
+        assert person is not None
+        walked = cited_sources(person.person, [r.entry for r in person.roles],
+                               [c.credit for c in person.crew],
+                               [t.track for t in person.tracks])
+        assert set(person.sources) == walked, person_ref.id
 
 
 async def test_lookups_are_cached_and_bounded(store: FactStore) -> None:

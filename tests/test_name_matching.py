@@ -3,9 +3,6 @@ bundled packs: every way of writing a name finds the one entity it means."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import pytest
 
 from bot.store.facts import FactStore
@@ -38,23 +35,18 @@ DRAMAS = [
 ]
 
 
-@pytest.fixture
-async def store(built_fact_store: Path) -> AsyncIterator[FactStore]:
-    facts = await FactStore.open(built_fact_store)
-    yield facts
-    await facts.close()
 
 
 @pytest.mark.parametrize(("typed", "person"), PEOPLE)
-async def test_person_variants(store: FactStore, typed: str, person: str) -> None:
-    resolution = await store.resolve_person(typed)
+async def test_person_variants(bundled_store: FactStore, typed: str, person: str) -> None:
+    resolution = await bundled_store.resolve_person(typed)
     assert resolution.match is not None, (typed, resolution)
     assert resolution.match.key == person
 
 
 @pytest.mark.parametrize(("typed", "slug"), DRAMAS)
-async def test_drama_variants(store: FactStore, typed: str, slug: str) -> None:
-    resolution = await store.resolve_drama(typed)
+async def test_drama_variants(bundled_store: FactStore, typed: str, slug: str) -> None:
+    resolution = await bundled_store.resolve_drama(typed)
     assert resolution.match is not None, (typed, resolution)
     assert resolution.match.key == slug
 
@@ -62,16 +54,16 @@ async def test_drama_variants(store: FactStore, typed: str, slug: str) -> None:
 @pytest.mark.parametrize(("typed", "nearest"), [
     ("Han Sohe", "han-so-hee"), ("Doyong", "doyoung"), ("Park Hyungsk", "park-hyung-sik"),
 ])
-async def test_typos_find_or_suggest_the_person(store: FactStore, typed: str,
+async def test_typos_find_or_suggest_the_person(bundled_store: FactStore, typed: str,
                                                 nearest: str) -> None:
-    resolution = await store.resolve_person(typed)
+    resolution = await bundled_store.resolve_person(typed)
     found = [resolution.match] if resolution.match else list(resolution.suggestions)
     assert nearest in [m.key for m in found if m is not None], resolution
 
 
 @pytest.mark.parametrize("typed", ["sondtrack", "Soundtrak #1", "vincenso"])
-async def test_typos_suggest_the_drama(store: FactStore, typed: str) -> None:
-    resolution = await store.resolve_drama(typed)
+async def test_typos_suggest_the_drama(bundled_store: FactStore, typed: str) -> None:
+    resolution = await bundled_store.resolve_drama(typed)
     found = [resolution.match] if resolution.match else list(resolution.suggestions)
     assert found and found[0] is not None, resolution
 
@@ -80,18 +72,18 @@ async def test_typos_suggest_the_drama(store: FactStore, typed: str) -> None:
     "", "   ", "x" * 5000, "🎵🎶", "'; DROP TABLE dramas; --", "**bold** @everyone",
     "Robert'); --", "%", "_",
 ])
-async def test_junk_finds_nothing_and_does_not_fail(store: FactStore, typed: str) -> None:
-    resolution = await store.resolve_person(typed)
+async def test_junk_finds_nothing_and_does_not_fail(bundled_store: FactStore, typed: str) -> None:
+    resolution = await bundled_store.resolve_person(typed)
     assert resolution.match is None
-    drama = await store.resolve_drama(typed)
+    drama = await bundled_store.resolve_drama(typed)
     assert drama.match is None
 
 
-async def test_different_people_stay_apart(store: FactStore) -> None:
+async def test_different_people_stay_apart(bundled_store: FactStore) -> None:
     """Folding must not merge distinct names: the Parks are different people."""
     keys = set()
     for name in ("Park Hyung-sik", "Park Hoon", "Park Min-jung", "Park Bo-ram"):
-        resolution = await store.resolve_person(name)
+        resolution = await bundled_store.resolve_person(name)
         assert resolution.match is not None
         keys.add(resolution.match.key)
     assert len(keys) == 4
@@ -101,13 +93,13 @@ async def test_different_people_stay_apart(store: FactStore) -> None:
     ("sound", "soundtrack1"), ("사운", "soundtrack1"), ("why did", "soundtrack1"),
     ("house", "soundtrack1"), ("married", "the-world-of-the-married"),
 ])
-async def test_autocomplete_offers_partial_names(store: FactStore, typed: str,
+async def test_autocomplete_offers_partial_names(bundled_store: FactStore, typed: str,
                                                  expected: str) -> None:
-    matches = await store.complete_dramas(typed)
+    matches = await bundled_store.complete_dramas(typed)
     assert expected in [m.key for m in matches]
     assert len(matches) <= 25
 
 
-async def test_autocomplete_people_by_hangul_prefix(store: FactStore) -> None:
-    matches = await store.complete_people("한소")
+async def test_autocomplete_people_by_hangul_prefix(bundled_store: FactStore) -> None:
+    matches = await bundled_store.complete_people("한소")
     assert [m.key for m in matches][:1] == ["han-so-hee"]

@@ -140,20 +140,15 @@ def test_clip() -> None:
 
 # -- resolve: the variant table -----------------------------------------------------------
 
+# The variant table runs against the bundled packs in test_name_matching.py; these
+# are the rules it does not show, on the fixture packs (ids, spelling variants of the
+# vowels, markdown and emoji around a name, namesakes told apart by Hangul, a typo).
 PERSON_VARIANTS = [
-    ("Han So-hee", "han-so-hee"), ("han sohee", "han-so-hee"), ("Han So Hee", "han-so-hee"),
-    ("HAN SO-HEE", "han-so-hee"), ("한소희", "han-so-hee"), ("Han SoHwee", "han-so-hee"),
-    ("han-so-hee", "han-so-hee"), ("  han   so   hee  ", "han-so-hee"),
-    ("Park Hyung-sik", "park-hyung-sik"), ("park hyungsik", "park-hyung-sik"),
-    ("Park Hyeong-sik", "park-hyung-sik"), ("박형식", "park-hyung-sik"),
-    ("Park Hyung Shik", "park-hyung-sik"), ("hyungsik", "park-hyung-sik"),
-    ("Han Sun-woo", "han-sun-woo"), ("Han Seon-woo", "han-sun-woo"),
-    ("Kim Jong-kook", "kim-jong-kook"), ("kim jongkook", "kim-jong-kook"),
-    ("Kim Jong Kuk", "kim-jong-kook"),
-    ("Doyoung", "doyoung"), ("DoYoung", "doyoung"), ("도영", "doyoung"),
-    ("Doyeong", "doyoung"), ("**Doyoung**", "doyoung"), ("🎤 doyoung", "doyoung"),
-    ("김지원", "kim-ji-won-actress"), ("Jiwon", "kim-ji-won-singer"),
-    ("Park BoRam", "park-bo-ram"), ("KYUHYUN", "kyuhyun"),
+    ("han-so-hee", "han-so-hee"), ("Han Sun-woo", "han-sun-woo"),
+    ("Han Seon-woo", "han-sun-woo"), ("Kim Jong Kuk", "kim-jong-kook"),
+    ("도영", "doyoung"), ("Doyeong", "doyoung"), ("**Doyoung**", "doyoung"),
+    ("🎤 doyoung", "doyoung"), ("김지원", "kim-ji-won-actress"),
+    ("Jiwon", "kim-ji-won-singer"),
     ("Han Sohe", "han-so-hee"),  # a typo, one clear winner
 ]
 
@@ -167,15 +162,9 @@ def test_person_variants_resolve(people: NameIndex, text: str, key: str) -> None
 
 
 DRAMA_VARIANTS = [
-    ("Soundtrack #1", "soundtrack1"), ("soundtrack 1", "soundtrack1"),
-    ("soundtrack1", "soundtrack1"), ("SOUNDTRACK#1", "soundtrack1"),
-    ("사운드트랙#1", "soundtrack1"), ("사운드트랙 #1", "soundtrack1"),
-    ("Why Did You Come To My House", "soundtrack1"),
-    ("Why did you come to my house?", "soundtrack1"),
-    ("why-did-you-come-to-my-house", "soundtrack1"),
-    ("Soundtrack #2", "soundtrack2"), ("사운드트랙 #2", "soundtrack2"),
-    ("vincenzo", "vincenzo"), ("빈센조", "vincenzo"), ("Vincenso", "vincenzo"),
-    ("마이 네임", "my-name"), ("my-name", "my-name"),
+    ("SOUNDTRACK#1", "soundtrack1"), ("why-did-you-come-to-my-house", "soundtrack1"),
+    ("사운드트랙 #2", "soundtrack2"), ("vincenzo", "vincenzo"), ("빈센조", "vincenzo"),
+    ("Vincenso", "vincenzo"), ("마이 네임", "my-name"), ("my-name", "my-name"),
 ]
 
 

@@ -42,13 +42,6 @@ BUNDLED = sorted(p.drama.slug for p in load_packs(PACKS).packs)
 # -- fixtures ------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def bundled_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("quizfacts") / "facts.sqlite3"
-    build_fact_store(PACKS, path)
-    return path
-
-
-@pytest.fixture(scope="module")
 def synthetic_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("synthpacks")
     (folder / "alpha.toml").write_text(ALPHA, encoding="utf-8")
@@ -68,16 +61,9 @@ async def _load_all(path: Path) -> dict[str, Material]:
 
 
 @pytest.fixture(scope="module")
-def bundled_materials(bundled_db: Path) -> dict[str, Material]:
+def bundled_materials(built_fact_store: Path) -> dict[str, Material]:
     """Every bundled drama's material, read once (plain data: no store stays open)."""
-    return asyncio.run(_load_all(bundled_db))
-
-
-@pytest.fixture
-async def bundled(bundled_db: Path) -> AsyncIterator[FactStore]:
-    store = await FactStore.open(bundled_db)
-    yield store
-    await store.close()
+    return asyncio.run(_load_all(built_fact_store))
 
 
 @pytest.fixture
@@ -276,12 +262,12 @@ def test_template_on_bundled_pack(bundled_materials: dict[str, Material], slug: 
         checker.check(question)
 
 
-async def test_every_template_yields_questions(bundled: FactStore,
+async def test_every_template_yields_questions(bundled_store: FactStore,
                                                synthetic: FactStore) -> None:
     """Each template makes at least one question from the bundled packs or, for kinds of
     fact they do not carry yet, from the synthetic packs."""
     kinds: set[str] = set()
-    for store in (bundled, synthetic):
+    for store in (bundled_store, synthetic):
         for ref in await store.dramas():
             material = await material_for(store, ref.slug)
             checker = Checker(material)
@@ -291,8 +277,8 @@ async def test_every_template_yields_questions(bundled: FactStore,
     assert kinds == set(TEMPLATES)
 
 
-async def test_main_pack_has_a_full_game(bundled: FactStore) -> None:
-    questions = generate(await material_for(bundled, "soundtrack1"), random.Random(0))
+async def test_main_pack_has_a_full_game(bundled_store: FactStore) -> None:
+    questions = generate(await material_for(bundled_store, "soundtrack1"), random.Random(0))
     assert len(questions) >= 40
     assert len({q.key for q in questions}) == len(questions)
 
@@ -311,12 +297,12 @@ async def full_material(store: FactStore, material: Material) -> Material:
 
 
 @pytest.mark.parametrize("slug", BUNDLED)
-async def test_bare_records_make_the_same_questions_as_full_ones(bundled: FactStore,
+async def test_bare_records_make_the_same_questions_as_full_ones(bundled_store: FactStore,
                                                                  slug: str) -> None:
     """Full records only for the drama's own people change no question, no wrong choice
     and no source, whatever the spoiler limit."""
-    material = await material_for(bundled, slug)
-    full = await full_material(bundled, material)
+    material = await material_for(bundled_store, slug)
+    full = await full_material(bundled_store, material)
     assert set(full.people) > set(material.people) or not material.others
     for up_to in (None, 1, 3):
         for seed in range(3):
@@ -324,12 +310,12 @@ async def test_bare_records_make_the_same_questions_as_full_ones(bundled: FactSt
                     == generate(full, random.Random(seed), up_to_episode=up_to))
 
 
-async def test_load_material_reads_little(bundled: FactStore,
+async def test_load_material_reads_little(bundled_store: FactStore,
                                           monkeypatch: pytest.MonkeyPatch) -> None:
     """Never every drama, and full records only for the people a question can ask
     about: the cost of a load must not grow with the store."""
     calls: dict[str, list[str]] = {"dramas": [], "person": []}
-    person = bundled.person
+    person = bundled_store.person
 
     async def no_listing() -> tuple[DramaRef, ...]:
         calls["dramas"].append("")
@@ -339,9 +325,9 @@ async def test_load_material_reads_little(bundled: FactStore,
         calls["person"].append(person_id)
         return await person(person_id)
 
-    monkeypatch.setattr(bundled, "dramas", no_listing)
-    monkeypatch.setattr(bundled, "person", counted)
-    material = await material_for(bundled, "soundtrack1")
+    monkeypatch.setattr(bundled_store, "dramas", no_listing)
+    monkeypatch.setattr(bundled_store, "person", counted)
+    material = await material_for(bundled_store, "soundtrack1")
     own = {m.person.id for m in material.drama.cast} | {m.person.id for m in material.drama.crew}
     own |= {a.id for t in material.drama.tracks for a in t.artists}
     assert calls["dramas"] == []
@@ -351,14 +337,14 @@ async def test_load_material_reads_little(bundled: FactStore,
     met = {m.person.id for o in material.others for m in (*o.cast, *o.crew)}
     met |= {a.id for o in material.others for t in o.tracks for a in t.artists}
     assert material.neighbours and set(material.neighbours) == met - own
-    again = await load_material(bundled, "soundtrack1")
+    again = await load_material(bundled_store, "soundtrack1")
     assert again is not None and again.others == material.others  # seeded by the slug
 
 
 # -- what is never asked -------------------------------------------------------------------
 
-async def test_contested_and_single_source_facts_are_not_asked(bundled: FactStore) -> None:
-    questions = generate(await material_for(bundled, "soundtrack1"), random.Random(0))
+async def test_contested_and_single_source_facts_are_not_asked(bundled_store: FactStore) -> None:
+    questions = generate(await material_for(bundled_store, "soundtrack1"), random.Random(0))
     generated = [q for q in questions if q.kind != "handwritten"]
     text = " ".join(q.prompt + " " + q.answer for q in generated)
     assert "Eun-soo" not in text  # Lee/Seo Eun-soo is contested
@@ -372,9 +358,9 @@ async def test_contested_and_single_source_facts_are_not_asked(bundled: FactStor
     assert "person:park-hyung-sik:group:zea" not in keys  # one source
 
 
-async def test_distractors_are_never_another_name_of_the_answer(bundled: FactStore) -> None:
+async def test_distractors_are_never_another_name_of_the_answer(bundled_store: FactStore) -> None:
     for seed in range(5):
-        for q in generate(await material_for(bundled, "soundtrack1"), random.Random(seed)):
+        for q in generate(await material_for(bundled_store, "soundtrack1"), random.Random(seed)):
             if q.answer == "Park Hyung-sik":
                 assert none_match(q.distractors, ["Hyungsik", "Park Hyun-sik", "박형식"])
             if q.answer == "Han Sun-woo":
@@ -412,8 +398,8 @@ async def test_single_source_handwritten_question_names_its_source(
 
 # -- determinism and choice ----------------------------------------------------------------
 
-async def test_generation_is_deterministic_and_keys_are_stable(bundled: FactStore) -> None:
-    material = await material_for(bundled, "soundtrack1")
+async def test_generation_is_deterministic_and_keys_are_stable(bundled_store: FactStore) -> None:
+    material = await material_for(bundled_store, "soundtrack1")
     first = generate(material, random.Random(5))
     assert first == generate(material, random.Random(5))
     other = generate(material, random.Random(6))
@@ -421,8 +407,8 @@ async def test_generation_is_deterministic_and_keys_are_stable(bundled: FactStor
     assert [(q.prompt, q.answer) for q in first] == [(q.prompt, q.answer) for q in other]
 
 
-async def test_choose_prefers_unseen_questions_and_varies_kinds(bundled: FactStore) -> None:
-    questions = generate(await material_for(bundled, "soundtrack1"), random.Random(0))
+async def test_choose_prefers_unseen_questions_and_varies_kinds(bundled_store: FactStore) -> None:
+    questions = generate(await material_for(bundled_store, "soundtrack1"), random.Random(0))
     first = choose(questions, 10, random.Random(1))
     assert len(first) == 10 and len({q.key for q in first}) == 10
     assert len({fold(q.answer) for q in first}) == 10  # no two with one answer

@@ -21,7 +21,7 @@ import sqlite3
 import types
 import typing
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import quote
@@ -328,12 +328,7 @@ class FactStore:
 
     async def drama(self, slug: str) -> DramaInfo | None:
         """Everything about one drama; `sources` holds every source any part cites."""
-        info = _cached(self._dramas, slug)
-        if info is None:
-            info = await self._read_drama(slug)
-            if info is not None:
-                _keep(self._dramas, slug, info)
-        return info
+        return await _through_cache(self._dramas, slug, self._read_drama)
 
     async def _read_drama(self, slug: str) -> DramaInfo | None:
         row = await self._one("SELECT data, cited FROM dramas WHERE slug = ?", slug)
@@ -380,12 +375,7 @@ class FactStore:
 
     async def person(self, person_id: str) -> PersonInfo | None:
         """A person with every role, crew credit and track across all dramas."""
-        info = _cached(self._people, person_id)
-        if info is None:
-            info = await self._read_person(person_id)
-            if info is not None:
-                _keep(self._people, person_id, info)
-        return info
+        return await _through_cache(self._people, person_id, self._read_person)
 
     async def _read_person(self, person_id: str) -> PersonInfo | None:
         row = await self._one("SELECT data, cited FROM people WHERE id = ?", person_id)
@@ -616,19 +606,20 @@ def _ref(refs: dict[str, PersonRef], person_id: str) -> PersonRef:
     return refs.get(person_id) or PersonRef(person_id, person_id)
 
 
-def _cached(cache: OrderedDict[str, V], key: str) -> V | None:
-    """The cached value, marked as most recently used."""
+async def _through_cache(cache: OrderedDict[str, V], key: str,
+                         read: Callable[[str], Awaitable[V | None]]) -> V | None:
+    """The cached value for `key` (marked most recently used), else `read(key)`, kept
+    unless None, dropping the least recently used beyond INFO_CACHE_SIZE."""
     value = cache.get(key)
     if value is not None:
         cache.move_to_end(key)
+        return value
+    value = await read(key)
+    if value is not None:
+        cache[key] = value
+        while len(cache) > INFO_CACHE_SIZE:
+            cache.popitem(last=False)
     return value
-
-
-def _keep(cache: OrderedDict[str, V], key: str, value: V) -> None:
-    """Cache a value, dropping the least recently used beyond INFO_CACHE_SIZE."""
-    cache[key] = value
-    while len(cache) > INFO_CACHE_SIZE:
-        cache.popitem(last=False)
 
 
 def _connect(path: Path) -> sqlite3.Connection:
