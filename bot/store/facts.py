@@ -504,15 +504,14 @@ class FactStore:
         rows = await self._all(sql, params)
         return rows[0] if rows else None
 
-    async def _in(self, sql: str, ids: Iterable[str]) -> list[Any]:
-        """Run `sql` with its "IN ({})" filled for `ids`, in chunks under SQLite's
-        parameter limit."""
-        unique = sorted(set(ids))
+    async def _in(self, sql: str, ids: Iterable[str] | Iterable[int]) -> list[Any]:
+        """Run `sql` with its "IN ({})" filled for `ids` (each once), in chunks of
+        SQL_CHUNK, under SQLite's parameter limit."""
+        unique: list[Any] = sorted(set(ids))
         rows: list[Any] = []
-        for i in range(0, len(unique), 500):
-            chunk = unique[i:i + 500]
-            rows.extend(await self._all(
-                sql.format(",".join("?" * len(chunk))), chunk))
+        for i in range(0, len(unique), SQL_CHUNK):
+            chunk = unique[i:i + SQL_CHUNK]
+            rows.extend(await self._all(sql.format(",".join("?" * len(chunk))), chunk))
         return rows
 
     # -- quiz sampling ----------------------------------------------------------------------
@@ -561,13 +560,8 @@ class FactStore:
 
     async def _drama_rows(self, rowids: Sequence[int]) -> list[Any]:
         """(rowid, slug, title, korean_title) of the dramas with these rowids."""
-        rows: list[Any] = []
-        for i in range(0, len(rowids), SQL_CHUNK):
-            chunk = rowids[i:i + SQL_CHUNK]
-            rows += await self._all(
-                "SELECT rowid, slug, title, korean_title FROM dramas"
-                f" WHERE rowid IN ({_marks(len(chunk))})", chunk)
-        return rows
+        return await self._in(
+            "SELECT rowid, slug, title, korean_title FROM dramas WHERE rowid IN ({})", rowids)
 
     async def person_records(self, ids: Iterable[str]) -> dict[str, Person]:
         """The bare pack records (`Person`: name, Hangul, aliases, kind, groups,
@@ -578,19 +572,9 @@ class FactStore:
         queries a person. A quiz needs that only for the people it asks about; its wrong
         choices need the records of a few hundred more people, read here in one query
         per SQL_CHUNK ids."""
-        unique = sorted(set(ids))
-        found: dict[str, Person] = {}
-        for i in range(0, len(unique), SQL_CHUNK):
-            chunk = unique[i:i + SQL_CHUNK]
-            rows = await self._all(
-                f"SELECT id, data FROM people WHERE id IN ({_marks(len(chunk))})", chunk)
-            found.update((r[0], from_json(Person, r[1])) for r in rows)
-        return {i: found[i] for i in unique if i in found}
-
-
-def _marks(count: int) -> str:
-    """`count` SQL parameter placeholders: "?,?,?"."""
-    return ",".join("?" * count)
+        rows = await self._in("SELECT id, data FROM people WHERE id IN ({})", ids)
+        found = {r[0]: from_json(Person, r[1]) for r in rows}
+        return {i: found[i] for i in sorted(found)}
 
 
 def _loose_query(key: str) -> str:

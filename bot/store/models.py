@@ -127,6 +127,11 @@ class Resolution:
     ambiguous: tuple[Match, ...] = ()
     suggestions: tuple[Match, ...] = ()
 
+    @property
+    def unknown(self) -> bool:
+        """Nothing matched and nothing came close."""
+        return self.match is None and not self.ambiguous and not self.suggestions
+
 __all__ = [
     "CastMember", "CrewMember", "CrewRole", "DramaInfo", "DramaRef", "Fact", "Match",
     "PersonInfo", "PersonRef", "Resolution", "Role", "TrackInfo",
