@@ -3,8 +3,8 @@ feature in `setup_hook` (the RoboDanny pattern), and closes them again on shutdo
 
 from __future__ import annotations
 
-import contextlib
 import logging
+from collections.abc import Iterable
 from typing import Any
 
 import discord
@@ -14,85 +14,43 @@ from discord.ext import commands
 from bot.config import Settings
 from bot.store.facts import FactStore
 from bot.store.state import StateStore
+from cogs.utils.errors import error_reply
+from cogs.utils.replies import EXPIRED, FAILED, answer_privately
+from cogs.utils.views import BotButton
 
 log = logging.getLogger(__name__)
 
 EXTENSIONS: tuple[str, ...] = ("cogs.info", "cogs.ost", "cogs.settings", "cogs.quiz")
 
-GENERIC_ERROR = (
-    "Something went wrong on my side while answering that. "
-    "It has been logged; please try again."
-)
-
 
 class DramaTree(app_commands.CommandTree["DramaBot"]):
-    """Command tree whose error handler always answers the user (ephemeral) and logs the
-    traceback: Discord shows "The application did not respond" otherwise."""
+    """Command tree whose error handler always answers the user privately: the reply a
+    transformer or a check carries, a refusal worded once in `error_reply`, or, for our
+    own bugs, an apology with the traceback logged (Discord shows "The application did
+    not respond" otherwise)."""
 
     async def on_error(
         self, interaction: discord.Interaction[DramaBot], error: app_commands.AppCommandError
     ) -> None:
-        message = _user_message(error)
-        if message is None:
+        reply = error_reply(error)
+        if reply is None:
             command = interaction.command.qualified_name if interaction.command else "?"
             log.error("Command /%s failed", command, exc_info=error)
-            message = GENERIC_ERROR
-        await send_ephemeral(interaction, message)
+        await answer_privately(interaction, reply or FAILED)
 
 
-def _user_message(error: app_commands.AppCommandError) -> str | None:
-    """A friendly text for errors that are the user's doing; None for our own bugs."""
-    if isinstance(error, app_commands.MissingPermissions):
-        needed = ", ".join(p.replace("_", " ").title() for p in error.missing_permissions)
-        return f"You need the {needed} permission to do that."
-    if isinstance(error, app_commands.NoPrivateMessage):
-        return "That command only works in a server."
-    if isinstance(error, app_commands.CommandOnCooldown):
-        return f"Slow down a little: try again in {error.retry_after:.0f} s."
-    if isinstance(error, app_commands.TransformerError):
-        return f"I could not understand {error.value!r} as {error.type.name.lower()}."
-    if isinstance(error, app_commands.CheckFailure):
-        return "You can't use that command here."
-    return None
-
-
-THINKING = "dramabot.thinking"
-"""`interaction.extras` key, set by `cogs.utils.views.defer_thinking`: the original response
-is still a public "thinking..." placeholder, to be replaced by the answer."""
-
-
-async def send_ephemeral(interaction: discord.Interaction[Any], message: str) -> None:
-    """Answer privately whether or not the interaction was already acknowledged. After a
-    public "thinking..." deferral the first follow-up would fill that placeholder, in
-    public: the placeholder is deleted first, so the follow-up is a private message."""
-    try:
-        if interaction.extras.pop(THINKING, False):
-            with contextlib.suppress(discord.NotFound):
-                await interaction.delete_original_response()
-        if interaction.response.is_done():
-            await interaction.followup.send(message, ephemeral=True)
-        else:
-            await interaction.response.send_message(message, ephemeral=True)
-    except discord.HTTPException:
-        log.warning("Could not deliver an error message to the user", exc_info=True)
-
-
-EXPIRED_COMPONENT = (
-    "This button has expired. Run the command again for a fresh one."
-)
-
-
-def is_component_handled(
-    bot: commands.Bot, component_type: int, custom_id: str, message_id: int | None
-) -> bool:
-    """Whether discord.py's view store will dispatch this click to a live view or a
-    dynamic item. It reads the store's private tables: discord.py is pinned to one
-    version, and a test covers this."""
-    store = bot._connection._view_store
-    if any(pattern.fullmatch(custom_id) for pattern in store._dynamic_items):
-        return True
-    key = (component_type, custom_id)
-    return key in store._views.get(message_id, {}) or key in store._views.get(None, {})
+def presses_a_button_of(buttons: Iterable[type[BotButton]],
+                        interaction: discord.Interaction[Any]) -> bool:
+    """Whether a component interaction will reach one of `buttons`: its custom_id fits a
+    template and the pressed component is on the message (discord.py ignores a press
+    whose component it cannot find there)."""
+    data: dict[str, Any] = dict(interaction.data or {})
+    custom_id = str(data.get("custom_id", ""))
+    if interaction.message is None or not any(b.pattern.fullmatch(custom_id) for b in buttons):
+        return False
+    return any(getattr(child, "custom_id", None) == custom_id
+               for row in interaction.message.components
+               for child in getattr(row, "children", (row,)))
 
 
 class DramaBot(commands.Bot):
@@ -114,8 +72,8 @@ class DramaBot(commands.Bot):
         )
         self.settings = settings
         self.extensions_to_load: tuple[str, ...] = EXTENSIONS
-        self.synced = False
         self.force_sync = False
+        self.buttons: set[type[BotButton]] = set()
 
     async def setup_hook(self) -> None:
         self.settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -127,19 +85,27 @@ class DramaBot(commands.Bot):
         from bot.sync import sync_commands  # late: sync imports the tree's command types
 
         await sync_commands(self, force=self.force_sync)
-        self.synced = True
+
+    def add_dynamic_items(self, *items: type[discord.ui.DynamicItem[Any]]) -> None:
+        """Register buttons with discord.py, and remember ours for `on_interaction`."""
+        super().add_dynamic_items(*items)
+        self.buttons.update(i for i in items if issubclass(i, BotButton))
+
+    def remove_dynamic_items(self, *items: type[discord.ui.DynamicItem[Any]]) -> None:
+        super().remove_dynamic_items(*items)
+        self.buttons.difference_update(items)
 
     async def on_interaction(self, interaction: discord.Interaction[DramaBot]) -> None:
-        """Answer clicks on components nothing handles any more (a view from before a
-        restart, a retired button): Discord would otherwise show "interaction failed"."""
-        if interaction.type is not discord.InteractionType.component or not interaction.data:
+        """Answer presses that no button of ours will handle (a button from an older
+        version, a retired view, a forged custom_id): Discord would show "This
+        interaction failed". Every component the bot sends is a `BotButton`, so what
+        matches none of their templates has no handler."""
+        if interaction.type is not discord.InteractionType.component:
             return
-        custom_id = str(interaction.data.get("custom_id", ""))
-        component_type = int(str(interaction.data.get("component_type", 0)))
-        message_id = interaction.message.id if interaction.message else None
-        if not is_component_handled(self, component_type, custom_id, message_id):
-            log.info("Expired component clicked: %r", custom_id)
-            await send_ephemeral(interaction, EXPIRED_COMPONENT)
+        if not presses_a_button_of(self.buttons, interaction):
+            data: dict[str, Any] = dict(interaction.data or {})
+            log.info("Unhandled component pressed: %r", data.get("custom_id"))
+            await answer_privately(interaction, EXPIRED)
 
     async def on_ready(self) -> None:
         user = self.user

@@ -9,8 +9,9 @@ whose custom_id names the drama and section, so it keeps working after a restart
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 import discord
 from discord import app_commands
@@ -18,7 +19,7 @@ from discord.ext import commands
 
 from bot.packs.model import Source
 from bot.store.models import CastMember, CrewMember, DramaInfo, PersonInfo
-from cogs.utils import views
+from cogs.ost import TrackListButton
 from cogs.utils.embeds import EmbedCache, Field, build_embed
 from cogs.utils.formatting import (
     UNKNOWN,
@@ -40,21 +41,14 @@ from cogs.utils.formatting import (
     track_source_ids,
     truncate,
 )
-from cogs.utils.lookup import (
-    bot_of,
-    drama_autocomplete,
-    person_autocomplete,
-    resolve_drama,
-    resolve_person,
-)
-from cogs.utils.views import Reply, lookup_buttons, make_view, section_buttons, send_reply
+from cogs.utils.lookup import DramaOption, PersonOption
+from cogs.utils.replies import Reply, private, send_reply
+from cogs.utils.views import KEY, BotButton, buttons, label_of, make_view
 
 if TYPE_CHECKING:
     from bot.client import DramaBot
 
 log = logging.getLogger(__name__)
-
-Interaction = discord.Interaction[Any]
 
 SECTIONS: tuple[tuple[str, str], ...] = (
     ("overview", "Overview"), ("cast", "Cast"), ("episodes", "Episodes"), ("ost", "OST"),
@@ -245,12 +239,13 @@ def drama_reply(info: DramaInfo, section: str = "overview") -> Reply:
     section = section if section in RENDERERS else "overview"
     slug = info.drama.slug
     rows: list[Sequence[discord.ui.Item[Any]]] = [
-        section_buttons("drama", slug, SECTIONS, section)]
+        [SectionButton(slug, name, label=label, current=name == section)
+         for name, label in SECTIONS]]
     if section == "cast":
-        people = [(m.person.id, m.person.name) for m in info.cast]
-        rows.append(lookup_buttons("person", people))
+        rows.append(buttons(PersonButton,
+                            [(m.person.id, m.person.name) for m in info.cast]))
     if section == "ost" and info.tracks:
-        rows.append(lookup_buttons("ostlist", [(slug, "Full track list")]))
+        rows.append([TrackListButton(slug, label="Full track list")])
     embed = RENDERED.get(("drama", slug, section), info, lambda: RENDERERS[section](info))
     return Reply(embed=embed, view=make_view(*rows))
 
@@ -326,7 +321,7 @@ def person_reply(info: PersonInfo) -> Reply:
     dramas += [(c.drama.slug, c.drama.title) for c in info.crew]
     dramas += [(t.drama.slug, t.drama.title) for t in info.tracks]
     embed = RENDERED.get(("person", info.person.id), info, lambda: person_embed(info))
-    return Reply(embed=embed, view=make_view(lookup_buttons("drama", dramas)))
+    return Reply(embed=embed, view=make_view(buttons(DramaButton, dramas)))
 
 
 # --- replies shared by the commands and the buttons --------------------------------------
@@ -336,27 +331,81 @@ async def drama_lookup(bot: DramaBot, slug: str, section: str = "overview") -> R
     """The /drama reply for a known slug, or a polite note if it has gone."""
     info = await bot.facts.drama(slug)
     if info is None:
-        return Reply(content=GONE_DRAMA, ephemeral=True)
+        return private(GONE_DRAMA)
     return drama_reply(info, section)
 
 
 async def person_lookup(bot: DramaBot, person_id: str) -> Reply:
     info = await bot.facts.person(person_id)
     if info is None:
-        return Reply(content=GONE_PERSON, ephemeral=True)
+        return private(GONE_PERSON)
     return person_reply(info)
 
 
-async def _on_section(interaction: Interaction, slug: str, section: str) -> Reply:
-    return await drama_lookup(bot_of(interaction), slug, section)
+# --- the buttons --------------------------------------------------------------------------
 
 
-async def _on_drama(interaction: Interaction, slug: str, _extra: int | None) -> Reply:
-    return await drama_lookup(bot_of(interaction), slug)
+class SectionButton(BotButton, template=rf"drama:s:(?P<slug>{KEY}):(?P<section>[a-z]+)"):
+    """Switches a /drama message to another section of the same drama."""
+
+    edits_message = True
+
+    def __init__(self, slug: str, section: str, *, label: str, current: bool = False) -> None:
+        style = discord.ButtonStyle.primary if current else discord.ButtonStyle.secondary
+        super().__init__(f"drama:s:{slug}:{section}", label, style=style, disabled=current)
+        self.slug, self.section = slug, section
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction[Any],
+                             item: discord.ui.Item[Any], match: re.Match[str], /) -> Self:
+        return cls(match["slug"], match["section"], label=label_of(item))
+
+    async def answer(self, interaction: discord.Interaction[DramaBot]) -> Reply:
+        return await drama_lookup(interaction.client, self.slug, self.section)
 
 
-async def _on_person(interaction: Interaction, person_id: str, _extra: int | None) -> Reply:
-    return await person_lookup(bot_of(interaction), person_id)
+class DramaButton(BotButton, template=rf"lookup:drama:(?P<slug>{KEY})"):
+    """Opens a drama's /drama message: a did-you-mean choice, a person's drama."""
+
+    def __init__(self, slug: str, label: str) -> None:
+        super().__init__(f"lookup:drama:{slug}", label, style=discord.ButtonStyle.primary)
+        self.slug = slug
+
+    @classmethod
+    def choice(cls, interaction: discord.Interaction[DramaBot], slug: str, label: str) -> Self:
+        return cls(slug, label=label)
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction[Any],
+                             item: discord.ui.Item[Any], match: re.Match[str], /) -> Self:
+        return cls(match["slug"], label=label_of(item))
+
+    async def answer(self, interaction: discord.Interaction[DramaBot]) -> Reply:
+        return await drama_lookup(interaction.client, self.slug)
+
+
+class PersonButton(BotButton, template=rf"lookup:person:(?P<person>{KEY})"):
+    """Opens a person's /person message: a did-you-mean choice, a cast member."""
+
+    def __init__(self, person_id: str, label: str) -> None:
+        super().__init__(f"lookup:person:{person_id}", label, style=discord.ButtonStyle.primary)
+        self.person_id = person_id
+
+    @classmethod
+    def choice(cls, interaction: discord.Interaction[DramaBot], person_id: str,
+               label: str) -> Self:
+        return cls(person_id, label=label)
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction[Any],
+                             item: discord.ui.Item[Any], match: re.Match[str], /) -> Self:
+        return cls(match["person"], label=label_of(item))
+
+    async def answer(self, interaction: discord.Interaction[DramaBot]) -> Reply:
+        return await person_lookup(interaction.client, self.person_id)
+
+
+# --- the cog ------------------------------------------------------------------------------
 
 
 class Info(commands.Cog):
@@ -365,37 +414,28 @@ class Info(commands.Cog):
     def __init__(self, bot: DramaBot) -> None:
         self.bot = bot
 
-    async def cog_load(self) -> None:
-        views.register_sections("drama", _on_section)
-        views.register_lookup("drama", _on_drama)
-        views.register_lookup("person", _on_person)
-
-    async def cog_unload(self) -> None:
-        views.unregister("drama")
-        views.unregister("person")
-
     @app_commands.command(
         name="drama", description="Everything known about a K-drama, every fact with its sources")
     @app_commands.describe(
         name="The drama's title, former title, alias or Korean title (suggested as you type)")
-    @app_commands.autocomplete(name=drama_autocomplete)
-    async def drama(self, interaction: Interaction, name: str) -> None:
-        found = await resolve_drama(self.bot, name, kind="drama", option="name")
-        reply = found.reply or await drama_lookup(self.bot, found.key or "")
-        await send_reply(interaction, reply)
+    async def drama(
+        self, interaction: discord.Interaction[DramaBot],
+        name: app_commands.Transform[str, DramaOption(DramaButton.choice, option="name")],
+    ) -> None:
+        await send_reply(interaction, await drama_lookup(self.bot, name))
 
     @app_commands.command(
         name="person", description="An actor, singer or crew member: names, roles, OST tracks")
     @app_commands.describe(
         name="The person's name in any romanisation, or in Hangul (suggested as you type)")
-    @app_commands.autocomplete(name=person_autocomplete)
-    async def person(self, interaction: Interaction, name: str) -> None:
-        found = await resolve_person(self.bot, name)
-        reply = found.reply or await person_lookup(self.bot, found.key or "")
-        await send_reply(interaction, reply)
+    async def person(
+        self, interaction: discord.Interaction[DramaBot],
+        name: app_commands.Transform[str, PersonOption(PersonButton.choice)],
+    ) -> None:
+        await send_reply(interaction, await person_lookup(self.bot, name))
 
 
 async def setup(bot: DramaBot) -> None:
-    """Extension entry point: the cog, and the dynamic buttons its messages carry."""
+    """Extension entry point: the cog, and the buttons its messages carry."""
     await bot.add_cog(Info(bot))
-    bot.add_dynamic_items(*views.DYNAMIC_ITEMS)
+    bot.add_dynamic_items(SectionButton, DramaButton, PersonButton)

@@ -8,8 +8,9 @@ get an answer that says which tracks exist instead of Discord's generic refusal.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 import discord
 from discord import app_commands
@@ -17,7 +18,6 @@ from discord.ext import commands
 
 from bot.packs.model import Source
 from bot.store.models import DramaRef, TrackInfo
-from cogs.utils import views
 from cogs.utils.embeds import Field, build_embed
 from cogs.utils.formatting import (
     UNKNOWN,
@@ -35,24 +35,17 @@ from cogs.utils.formatting import (
     track_line,
     track_source_ids,
 )
-from cogs.utils.lookup import MAX_NAME, bot_of, drama_autocomplete, resolve_drama_option
-from cogs.utils.views import (
-    Reply,
-    lookup_buttons,
-    make_view,
-    pager_buttons,
-    send_reply,
-)
+from cogs.utils.lookup import MAX_NAME, DramaOption, drama_or_default
+from cogs.utils.replies import Reply, private, send_reply
+from cogs.utils.views import KEY, BotButton, label_of, make_view, pager_buttons
 
 if TYPE_CHECKING:
     from bot.client import DramaBot
 
-Interaction = discord.Interaction[Any]
-
 TRACKS_PER_PAGE = 10  # /ost list page size (tests shrink it to force pagination)
 PAGE_BUDGET = 3500  # characters of track lines per page, leaving room for the header
 SEARCH_LIMIT = 15  # tracks shown by /ost search
-MAX_EXTRA = 999_999_999  # largest number a lookup button's custom_id carries
+MAX_BUTTON_TRACK = 999_999_999  # largest track number a button's custom_id carries
 GONE_DRAMA = "That drama is no longer in my records, so this button has nothing to show."
 
 
@@ -88,19 +81,19 @@ def out_of_range(ref: DramaRef, number: int, tracks: Sequence[TrackInfo]) -> Rep
     text = f"{ref.title}'s OST has {label} {span} on record; there is no track {number}."
     if number < 1:
         text = "Track numbers start at 1. " + text
-    view = make_view(lookup_buttons("ostlist", [(ref.slug, "Show the track list")]))
+    view = make_view([TrackListButton(ref.slug, label="Show the track list")])
     return Reply(content=text, view=view, ephemeral=True)
 
 
 def no_ost(ref: DramaRef) -> Reply:
-    return Reply(content=f"I have no OST tracks on record for {ref.title} yet.", ephemeral=True)
+    return private(f"I have no OST tracks on record for {ref.title} yet.")
 
 
 async def track_lookup(bot: DramaBot, slug: str, number: int) -> Reply:
     """The /ost track reply for a resolved drama, any integer number."""
     ref = await bot.facts.drama_ref(slug)
     if ref is None:
-        return Reply(content=GONE_DRAMA, ephemeral=True)
+        return private(GONE_DRAMA)
     tracks = await bot.facts.tracks(slug)  # never pass a user's 2**63 to SQLite
     if not tracks:
         return no_ost(ref)
@@ -108,8 +101,8 @@ async def track_lookup(bot: DramaBot, slug: str, number: int) -> Reply:
     if info is None:
         return out_of_range(ref, number, tracks)
     sources = await bot.facts.sources(track_source_ids(info))
-    list_button = lookup_buttons("ostlist", [(slug, "Full track list")])
-    return Reply(embed=track_embed(info, sources), view=make_view(list_button))
+    list_button = TrackListButton(slug, label="Full track list")
+    return Reply(embed=track_embed(info, sources), view=make_view([list_button]))
 
 
 # --- /ost list ----------------------------------------------------------------------------
@@ -119,7 +112,7 @@ async def list_page(bot: DramaBot, slug: str, page: int) -> Reply:
     """One page of a drama's track list, with pager buttons when there are several."""
     ref = await bot.facts.drama_ref(slug)
     if ref is None:
-        return Reply(content=GONE_DRAMA, ephemeral=True)
+        return private(GONE_DRAMA)
     tracks = await bot.facts.tracks(slug)
     if not tracks:
         return no_ost(ref)
@@ -132,7 +125,12 @@ async def list_page(bot: DramaBot, slug: str, page: int) -> Reply:
     embed = build_embed(
         title=drama_heading(ref), description=head + "\n" + "\n".join(pages[page]),
         footer=footer_sources((s for t in shown for s in track_source_ids(t)), sources))
-    return Reply(embed=embed, view=make_view(pager_buttons("ost", slug, page, len(pages))))
+    return Reply(embed=embed, view=make_view(track_pager(slug, page, len(pages))))
+
+
+def track_pager(slug: str, page: int, pages: int) -> list[discord.ui.Item[Any]]:
+    return pager_buttons(page, pages, lambda to, role, label, disabled: TrackPageButton(
+        slug, to, role, label=label, disabled=disabled))
 
 
 # --- /ost search --------------------------------------------------------------------------
@@ -170,23 +168,86 @@ def _track_buttons(tracks: Sequence[TrackInfo]) -> list[discord.ui.Item[Any]]:
     for info in tracks[: Limits.ROW_BUTTONS]:
         title = info.track.title.value if info.track.title else UNKNOWN
         label = f"#{info.track.number} {title} · {info.drama.title}"  # distinct when cut
-        items += lookup_buttons("track", [(info.drama.slug, label)], extra=info.track.number)
+        items.append(TrackButton(info.drama.slug, info.track.number, label=label))
     return items
+
+
+# --- the buttons --------------------------------------------------------------------------
+
+
+class TrackButton(BotButton, template=rf"lookup:track:(?P<slug>{KEY}):(?P<number>[0-9]{{1,9}})"):
+    """Opens one track's card: a search result, a did-you-mean choice of /ost track."""
+
+    def __init__(self, slug: str, number: int, *, label: str) -> None:
+        super().__init__(f"lookup:track:{slug}:{number}", label,
+                         style=discord.ButtonStyle.primary)
+        self.slug, self.number = slug, number
+
+    @classmethod
+    def choice(cls, interaction: discord.Interaction[DramaBot], slug: str,
+               label: str) -> BotButton:
+        """/ost track's did-you-mean: the same track of the chosen drama, or its track
+        list when the number asked for is no track number at all."""
+        number = interaction.namespace.number
+        if isinstance(number, int) and 1 <= number <= MAX_BUTTON_TRACK:
+            return cls(slug, number, label=label)
+        return TrackListButton(slug, label=label)
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction[Any],
+                             item: discord.ui.Item[Any], match: re.Match[str], /) -> Self:
+        return cls(match["slug"], int(match["number"]), label=label_of(item))
+
+    async def answer(self, interaction: discord.Interaction[DramaBot]) -> Reply:
+        return await track_lookup(interaction.client, self.slug, self.number)
+
+
+class TrackListButton(BotButton, template=rf"lookup:ostlist:(?P<slug>{KEY})"):
+    """Opens a drama's whole track list as a new message."""
+
+    def __init__(self, slug: str, *, label: str) -> None:
+        super().__init__(f"lookup:ostlist:{slug}", label, style=discord.ButtonStyle.primary)
+        self.slug = slug
+
+    @classmethod
+    def choice(cls, interaction: discord.Interaction[DramaBot], slug: str, label: str) -> Self:
+        return cls(slug, label=label)
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction[Any],
+                             item: discord.ui.Item[Any], match: re.Match[str], /) -> Self:
+        return cls(match["slug"], label=label_of(item))
+
+    async def answer(self, interaction: discord.Interaction[DramaBot]) -> Reply:
+        return await list_page(interaction.client, self.slug, 0)
+
+
+class TrackPageButton(
+    BotButton, template=rf"ost:p:(?P<slug>{KEY}):(?P<page>[0-9]{{1,6}}):(?P<role>[pcn])",
+):
+    """Turns a track list message to another page (0-based)."""
+
+    edits_message = True
+
+    def __init__(self, slug: str, page: int, role: str, *, label: str,
+                 disabled: bool = False) -> None:
+        super().__init__(f"ost:p:{slug}:{page}:{role}", label, disabled=disabled)
+        self.slug, self.page = slug, page
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction[Any],
+                             item: discord.ui.Item[Any], match: re.Match[str], /) -> Self:
+        return cls(match["slug"], int(match["page"]), match["role"], label=label_of(item))
+
+    async def answer(self, interaction: discord.Interaction[DramaBot]) -> Reply:
+        return await list_page(interaction.client, self.slug, self.page)
 
 
 # --- the cog ------------------------------------------------------------------------------
 
-
-async def _on_track(interaction: Interaction, slug: str, number: int | None) -> Reply:
-    return await track_lookup(bot_of(interaction), slug, number or 1)
-
-
-async def _on_list(interaction: Interaction, slug: str, _extra: int | None) -> Reply:
-    return await list_page(bot_of(interaction), slug, 0)
-
-
-async def _on_page(interaction: Interaction, slug: str, page: int) -> Reply:
-    return await list_page(bot_of(interaction), slug, page)
+# A drama option that may be left out; a did-you-mean repeats the command with the choice.
+TrackDrama = app_commands.Transform[str, DramaOption(TrackButton.choice, optional=True)]
+ListDrama = app_commands.Transform[str, DramaOption(TrackListButton.choice, optional=True)]
 
 
 class Ost(commands.Cog):
@@ -198,48 +259,36 @@ class Ost(commands.Cog):
     def __init__(self, bot: DramaBot) -> None:
         self.bot = bot
 
-    async def cog_load(self) -> None:
-        views.register_lookup("track", _on_track)
-        views.register_lookup("ostlist", _on_list)
-        views.register_pages("ost", _on_page)
-
-    async def cog_unload(self) -> None:
-        for kind in ("track", "ostlist", "ost"):
-            views.unregister(kind)
-
     @ost.command(name="track", description="One OST track: title, Korean title, singer, "
                  "release date, notes and sources")
     @app_commands.describe(
         number="The track's number in the OST (track 1 is the first release)",
         drama="The drama (default: this server's default drama)")
-    @app_commands.autocomplete(drama=drama_autocomplete)
-    async def track(self, interaction: Interaction, number: int,
-                    drama: str | None = None) -> None:
-        extra = number if 1 <= number <= MAX_EXTRA else None
-        found = await resolve_drama_option(
-            self.bot, interaction.guild_id, drama, kind="track" if extra else "ostlist",
-            extra=extra)
-        reply = found.reply or await track_lookup(self.bot, found.key or "", number)
-        await send_reply(interaction, reply)
+    async def track(
+        self, interaction: discord.Interaction[DramaBot], number: int,
+        drama: TrackDrama | None = None,
+    ) -> None:
+        slug = await drama_or_default(interaction, drama)
+        await send_reply(interaction, await track_lookup(self.bot, slug, number))
 
     @ost.command(name="list", description="A drama's whole OST track list in order, with "
                  "singers and release dates")
     @app_commands.describe(drama="The drama (default: this server's default drama)")
-    @app_commands.autocomplete(drama=drama_autocomplete)
-    async def list_(self, interaction: Interaction, drama: str | None = None) -> None:
-        found = await resolve_drama_option(self.bot, interaction.guild_id, drama,
-                                           kind="ostlist")
-        reply = found.reply or await list_page(self.bot, found.key or "", 0)
-        await send_reply(interaction, reply)
+    async def list_(
+        self, interaction: discord.Interaction[DramaBot],
+        drama: ListDrama | None = None,
+    ) -> None:
+        slug = await drama_or_default(interaction, drama)
+        await send_reply(interaction, await list_page(self.bot, slug, 0))
 
     @ost.command(name="search", description="Find OST tracks by title or singer across "
                  "every drama")
     @app_commands.describe(query="Part of a song title (English or Korean) or a singer's name")
-    async def search(self, interaction: Interaction, query: str) -> None:
+    async def search(self, interaction: discord.Interaction[DramaBot], query: str) -> None:
         await send_reply(interaction, await search_reply(self.bot, query))
 
 
 async def setup(bot: DramaBot) -> None:
-    """Extension entry point: the cog, and the dynamic buttons its messages carry."""
+    """Extension entry point: the cog, and the buttons its messages carry."""
     await bot.add_cog(Ost(bot))
-    bot.add_dynamic_items(*views.DYNAMIC_ITEMS)
+    bot.add_dynamic_items(TrackButton, TrackListButton, TrackPageButton)

@@ -1,54 +1,36 @@
-"""/settings default-drama: a server's admins choose the drama /ost uses by default.
+"""/settings default-drama: a server's admins choose the drama /ost and /quiz use by default.
 
 The group is declared guild-only with `default_permissions(manage_guild)`, so Discord
 hides it from members without Manage Server; server owners can change that in their
-integration settings, so the permission is checked again when the command (or a
-did-you-mean button) runs.
+integration settings, so the same right is checked again when the command (or one of its
+did-you-mean buttons) runs.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import re
+from typing import TYPE_CHECKING, Any, Self
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from cogs.utils import views
-from cogs.utils.lookup import bot_of, default_drama, drama_autocomplete, resolve_drama
-from cogs.utils.views import Reply, send_reply
+from cogs.utils.checks import manage_server_only, manages_server
+from cogs.utils.lookup import DramaOption, default_drama
+from cogs.utils.replies import Reply, private, send_reply
+from cogs.utils.views import KEY, BotButton, label_of
 
 if TYPE_CHECKING:
     from bot.client import DramaBot
 
-Interaction = discord.Interaction[Any]
 
-GUILD_ONLY = "Server settings only work in a server, not in direct messages."
-NEEDS_MANAGE = ("Only members with the **Manage Server** permission can choose this "
-                "server's default drama.")
-
-
-def refusal(interaction: Interaction) -> Reply | None:
-    """Why this user may not change settings here, or None if they may."""
-    if interaction.guild_id is None:
-        return Reply(content=GUILD_ONLY, ephemeral=True)
-    perms = interaction.permissions
-    if not (perms.manage_guild or perms.administrator):
-        return Reply(content=NEEDS_MANAGE, ephemeral=True)
-    return None
-
-
-async def set_default(interaction: Interaction, slug: str) -> Reply:
+async def set_default(interaction: discord.Interaction[DramaBot], slug: str) -> Reply:
     """Store the choice and say what changed (publicly: the whole server is affected)."""
-    refused = refusal(interaction)
-    if refused is not None:
-        return refused
-    bot = bot_of(interaction)
+    bot = interaction.client
     guild_id = interaction.guild_id or 0
     ref = await bot.facts.drama_ref(slug)
     if ref is None:
-        return Reply(content="That drama is no longer in my records; pick another one.",
-                     ephemeral=True)
+        return private("That drama is no longer in my records; pick another one.")
     previous = await default_drama(bot, guild_id)
     await bot.state.set_default_drama(guild_id, slug)
     text = f"This server's default drama is now **{ref.title}**"
@@ -59,8 +41,25 @@ async def set_default(interaction: Interaction, slug: str) -> Reply:
     return Reply(content=text)
 
 
-async def _on_setdefault(interaction: Interaction, slug: str, _extra: int | None) -> Reply:
-    return await set_default(interaction, slug)
+class SetDefaultButton(BotButton, template=rf"lookup:setdefault:(?P<slug>{KEY})"):
+    """A did-you-mean choice of /settings default-drama; needs the command's right."""
+
+    def __init__(self, slug: str, *, label: str) -> None:
+        super().__init__(f"lookup:setdefault:{slug}", label, style=discord.ButtonStyle.primary)
+        self.slug = slug
+
+    @classmethod
+    def choice(cls, interaction: discord.Interaction[DramaBot], slug: str, label: str) -> Self:
+        return cls(slug, label=label)
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction[Any],
+                             item: discord.ui.Item[Any], match: re.Match[str], /) -> Self:
+        return cls(match["slug"], label=label_of(item))
+
+    async def answer(self, interaction: discord.Interaction[DramaBot]) -> Reply:
+        manages_server(interaction)
+        return await set_default(interaction, self.slug)
 
 
 class Settings(commands.Cog):
@@ -73,28 +72,19 @@ class Settings(commands.Cog):
     def __init__(self, bot: DramaBot) -> None:
         self.bot = bot
 
-    async def cog_load(self) -> None:
-        views.register_lookup("setdefault", _on_setdefault)
-
-    async def cog_unload(self) -> None:
-        views.unregister("setdefault")
-
     @settings_group.command(
         name="default-drama",
         description="Choose the drama /ost uses in this server when none is given")
     @app_commands.describe(drama="The drama to use by default (suggested as you type)")
-    @app_commands.autocomplete(drama=drama_autocomplete)
-    async def default_drama(self, interaction: Interaction, drama: str) -> None:
-        refused = refusal(interaction)
-        if refused is not None:
-            await send_reply(interaction, refused)
-            return
-        found = await resolve_drama(self.bot, drama, kind="setdefault")
-        reply = found.reply or await set_default(interaction, found.key or "")
-        await send_reply(interaction, reply)
+    @manage_server_only
+    async def default_drama(
+        self, interaction: discord.Interaction[DramaBot],
+        drama: app_commands.Transform[str, DramaOption(SetDefaultButton.choice)],
+    ) -> None:
+        await send_reply(interaction, await set_default(interaction, drama))
 
 
 async def setup(bot: DramaBot) -> None:
-    """Extension entry point: the cog, and the dynamic buttons its messages carry."""
+    """Extension entry point: the cog, and the buttons its messages carry."""
     await bot.add_cog(Settings(bot))
-    bot.add_dynamic_items(*views.DYNAMIC_ITEMS)
+    bot.add_dynamic_items(SetDefaultButton)

@@ -11,10 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from bot.client import EXPIRED_COMPONENT, EXTENSIONS, GENERIC_ERROR
+from bot.client import EXTENSIONS
 from bot.config import REPO_ROOT, load_settings
 from bot.console import EXIT_ANSWERED, EXIT_ERROR_REPLY, EXIT_USAGE, ask
 from bot.offline import OfflineDiscord
+from cogs.utils.replies import EXPIRED as EXPIRED_COMPONENT
+from cogs.utils.replies import FAILED as GENERIC_ERROR
 from tests.support import run_dramabot
 
 WITH_FAILING = (*EXTENSIONS, "tests.failing_cog")

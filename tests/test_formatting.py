@@ -10,6 +10,8 @@ import pytest
 
 from bot.packs.model import ArtistCredit, Credit, Fact, Reading, Source, Track
 from bot.store.models import DramaRef, Match, PersonRef, Resolution, TrackInfo
+from cogs.info import DramaButton
+from cogs.ost import TrackPageButton, track_pager
 from cogs.utils.embeds import EmbedCache, Field, build_embed
 from cogs.utils.formatting import (
     UNKNOWN,
@@ -30,7 +32,15 @@ from cogs.utils.formatting import (
     truncate,
 )
 from cogs.utils.lookup import DRAMA, KNOWN_SHOWN, PERSON, unresolved_reply
-from cogs.utils.views import LookupButton, PageButton, lookup_buttons, make_view, pager_buttons
+from cogs.utils.views import buttons, make_view
+
+
+def drama_buttons(choices: list[tuple[str, str]]) -> list[DramaButton]:
+    return buttons(DramaButton, choices)
+
+
+def drama_button(key: str, label: str) -> DramaButton:
+    return DramaButton(key, label=label)
 
 SOURCES = {
     "seed-000": Source("seed-000", "seed 000", "article"),
@@ -188,26 +198,25 @@ def test_build_embed_fills_empty_field_values() -> None:
 
 
 async def test_pager_custom_ids_are_unique_and_short() -> None:
-    buttons = pager_buttons("ost", "soundtrack1", 0, 3)
-    ids = [b.custom_id for b in buttons if isinstance(b, PageButton)]
+    buttons = track_pager("soundtrack1", 0, 3)
+    ids = [b.custom_id for b in buttons if isinstance(b, TrackPageButton)]
     assert len(ids) == 3 == len(set(ids))
     assert all(len(i) <= Limits.CUSTOM_ID for i in ids)
-    assert pager_buttons("ost", "soundtrack1", 0, 1) == []
+    assert track_pager("soundtrack1", 0, 1) == []
 
 
 async def test_lookup_buttons_skip_ids_that_cannot_be_custom_ids() -> None:
     choices = [("ok-id", "OK"), ("x" * 120, "Too long"), ("Bad Id", "Bad"), ("ok-id", "Dup")]
-    buttons = lookup_buttons("drama", choices)
-    assert [b.custom_id for b in buttons if isinstance(b, LookupButton)] == \
+    view = make_view(drama_buttons(choices))
+    assert view is not None
+    assert [b.custom_id for b in view.children if isinstance(b, DramaButton)] == \
         ["lookup:drama:ok-id"]
-    labels = [b.item.label for b in lookup_buttons("drama", [("a", "L" * 200)])
-              if isinstance(b, LookupButton)]
+    labels = [b.item.label for b in drama_buttons([("a", "L" * 200)])]
     assert labels and len(labels[0] or "") <= Limits.LABEL
 
 
 async def test_make_view_keeps_to_five_rows_of_five() -> None:
-    rows = [lookup_buttons("drama", [(f"d{r}-{n}", "x") for n in range(7)], limit=7)
-            for r in range(7)]
+    rows = [drama_buttons([(f"d{r}-{n}", "x") for n in range(7)]) for r in range(7)]
     view = make_view(*rows)
     assert view is not None and view.timeout is None
     assert len(view.children) == 25
@@ -217,8 +226,8 @@ async def test_make_view_keeps_to_five_rows_of_five() -> None:
 async def test_ambiguous_name_offers_each_choice() -> None:
     matches = tuple(Match("drama", f"little-women-{n}", f"Little Women ({n})",
                           "Little Women", 100.0) for n in (2009, 2022))
-    reply = unresolved_reply("little women", Resolution(ambiguous=matches), DRAMA, "drama",
-                             None, [])
+    reply = unresolved_reply("little women", Resolution(ambiguous=matches), DRAMA,
+                             drama_button, [])
     assert reply.ephemeral and reply.view is not None
     assert "matches several dramas" in (reply.content or "")
     assert [getattr(c, "custom_id", None) for c in reply.view.children] == \
@@ -226,7 +235,7 @@ async def test_ambiguous_name_offers_each_choice() -> None:
 
 
 async def test_nothing_close_names_what_the_bot_knows() -> None:
-    reply = unresolved_reply("@everyone", Resolution(), PERSON, "person", None,
+    reply = unresolved_reply("@everyone", Resolution(), PERSON, drama_button,
                              ["Han So-hee", "Doyoung"])
     text = reply.content or ""
     assert "Han So-hee" in text and "@\u200beveryone" in text and reply.view is None
@@ -234,16 +243,16 @@ async def test_nothing_close_names_what_the_bot_knows() -> None:
 
 async def test_nothing_close_counts_from_the_total() -> None:
     names = [f"Drama {n}" for n in range(KNOWN_SHOWN)]
-    reply = unresolved_reply("zzz", Resolution(), DRAMA, "drama", None, names, total=20)
+    reply = unresolved_reply("zzz", Resolution(), DRAMA, drama_button, names, total=20)
     assert f"Some dramas I know: {', '.join(names)} and {20 - KNOWN_SHOWN} more." in \
         (reply.content or "")
-    exact = unresolved_reply("zzz", Resolution(), DRAMA, "drama", None, names)
+    exact = unresolved_reply("zzz", Resolution(), DRAMA, drama_button, names)
     assert "more" not in (exact.content or "")
 
 
 @pytest.mark.parametrize("label", ["Overview", "x" * 100])
 async def test_button_labels_fit(label: str) -> None:
-    button = LookupButton("drama", "soundtrack1", label=label)
+    button = DramaButton("soundtrack1", label=label)
     assert isinstance(button.item, discord.ui.Button)
     assert len(button.item.label or "") <= Limits.LABEL
 

@@ -25,15 +25,16 @@ from typing import Any, cast
 
 import pytest
 
-from bot.client import THINKING, DramaBot
+from bot.client import DramaBot
 from bot.config import REPO_ROOT
 from bot.offline import OfflineDiscord, Reply, UsageError
 from bot.offline.world import SEND_MESSAGES, Overwrite
 from bot.quiz.clock import ManualClock
 from bot.quiz.engine import EndReason
 from bot.quiz.questions import generate, load_material
-from cogs.quiz import _announced
+from cogs.quiz.cog import _announced
 from cogs.quiz.session import REVEAL_PAUSE, end_text
+from cogs.utils.replies import THINKING
 from tests.support import run_dramabot
 from tests.test_quiz_questions import ALPHA, other_pack
 

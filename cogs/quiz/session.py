@@ -3,9 +3,10 @@ the deadline on the game clock, reveals the answer by editing the message, recor
 scores, and posts the final scoreboard. It turns engine state into embeds and buttons and
 knows no rule of the game itself (that is `bot.quiz.engine`).
 
-Buttons are `QuizButton` dynamic items whose custom_id is `quiz:<game id>:<question>:<choice>`,
-so a press is routed by its id alone (no view kept in memory) and a press on a stale or
-forged button, or on a game from before a restart, is answered without scoring.
+Answers are `AnswerButton`s whose custom_id is `quiz:<game id>:<question>:<choice>`, so a
+press is routed by its id alone (no view kept in memory); a press counts only on the
+game's own message, in its own channel and server, so a stale or forged button, or one of
+a game from before a restart, is answered without scoring.
 """
 
 from __future__ import annotations
@@ -13,14 +14,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Self, cast
+from typing import Any
 
 import discord
-from discord.ext import commands
 from discord.utils import escape_markdown, escape_mentions
 
 from bot.quiz.clock import GameClock
@@ -33,16 +32,13 @@ from bot.quiz.engine import (
     QuizGame,
 )
 from bot.quiz.scores import GameRecord, ScoreBook
+from cogs.quiz.buttons import AnswerButton
 from cogs.utils.embeds import Field, build_embed
 from cogs.utils.formatting import Limits, join_limited, plural, truncate
-
-if TYPE_CHECKING:
-    from cogs.quiz import QuizCog
 
 log = logging.getLogger(__name__)
 
 Interaction = discord.Interaction[Any]
-ButtonItem = discord.ui.Button[discord.ui.View]
 
 REVEAL_PAUSE = 5.0  # game seconds between a reveal and the next question
 RIGHT, WRONG, FAST = "✅", "❌", "⚡"
@@ -58,50 +54,6 @@ def player_name(name: str | None, user_id: int) -> str:
 
 # --- the buttons --------------------------------------------------------------------------
 
-class QuizButton(
-    discord.ui.DynamicItem[ButtonItem],
-    template=r"quiz:(?P<game>[0-9a-f]{6,32}):(?P<q>[0-9]{1,2}):(?P<choice>[0-9])",
-):
-    """One choice of one question of one game; all its state is in its custom_id."""
-
-    def __init__(self, game_id: str, index: int, choice: int, *, label: str,
-                 style: discord.ButtonStyle = discord.ButtonStyle.secondary) -> None:
-        super().__init__(discord.ui.Button(
-            label=truncate(label, Limits.LABEL) or "?", style=style,
-            custom_id=f"quiz:{game_id}:{index}:{choice}"))
-        self.game_id, self.index, self.choice = game_id, index, choice
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> Self:
-        label = getattr(item, "label", None) or "?"
-        return cls(match["game"], int(match["q"]), int(match["choice"]), label=label)
-
-    async def callback(self, interaction: Interaction) -> None:
-        cog = cast("QuizCog | None", interaction.client.get_cog("Quiz")) if isinstance(
-            interaction.client, commands.Bot) else None
-        try:
-            if cog is None:
-                await ephemeral(interaction, "The quiz is not available right now.")
-                return
-            await cog.press(interaction, self.game_id, self.index, self.choice)
-        except Exception:
-            log.exception("Quiz button %s failed", self.custom_id)
-            with contextlib.suppress(discord.HTTPException):
-                await ephemeral(interaction, "Something went wrong with that answer; "
-                                             "it has been logged.")
-
-
-async def ephemeral(interaction: Interaction, text: str) -> None:
-    """A private answer to whoever pressed or typed."""
-    allowed = discord.AllowedMentions.none()
-    if interaction.response.is_done():
-        await interaction.followup.send(text, ephemeral=True, allowed_mentions=allowed)
-    else:
-        await interaction.response.send_message(text, ephemeral=True, allowed_mentions=allowed)
-
-
 def question_view(game_id: str, asked: AskedQuestion,
                   result: QuestionResult | None = None) -> discord.ui.View:
     """Four buttons; after the reveal the right one is green and the rest grey (still
@@ -112,7 +64,7 @@ def question_view(game_id: str, asked: AskedQuestion,
         if result is not None:
             style = (discord.ButtonStyle.success if choice == asked.correct
                      else discord.ButtonStyle.secondary)
-        view.add_item(QuizButton(game_id, asked.index, choice, label=label, style=style))
+        view.add_item(AnswerButton(game_id, asked.index, choice, label=label, style=style))
     return view
 
 
@@ -306,7 +258,9 @@ class QuizSession:
     def press_text(self, interaction: Interaction, index: int, choice: int) -> str:
         """Record a press and say privately what became of it."""
         message = interaction.message
-        if message is None or self.message_ids.get(index) != message.id:
+        elsewhere = (interaction.guild_id != self.record.guild_id
+                     or interaction.channel_id != self.channel_id)
+        if elsewhere or message is None or self.message_ids.get(index) != message.id:
             if index in self.message_ids and index < len(self.game.results):
                 return "That question is over."
             return "That button is not part of this quiz."

@@ -1,27 +1,35 @@
-"""Turning what a user typed into one drama or one person, shared by every cog.
+"""Turning what a user typed into one drama or one person: the option transformers.
 
 Resolution is forgiving (the store folds case, spacing, romanisation variants and Hangul)
 but never guesses between candidates: one clear match is used, several give a choice,
-near misses give a "did you mean" with buttons that run the lookup, and no match at all
-says what the bot does know. Every failure is a ready-to-send ephemeral `Reply`, so a cog
-only has to do `if choice.reply: return choice.reply`.
+near misses give a "did you mean" with buttons that run the user's command again with the
+candidate, and no match at all says what the bot does know. A miss raises `Unanswerable`
+carrying that reply, which the tree's error handler sends (discord.py's
+`examples/app_commands/transformers.py`).
 
-The drama autocomplete and `resolve_drama_option` (which falls back to the server's
-default drama, then to DEFAULT_DRAMA) are what the quiz reuses.
+    @app_commands.command()
+    async def drama(self, interaction: Interaction,
+                    name: app_commands.Transform[str, DramaOption(DramaButton.choice)]):
+        ...  # `name` is a slug here: the command never sees a miss
+
+`drama_or_default` is the one fallback for a drama option that may be left out.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
 
+from bot.store.facts import FactStore
 from bot.store.models import Match, Resolution
+from cogs.utils.errors import Unanswerable
 from cogs.utils.formatting import Limits, clean_text, echo, join_limited, truncate
-from cogs.utils.views import Reply, lookup_buttons, make_view
+from cogs.utils.replies import Reply, private
+from cogs.utils.views import buttons, make_view
 
 if TYPE_CHECKING:
     from bot.client import DramaBot
@@ -31,18 +39,9 @@ DID_YOU_MEAN = 3  # buttons offered for near misses
 CHOICES = 5  # buttons offered when a name matches several things
 KNOWN_SHOWN = 8  # titles named when nothing matches at all
 
-
-def bot_of(interaction: discord.Interaction[Any]) -> DramaBot:
-    """The DramaBot behind an interaction (discord.py types it as a plain Client)."""
-    return cast("DramaBot", interaction.client)
-
-
-@dataclass(frozen=True)
-class Resolved:
-    """Either `key` (a slug or person id) or `reply` (what to tell the user instead)."""
-
-    key: str | None = None
-    reply: Reply | None = None
+ChoiceButton = Callable[["discord.Interaction[DramaBot]", str, str], discord.ui.Item[Any]]
+"""(interaction, key, label) -> the button that runs the user's command again with that
+drama or person; the command's other options are in `interaction.namespace`."""
 
 
 @dataclass(frozen=True)
@@ -53,13 +52,90 @@ class Noun:
     called: str  # "a drama called", "anyone called"
     example: str
     option: str  # the option to type in
+    plural: str
 
 
-DRAMA = Noun("drama", "a drama called", "Soundtrack #1", "drama")
-PERSON = Noun("person", "anyone called", "Han So-hee", "name")
+DRAMA = Noun("drama", "a drama called", "Soundtrack #1", "drama", "dramas")
+PERSON = Noun("person", "anyone called", "Han So-hee", "name", "people")
 
 
-# --- autocomplete -----------------------------------------------------------------------
+# --- the transformers --------------------------------------------------------------------
+
+
+class NameOption(app_commands.Transformer["DramaBot"]):
+    """A string option naming one drama or person, transformed into its key; suggests
+    names as the user types. Subclasses say which store lookups to use."""
+
+    noun: Noun
+
+    def __init__(self, choice: ChoiceButton, *, option: str | None = None,
+                 optional: bool = False) -> None:
+        self.choice = choice
+        self.noun = replace(self.noun, option=option or self.noun.option)
+        self.optional = optional  # blank text then means "" (left out), not a mistake
+
+    def resolve(self, store: FactStore, query: str) -> Awaitable[Resolution]:
+        raise NotImplementedError
+
+    def complete(self, store: FactStore, text: str) -> Awaitable[list[Match]]:
+        raise NotImplementedError
+
+    async def known(self, store: FactStore) -> tuple[list[str], int]:
+        """The first KNOWN_SHOWN names, in order, and how many there are in all."""
+        raise NotImplementedError
+
+    async def transform(self, interaction: discord.Interaction[DramaBot], value: Any) -> str:
+        query = clean_text(str(value))
+        if not query and self.optional:
+            return ""
+        bad = _bad_text(query, self.noun)
+        if bad is not None:
+            raise Unanswerable(bad)
+        store = interaction.client.facts
+        resolution = await self.resolve(store, query)
+        if resolution.match is not None:
+            return resolution.match.key
+        known, total = await self.known(store) if resolution.unknown else ([], 0)
+        raise Unanswerable(unresolved_reply(
+            query, resolution, self.noun,
+            lambda key, label: self.choice(interaction, key, label), known, total=total))
+
+    async def autocomplete(  # type: ignore[override]  # discord.py's is typed for any value
+        self, interaction: discord.Interaction[DramaBot], value: str
+    ) -> list[app_commands.Choice[str]]:
+        return _choices(await self.complete(interaction.client.facts, str(value)[:MAX_NAME]))
+
+
+class DramaOption(NameOption):
+    """Any title, former title, alias or Korean title -> the drama's slug."""
+
+    noun = DRAMA
+
+    def resolve(self, store: FactStore, query: str) -> Awaitable[Resolution]:
+        return store.resolve_drama(query)
+
+    def complete(self, store: FactStore, text: str) -> Awaitable[list[Match]]:
+        return store.complete_dramas(text, limit=Limits.CHOICES)
+
+    async def known(self, store: FactStore) -> tuple[list[str], int]:
+        refs = await store.dramas(limit=KNOWN_SHOWN)
+        return [ref.title for ref in refs], await store.count_dramas()
+
+
+class PersonOption(NameOption):
+    """A name, Hangul name, alias or romanisation variant -> the person's id."""
+
+    noun = PERSON
+
+    def resolve(self, store: FactStore, query: str) -> Awaitable[Resolution]:
+        return store.resolve_person(query)
+
+    def complete(self, store: FactStore, text: str) -> Awaitable[list[Match]]:
+        return store.complete_people(text, limit=Limits.CHOICES)
+
+    async def known(self, store: FactStore) -> tuple[list[str], int]:
+        refs = await store.people(limit=KNOWN_SHOWN)
+        return [ref.name for ref in refs], await store.count_people()
 
 
 def _choices(matches: Sequence[Match]) -> list[app_commands.Choice[str]]:
@@ -76,38 +152,7 @@ def _choices(matches: Sequence[Match]) -> list[app_commands.Choice[str]]:
     return choices[: Limits.CHOICES]
 
 
-async def drama_autocomplete(
-    interaction: discord.Interaction[Any], current: str
-) -> list[app_commands.Choice[str]]:
-    """Every title, former title, alias and Korean title; "" lists dramas by title."""
-    matches = await bot_of(interaction).facts.complete_dramas(current[:MAX_NAME],
-                                                              limit=Limits.CHOICES)
-    return _choices(matches)
-
-
-async def person_autocomplete(
-    interaction: discord.Interaction[Any], current: str
-) -> list[app_commands.Choice[str]]:
-    """Names, Hangul names, aliases and romanisation variants."""
-    matches = await bot_of(interaction).facts.complete_people(current[:MAX_NAME],
-                                                              limit=Limits.CHOICES)
-    return _choices(matches)
-
-
-# --- resolving --------------------------------------------------------------------------
-
-
-def _bad_text(text: str, noun: Noun) -> Reply | None:
-    """A reply for text that cannot be a name at all (empty, far too long)."""
-    if not text:
-        return Reply(content=(
-            f"Please type a name, for example **{noun.example}**: the `{noun.option}` "
-            "option suggests names as you type."), ephemeral=True)
-    if len(text) > MAX_NAME:
-        return Reply(content=(
-            f"That is {len(text):,} characters, too long for a name. Type a name, for example "
-            f"**{noun.example}** (up to {MAX_NAME} characters)."), ephemeral=True)
-    return None
+# --- the server's default drama ------------------------------------------------------------
 
 
 async def default_drama(bot: DramaBot, guild_id: int | None) -> str | None:
@@ -125,95 +170,60 @@ async def default_drama(bot: DramaBot, guild_id: int | None) -> str | None:
     return None
 
 
-async def resolve_drama_option(
-    bot: DramaBot, guild_id: int | None, text: str | None, *, kind: str = "drama",
-    extra: int | None = None, option: str = "drama",
-) -> Resolved:
+async def drama_or_default(interaction: discord.Interaction[DramaBot], slug: str | None,
+                           *, option: str = "drama") -> str:
     """A drama option that may be left out: blank means the server's default drama."""
-    if clean_text(text):
-        return await resolve_drama(bot, text, kind=kind, extra=extra, option=option)
-    slug = await default_drama(bot, guild_id)
-    if slug is not None:
-        return Resolved(key=slug)
-    return Resolved(reply=Reply(content=(
-        f"No default drama is available here, so please name one with the `{option}` "
-        "option (it suggests titles as you type)."), ephemeral=True))
+    if slug:
+        return slug
+    found = await default_drama(interaction.client, interaction.guild_id)
+    if found is None:
+        raise Unanswerable(
+            f"No default drama is available here, so please name one with the `{option}` "
+            "option (it suggests titles as you type).")
+    return found
 
 
-async def resolve_drama(
-    bot: DramaBot, text: str | None, *, kind: str = "drama", extra: int | None = None,
-    option: str = "drama",
-) -> Resolved:
-    """A drama by any of its names. `kind`/`extra` choose what the did-you-mean buttons
-    run (`lookup:<kind>:<slug>[:<extra>]`), so they repeat the user's actual command;
-    `option` is the option's name, for the hints."""
-    query = clean_text(text)
-    noun = replace(DRAMA, option=option)
-    bad = _bad_text(query, noun)
-    if bad is not None:
-        return Resolved(reply=bad)
-    resolution = await bot.facts.resolve_drama(query)
-    if resolution.match is not None:
-        return Resolved(key=resolution.match.key)
-    known, total = await _known_dramas(bot) if resolution.unknown else ([], 0)
-    return Resolved(reply=unresolved_reply(query, resolution, noun, kind, extra, known,
-                                           total=total))
+# --- replies for what names nothing ----------------------------------------------------------
 
 
-async def resolve_person(bot: DramaBot, text: str | None) -> Resolved:
-    """A person by name, Hangul name, alias or romanisation variant."""
-    query = clean_text(text)
-    bad = _bad_text(query, PERSON)
-    if bad is not None:
-        return Resolved(reply=bad)
-    resolution = await bot.facts.resolve_person(query)
-    if resolution.match is not None:
-        return Resolved(key=resolution.match.key)
-    known, total = await _known_people(bot) if resolution.unknown else ([], 0)
-    return Resolved(reply=unresolved_reply(query, resolution, PERSON, "person", None, known,
-                                           total=total))
-
-
-async def _known_dramas(bot: DramaBot) -> tuple[list[str], int]:
-    """The first KNOWN_SHOWN titles and how many dramas there are, for the reply when
-    nothing matched (the only one that names them): two small reads, where listing every
-    drama took 0.5 s at 100,000."""
-    refs = await bot.facts.dramas(limit=KNOWN_SHOWN)
-    return [ref.title for ref in refs], await bot.facts.count_dramas()
-
-
-async def _known_people(bot: DramaBot) -> tuple[list[str], int]:
-    """The first KNOWN_SHOWN names and how many people (and groups) there are."""
-    refs = await bot.facts.people(limit=KNOWN_SHOWN)
-    return [ref.name for ref in refs], await bot.facts.count_people()
+def _bad_text(text: str, noun: Noun) -> Reply | None:
+    """A reply for text that cannot be a name at all (empty, far too long)."""
+    if not text:
+        return private(
+            f"Please type a name, for example **{noun.example}**: the `{noun.option}` "
+            "option suggests names as you type.")
+    if len(text) > MAX_NAME:
+        return private(
+            f"That is {len(text):,} characters, too long for a name. Type a name, for example "
+            f"**{noun.example}** (up to {MAX_NAME} characters).")
+    return None
 
 
 def unresolved_reply(
-    query: str, resolution: Resolution, noun: Noun, kind: str, extra: int | None,
-    known: Sequence[str], *, total: int | None = None,
+    query: str, resolution: Resolution, noun: Noun,
+    button: Callable[[str, str], discord.ui.Item[Any]], known: Sequence[str], *,
+    total: int | None = None,
 ) -> Reply:
     """The ephemeral answer when text names no single thing: choices, did-you-mean, or
-    what the bot knows. Buttons run `lookup:<kind>:<key>` for the candidate.
+    what the bot knows. `button(key, label)` makes the button for a candidate.
 
     `known` needs only the first KNOWN_SHOWN names, in order, and `total` how many there
     are in all (default: `len(known)`), so a caller never has to list every drama."""
     quoted = f"“{echo(query)}”"
     if resolution.ambiguous:
         matches, limit = resolution.ambiguous, CHOICES
-        what = "dramas" if noun.kind == "drama" else "people"
-        lead = f"{quoted} matches several {what}. Which one?"
+        lead = f"{quoted} matches several {noun.plural}. Which one?"
     elif resolution.suggestions:
         matches, limit = resolution.suggestions, DID_YOU_MEAN
         lead = f"I don't know {noun.called} {quoted}. Did you mean:"
     else:
         count = len(known) if total is None else total
-        return Reply(content=_nothing_text(quoted, noun, known, count), ephemeral=True)
-    pairs = [(m.key, m.label) for m in matches]
-    buttons = lookup_buttons(kind, pairs, extra=extra, limit=limit)
+        return private(_nothing_text(quoted, noun, known, count))
+    choices = buttons(button, [(m.key, m.label) for m in matches])
     lines = [f"• {m.label}" + (f" ({m.matched})" if m.matched != m.label else "")
              for m in matches]
     content = lead + "\n" + join_limited(lines, Limits.CONTENT - len(lead) - 1)
-    return Reply(content=content, view=make_view(buttons), ephemeral=True)
+    return Reply(content=content, view=make_view(choices, row_size=limit), ephemeral=True)
 
 
 def _nothing_text(quoted: str, noun: Noun, known: Sequence[str], total: int) -> str:
@@ -224,7 +234,6 @@ def _nothing_text(quoted: str, noun: Noun, known: Sequence[str], total: int) -> 
         shown = ", ".join(known[:KNOWN_SHOWN])
         if total > KNOWN_SHOWN:
             shown += f" and {total - KNOWN_SHOWN} more"
-        what = "dramas" if noun.kind == "drama" else "people"
-        text += f" Some {what} I know: {shown}."
+        text += f" Some {noun.plural} I know: {shown}."
     text += f" Start typing in the `{noun.option}` option to browse every name I know."
     return text

@@ -1,0 +1,350 @@
+"""The quiz cog: /quiz start, stop, leaderboard and stats, and the games it runs.
+
+`/quiz start` checks the options, builds the questions (`bot.quiz.questions`), records the
+game and hands it to a `QuizSession` (`cogs.quiz.session`), which plays it in the channel.
+The rules of the game live in `bot.quiz.engine`; this module only validates, routes and
+renders.
+
+Tests (and demos) can set `bot.quiz_clock` to a `ManualClock`, or `bot.quiz_time_scale`
+to make game seconds pass faster; the seconds shown stay the ones the user chose.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import secrets
+from typing import TYPE_CHECKING, Literal
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.quiz.clock import GameClock, RealClock
+from bot.quiz.engine import QuizGame
+from bot.quiz.questions import Material, Question, choose, generate, load_material
+from bot.quiz.scores import BoardRow, GameRecord, ScoreBook
+from cogs.quiz.buttons import StartButton, StopButton, quiz_cog
+from cogs.quiz.options import FIRST_EPISODE, LAST_EPISODE, QUESTIONS, SECONDS, check_options
+from cogs.quiz.session import QuizSession, player_name
+from cogs.utils.embeds import Field, build_embed
+from cogs.utils.errors import Refused, Unanswerable
+from cogs.utils.formatting import Limits, join_limited, plural
+from cogs.utils.lookup import DramaOption, drama_or_default
+from cogs.utils.replies import Reply, answer_pending, defer_thinking, private, send_reply
+from cogs.utils.views import make_view
+
+if TYPE_CHECKING:
+    from bot.client import DramaBot
+
+log = logging.getLogger(__name__)
+
+Interaction = discord.Interaction["DramaBot"]
+Channel = discord.abc.Messageable  # in practice a text channel, thread or voice chat
+
+BOARD_SIZE = 10
+MATERIALS_KEPT = 32  # dramas whose quiz material stays in memory
+ANNOUNCE_WAIT = 3.0  # real seconds a session waits for the start reply to be posted
+STOP_HINT = "`/quiz stop` ends it (its starter or anyone with Manage Server)."
+
+
+def episodes_known(material: Material) -> int | None:
+    """How many episodes the drama has, as far as the store knows (None: unknown)."""
+    drama = material.drama
+    count = drama.drama.episode_count
+    if count is not None and isinstance(count.value, int):
+        return count.value
+    return max((e.number for e in drama.episodes), default=None)
+
+
+def may_stop(interaction: Interaction, session: QuizSession) -> bool:
+    """The right to stop a game: its starter, or Manage Server (which Discord also sends
+    for administrators). Shared by `/quiz stop` and the Stop button."""
+    if interaction.user.id == session.starter_id or interaction.permissions.manage_guild:
+        return True
+    raise Refused(f"Only <@{session.starter_id}>, who started this quiz, or someone with the "
+                  "**Manage Server** permission can stop it.")
+
+
+def may_stop_here(interaction: Interaction) -> bool:
+    """`/quiz stop`'s check: the right to stop this channel's game, if one runs."""
+    session = quiz_cog(interaction).sessions.get(interaction.channel_id or 0)
+    return session is None or may_stop(interaction, session)
+
+
+QuizDrama = app_commands.Transform[str, DramaOption(StartButton.choice, optional=True)]
+
+
+class QuizCog(commands.Cog, name="Quiz"):
+    """The quiz commands and the games running in the bot's channels."""
+
+    quiz = app_commands.Group(name="quiz", description="A K-drama quiz played with buttons",
+                              guild_only=True)
+
+    def __init__(self, bot: DramaBot) -> None:
+        self.bot = bot
+        self.scores = ScoreBook(bot.state)
+        self.sessions: dict[int, QuizSession] = {}  # by channel id
+        self.games: dict[str, QuizSession] = {}  # by game id
+        self._starting: set[int] = set()  # channels with a game being set up
+        self._materials: dict[str, Material] = {}
+
+    async def cog_load(self) -> None:
+        count = await self.scores.interrupt_running()
+        if count:
+            log.info("Marked %d quiz game(s) from before the restart as interrupted", count)
+
+    async def cog_unload(self) -> None:
+        """Shutting down: stop every game where it is; scores already recorded stay and
+        the games are marked interrupted, so their buttons say the game has ended."""
+        running = list(self.games.values())  # sessions leave these maps as they end
+        tasks = [s.task for s in running if s.task is not None]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        for session in running:
+            with contextlib.suppress(Exception):
+                await self.scores.mark_interrupted(session.game_id)
+        self.games.clear()
+        self.sessions.clear()
+
+    def clock(self) -> GameClock:
+        clock: GameClock | None = getattr(self.bot, "quiz_clock", None)
+        return clock or RealClock(float(getattr(self.bot, "quiz_time_scale", 1.0)))
+
+    # -- /quiz start ------------------------------------------------------------------------
+
+    @quiz.command(name="start", description="Start a quiz in this channel, answered with buttons")
+    @app_commands.describe(
+        drama="The drama to be quizzed on (default: the server's default drama)",
+        questions=f"How many questions, {QUESTIONS.low}-{QUESTIONS.high} "
+                  f"(default {QUESTIONS.default})",
+        seconds=f"Seconds to answer each question, {SECONDS.low}-{SECONDS.high} "
+                f"(default {SECONDS.default})",
+        up_to_episode="The last episode you have seen: nothing after it is asked (no spoilers)",
+    )
+    async def start(
+        self, interaction: Interaction,
+        drama: QuizDrama | None = None,
+        questions: app_commands.Range[int, QUESTIONS.low, QUESTIONS.high] = QUESTIONS.default,
+        seconds: app_commands.Range[int, SECONDS.low, SECONDS.high] = SECONDS.default,
+        up_to_episode: app_commands.Range[int, FIRST_EPISODE, LAST_EPISODE] | None = None,
+    ) -> None:
+        slug = await drama_or_default(interaction, drama)
+        reply = await self.start_reply(interaction, slug, questions, seconds, up_to_episode)
+        await send_reply(interaction, reply)
+
+    async def start_reply(self, interaction: Interaction, slug: str, questions: int,
+                          seconds: int, up_to: int | None) -> Reply:
+        """Everything a start needs, as one reply: an error (ephemeral) or the
+        announcement, with the session started behind it. A drama not quizzed lately is
+        read from the store first, and that may take longer than Discord waits for a
+        first response: then the interaction is deferred ("thinking...") once the checks
+        made in memory have passed, and `send_reply` replaces the placeholder with the
+        reply (deleting it for an error, which stays private)."""
+        channel = interaction.channel
+        if interaction.guild_id is None or not isinstance(channel, discord.abc.Messageable):
+            return private("The quiz only works in a server's text channels.")
+        channel_id = interaction.channel_id or 0
+        busy = self._busy_text(channel_id) or _missing_permissions(interaction)
+        if busy:
+            return private(busy)
+        check_options(questions, seconds, up_to)
+        self._starting.add(channel_id)  # no second start while this one awaits the stores
+        try:
+            return await self._prepare(interaction, channel, slug, questions, seconds, up_to)
+        finally:
+            self._starting.discard(channel_id)
+
+    def _busy_text(self, channel_id: int) -> str | None:
+        session = self.sessions.get(channel_id)
+        if session is not None:
+            return (f"A quiz is already running in this channel, started by "
+                    f"<@{session.starter_id}>. {STOP_HINT}")
+        if channel_id in self._starting:
+            return "A quiz is being set up in this channel right now."
+        return None
+
+    async def _prepare(self, interaction: Interaction, channel: Channel, slug: str,
+                       questions: int, seconds: int, up_to: int | None) -> Reply:
+        if slug not in self._materials:
+            await defer_thinking(interaction)
+        material = await self._material(slug)
+        if material is None:
+            return private("That drama is no longer in my records.")
+        title = str(material.drama.drama.title.value)
+        known = episodes_known(material)
+        if up_to is not None and known is not None and up_to > known:
+            return private(f"**{title}** has {plural(known, 'episode')}, so "
+                           f"`up_to_episode` can be at most {known}.")
+        rng = random.Random()
+        pool = generate(material, rng, up_to_episode=up_to)
+        recent = await self.scores.recent_questions(interaction.channel_id or 0)
+        chosen = choose(pool, questions, rng, recent)
+        if not chosen:
+            spoiler = f" up to episode {up_to}" if up_to else ""
+            return private(f"I don't know enough certain facts about **{title}**{spoiler} "
+                           "to ask questions yet. Try another drama.")
+        session = await self._open_session(interaction, channel, material, chosen, seconds,
+                                           up_to)
+        return Reply(content=self._announcement(interaction, session, questions, up_to),
+                     view=make_view([StopButton(session.game_id)]))
+
+    async def _open_session(self, interaction: Interaction, channel: Channel,
+                            material: Material, chosen: list[Question], seconds: int,
+                            up_to: int | None) -> QuizSession:
+        """Record the game, then start its session (which waits for the announcement)."""
+        game_id = secrets.token_hex(6)
+        record = GameRecord(game_id, interaction.guild_id or 0, interaction.channel_id or 0,
+                            interaction.user.id, material.drama.drama.slug, len(chosen),
+                            seconds, up_to, "running", 0)
+        await self.scores.start_game(record)
+        clock = self.clock()
+        game = QuizGame(chosen, seconds=seconds, clock=clock.now)
+        session = QuizSession(game_id, game, record, channel, self.scores, clock,
+                              str(material.drama.drama.title.value), self._ended)
+        self.sessions[record.channel_id] = session
+        self.games[game_id] = session
+        session.start(after=lambda: _announced(interaction))
+        return session
+
+    def _announcement(self, interaction: Interaction, session: QuizSession, asked_for: int,
+                      up_to: int | None) -> str:
+        count = session.game.total
+        parts = [f"🎬 {player_name(interaction.user.display_name, interaction.user.id)} "
+                 f"started a quiz on **{session.title}**: {plural(count, 'question')}, "
+                 f"{session.record.seconds} s each"]
+        if up_to is not None:
+            parts.append(f", nothing after episode {up_to}")
+        text = "".join(parts) + "."
+        if count < asked_for:
+            text += f" (I know enough for {count} right now, not {asked_for}.)"
+        text += ("\nPress a button to answer: one answer per question, faster right answers "
+                 f"score more, and right answers in a row earn a streak bonus. {STOP_HINT}")
+        return text
+
+    async def _material(self, slug: str) -> Material | None:
+        """The drama and its neighbours, read once and kept for the dramas quizzed most
+        lately: the fact store does not change while the bot runs."""
+        material = self._materials.pop(slug, None)
+        if material is None:
+            material = await load_material(self.bot.facts, slug)
+            if material is None:
+                return None
+        self._materials[slug] = material  # most recent last
+        while len(self._materials) > MATERIALS_KEPT:
+            del self._materials[next(iter(self._materials))]
+        return material
+
+    def _ended(self, session: QuizSession) -> None:
+        if self.sessions.get(session.channel_id) is session:
+            del self.sessions[session.channel_id]
+        self.games.pop(session.game_id, None)
+
+    # -- presses and stops -----------------------------------------------------------------
+
+    async def press(self, interaction: Interaction, game_id: str, index: int,
+                    choice: int) -> str:
+        """What a press on an answer button did, to be said privately."""
+        session = self.games.get(game_id)
+        if session is not None:
+            return session.press_text(interaction, index, choice)
+        return await self._ended_text(game_id)
+
+    async def _ended_text(self, game_id: str) -> str:
+        record = await self.scores.game(game_id)
+        if record is None:
+            return "That button is not part of any quiz I know."
+        if record.status == "interrupted":
+            return ("This quiz ended when the bot restarted. Points scored before that were "
+                    "kept; start a new game with `/quiz start`.")
+        return "This quiz is over. Start a new game with `/quiz start`."
+
+    @quiz.command(name="stop", description="Stop the quiz running in this channel")
+    @app_commands.check(may_stop_here)
+    async def stop(self, interaction: Interaction) -> None:
+        session = self.sessions.get(interaction.channel_id or 0)
+        if session is None:
+            raise Unanswerable("No quiz is running in this channel.")
+        await send_reply(interaction, self._stop(interaction, session))
+
+    async def stop_game(self, interaction: Interaction, game_id: str) -> Reply:
+        """The Stop button: the same right as `/quiz stop`, for the button's own game."""
+        session = self.games.get(game_id)
+        if session is None:
+            return private(await self._ended_text(game_id))
+        may_stop(interaction, session)
+        return self._stop(interaction, session)
+
+    def _stop(self, interaction: Interaction, session: QuizSession) -> Reply:
+        name = player_name(interaction.user.display_name, interaction.user.id)
+        session.request_stop(name)
+        return Reply(content=f"🛑 {name} stopped the quiz. The answer and the final scores "
+                             "follow.")
+
+    # -- /quiz leaderboard and /quiz stats --------------------------------------------------
+
+    @quiz.command(name="leaderboard", description="The best quiz players, here or everywhere")
+    @app_commands.describe(scope="This server only, or every server (default: server)",
+                           period="All time, or the last seven days (default: all)")
+    async def leaderboard(self, interaction: Interaction,
+                          scope: Literal["server", "global"] = "server",
+                          period: Literal["all", "week"] = "all") -> None:
+        guild_id = interaction.guild_id if scope == "server" else None
+        rows = await self.scores.leaderboard(guild_id, period, BOARD_SIZE)
+        where = "this server" if scope == "server" else "all servers"
+        when = "all time" if period == "all" else "the last 7 days"
+        lines = [_board_line(rank, row) for rank, row in enumerate(rows, 1)]
+        text = join_limited(lines, Limits.DESCRIPTION) if lines else (
+            "No scores yet. Start a game with `/quiz start`!")
+        await send_reply(interaction, Reply(embed=build_embed(
+            title=f"🏆 Quiz leaderboard: {where}, {when}", description=text,
+            footer="Points: 100 a right answer, up to 50 for speed, up to 50 for a streak")))
+
+    @quiz.command(name="stats", description="Quiz points, games, right answers, accuracy "
+                                            "and best streak of a player in this server")
+    @app_commands.describe(member="Whose stats to show (default: yours)")
+    async def stats(self, interaction: Interaction, member: discord.User | None = None) -> None:
+        user = member or interaction.user
+        found = await self.scores.stats(user.id, interaction.guild_id or 0)
+        name = player_name(user.display_name, user.id)
+        if found is None:
+            raise Unanswerable(f"{name} has not answered a quiz question in this server yet.")
+        row = found.row
+        fields = [Field("Points", str(row.points), True), Field("Rank", f"#{found.rank}", True),
+                  Field("Games", f"{row.games} ({plural(row.wins, 'win')})", True),
+                  Field("Right answers", f"{row.correct} of {row.answers}", True),
+                  Field("Accuracy", f"{row.accuracy:.0%}", True),
+                  Field("Best streak", str(row.best_streak), True)]
+        await send_reply(interaction, Reply(embed=build_embed(
+            title=f"Quiz stats: {user.display_name}", fields=fields)))
+
+
+def _missing_permissions(interaction: Interaction) -> str | None:
+    """The quiz posts its questions as channel messages (an interaction token would expire
+    in a long game), so the bot itself must be able to post embeds here."""
+    perms = interaction.app_permissions
+    in_thread = isinstance(interaction.channel, discord.Thread)
+    can_send = perms.send_messages_in_threads if in_thread else perms.send_messages
+    if perms.view_channel and can_send and perms.embed_links:
+        return None
+    return ("I can't run a quiz in this channel: I need the **View Channel**, **Send "
+            "Messages** and **Embed Links** permissions here. Ask a server admin, or try "
+            "another channel.")
+
+
+def _board_line(rank: int, row: BoardRow) -> str:
+    return (f"**{rank}.** {player_name(row.name, row.user_id)}: **{row.points}** pts · "
+            f"{row.correct}/{row.answers} right · {plural(row.games, 'game')} · "
+            f"{plural(row.wins, 'win')}")
+
+
+async def _announced(interaction: Interaction) -> None:
+    """Wait (briefly) until the start reply is posted, so it comes before question 1: a
+    deferred start is answered only when its "thinking..." placeholder is replaced."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + ANNOUNCE_WAIT
+    while answer_pending(interaction) and loop.time() < deadline:
+        await asyncio.sleep(0.02)

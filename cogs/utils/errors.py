@@ -1,0 +1,55 @@
+"""What a user is told when a command or a button cannot do what they asked.
+
+Transformers and checks raise these; the command tree's error handler and the buttons'
+shared base (`cogs.utils.views.BotButton`) both answer with `error_reply`, so a refusal is
+worded the same wherever it happens.
+"""
+
+from __future__ import annotations
+
+from discord import app_commands
+
+from cogs.utils.replies import Reply, private
+
+PERMISSION_NAMES = {"manage_guild": "Manage Server"}
+
+
+class Unanswerable(app_commands.AppCommandError):
+    """The options cannot be answered as given (a name that matches nothing or several, a
+    number out of range); `reply` says why and offers choices."""
+
+    def __init__(self, reply: Reply | str) -> None:
+        self.reply = private(reply) if isinstance(reply, str) else reply
+        super().__init__(self.reply.content or "unanswerable")
+
+
+class Refused(app_commands.CheckFailure):
+    """A check said no; `reply` says who may instead."""
+
+    def __init__(self, text: str) -> None:
+        self.reply = private(text)
+        super().__init__(text)
+
+
+def error_reply(error: app_commands.AppCommandError) -> Reply | None:
+    """The private answer for an error that is the user's doing; None for our own bugs."""
+    if isinstance(error, Unanswerable | Refused):
+        return error.reply
+    if isinstance(error, app_commands.MissingPermissions):
+        needed = ", ".join(f"**{permission_name(p)}**" for p in error.missing_permissions)
+        return private(f"You need the {needed} permission to do that.")
+    if isinstance(error, app_commands.NoPrivateMessage):
+        return private("That only works in a server, not in direct messages.")
+    if isinstance(error, app_commands.CommandOnCooldown):
+        return private(f"Slow down a little: try again in {error.retry_after:.0f} s.")
+    if isinstance(error, app_commands.TransformerError):
+        return private(f"I could not understand {error.value!r} as "
+                       f"{error.type.name.lower()}.")
+    if isinstance(error, app_commands.CheckFailure):
+        return private("You can't use that here.")
+    return None
+
+
+def permission_name(flag: str) -> str:
+    """A permission as Discord's client names it: manage_guild is "Manage Server"."""
+    return PERMISSION_NAMES.get(flag) or flag.replace("_", " ").title()

@@ -1,0 +1,121 @@
+"""Answering an interaction: one `Reply` shape for everything the cogs say, and the only
+functions that send it.
+
+Discord drops an interaction whose first response comes after 3 s, so slow work first
+calls `defer_thinking` (a public "thinking..." placeholder); `send_reply` then fills or
+replaces the placeholder, publicly or privately. `answer_privately` is the one private
+answer for errors and refusals, used by the tree's error handler and every button.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from dataclasses import dataclass, replace
+from typing import Any
+
+import discord
+
+from cogs.utils.formatting import Limits, truncate
+
+log = logging.getLogger(__name__)
+
+Interaction = discord.Interaction[Any]  # any client: the sending helpers need no bot state
+
+THINKING = "dramabot.thinking"
+"""`interaction.extras` key set by `defer_thinking`: the original response is still a
+public "thinking..." placeholder, to be replaced by the answer."""
+
+FAILED = ("Something went wrong on my side while answering that. It has been logged; "
+          "please try again.")
+EXPIRED = "This button has expired. Run the command again for a fresh one."
+
+
+@dataclass
+class Reply:
+    """What a command or a button answers: built by the cogs, sent by `send_reply`."""
+
+    content: str | None = None
+    embed: discord.Embed | None = None
+    view: discord.ui.View | None = None
+    ephemeral: bool = False
+
+
+def private(text: str) -> Reply:
+    """A private text answer: the user's own mistake, a refusal, an error."""
+    return Reply(content=text, ephemeral=True)
+
+
+def _message_kwargs(reply: Reply) -> dict[str, Any]:
+    kwargs: dict[str, Any] = {"allowed_mentions": discord.AllowedMentions.none()}
+    if reply.content is not None:
+        kwargs["content"] = truncate(reply.content, Limits.CONTENT)
+    if reply.embed is not None:
+        kwargs["embed"] = reply.embed
+    if reply.view is not None:
+        kwargs["view"] = reply.view
+    return kwargs
+
+
+async def defer_thinking(interaction: Interaction) -> None:
+    """Acknowledge now with a public "thinking..." placeholder, before work that may take
+    a while. The next `send_reply` replaces the placeholder with the answer."""
+    await interaction.response.defer(thinking=True)
+    interaction.extras[THINKING] = True
+
+
+def answer_pending(interaction: Interaction) -> bool:
+    """Whether the interaction's answer is still to be posted: no response yet, or only
+    the "thinking..." placeholder of `defer_thinking`."""
+    return not interaction.response.is_done() or bool(interaction.extras.get(THINKING))
+
+
+async def send_reply(interaction: Interaction, reply: Reply) -> None:
+    """Send `reply` as the interaction's answer: the response, the replacement of a
+    "thinking..." placeholder, or a follow-up if already answered."""
+    kwargs = _message_kwargs(reply)
+    if interaction.extras.get(THINKING):
+        try:
+            await _replace_thinking(interaction, reply, kwargs)
+        finally:
+            interaction.extras.pop(THINKING, None)  # answered (or failed): stop waiting
+    elif interaction.response.is_done():
+        await interaction.followup.send(ephemeral=reply.ephemeral, **kwargs)
+    else:
+        await interaction.response.send_message(ephemeral=reply.ephemeral, **kwargs)
+
+
+async def _replace_thinking(interaction: Interaction, reply: Reply,
+                            kwargs: dict[str, Any]) -> None:
+    """A public answer edits the placeholder into itself. A private one cannot: the
+    placeholder is public, and so is the follow-up that fills it whatever its flags. So
+    the placeholder is deleted, and the answer sent as a follow-up of its own."""
+    if not reply.ephemeral:
+        await interaction.edit_original_response(**kwargs)
+        return
+    with contextlib.suppress(discord.NotFound):  # a moderator deleted it already
+        await interaction.delete_original_response()
+    await interaction.followup.send(ephemeral=True, **kwargs)
+
+
+async def edit_reply(interaction: Interaction, reply: Reply) -> None:
+    """Replace the clicked message with `reply`; an ephemeral reply (an error about the
+    click itself) is sent as a new private message instead, leaving the original alone."""
+    if reply.ephemeral:
+        await send_reply(interaction, reply)
+        return
+    kwargs = _message_kwargs(reply)
+    kwargs.setdefault("content", None)
+    kwargs.setdefault("embed", None)
+    kwargs.setdefault("view", None)
+    await interaction.response.edit_message(**kwargs)
+
+
+async def answer_privately(interaction: Interaction, reply: Reply | str) -> None:
+    """Answer privately, whatever was sent before; a failure to deliver is only logged
+    (this is the last word: errors and refusals end here)."""
+    try:
+        answer = private(reply) if isinstance(reply, str) else replace(reply, ephemeral=True)
+        await send_reply(interaction, answer)
+    except discord.HTTPException:
+        log.warning("Could not deliver a private answer to the user", exc_info=True)
