@@ -432,3 +432,38 @@ async def test_command_reference_matches_synced_commands(dramabot: OfflineDiscor
 
     for command in ours:
         described(command)
+
+
+# ---- forged and stale button ids ---------------------------------------------------------
+
+FORGED_LOOKUPS = {  # custom_id -> what the private answer says
+    "lookup:drama:no-such-drama": "That drama is no longer in my records",
+    "lookup:person:no-such-person": "That person is no longer in my records",
+    "lookup:track:no-such-drama:7": "That drama is no longer in my records",
+    "lookup:ostlist:no-such-drama": "That drama is no longer in my records",
+    "lookup:drama:Not A Slug": "This button has expired",
+    "drama:x:soundtrack1:cast": "This button has expired",
+    "ost:p:soundtrack1:9999999:n": "This button has expired",  # more digits than a page has
+    "": "This button has expired",
+}
+
+
+@pytest.mark.parametrize("custom_id", list(FORGED_LOOKUPS))
+async def test_forged_lookup_buttons_get_a_private_answer(dramabot: OfflineDiscord,
+                                                         custom_id: str) -> None:
+    message = await dramabot.invoke("/drama soundtrack1", user="fan1")
+    reply = await dramabot.forge_click(message.message_id, custom_id, user="fan2")
+    assert_friendly(reply)
+    assert reply.content.startswith(FORGED_LOOKUPS[custom_id]), reply.text
+    assert message.latest().embed == message.embed  # the message itself is untouched
+
+
+async def test_a_forged_section_or_page_still_answers_sensibly(dramabot: OfflineDiscord
+                                                              ) -> None:
+    message = await dramabot.invoke("/drama soundtrack1", user="fan1")
+    unknown = await dramabot.forge_click(message.message_id, "drama:s:soundtrack1:nonsense",
+                                         user="fan2")
+    assert unknown.embed["title"] == message.embed["title"]  # falls back to the overview
+    far = await dramabot.forge_click(message.message_id, "ost:p:soundtrack1:999:n",
+                                     user="fan2")
+    assert "OST" in far.embed["description"]  # the last page, not an error

@@ -34,6 +34,7 @@ from bot.quiz.engine import EndReason
 from bot.quiz.questions import generate, load_material
 from cogs.quiz.cog import _announced
 from cogs.quiz.session import REVEAL_PAUSE, end_text
+from cogs.utils.replies import EXPIRED as EXPIRED_BUTTON
 from cogs.utils.replies import THINKING
 from tests.support import run_dramabot
 from tests.test_quiz_questions import ALPHA, other_pack
@@ -656,3 +657,89 @@ async def _send(discord: OfflineDiscord, kind: int, data: dict[str, Any],
     await discord.server.notifier.wait_for(lambda: record.acknowledged, 3.5)
     assert record.response_message_id is not None
     return discord.message(record.response_message_id, user="fan1")
+
+
+# -- forged and stale presses: always answered privately, never scored --------------------
+
+NOT_THIS_QUIZ = "That button is not part of this quiz."
+UNKNOWN_GAME = "That button is not part of any quiz I know."
+
+
+async def test_forged_presses_are_answered_and_never_score(quizbot: Quiz) -> None:
+    """Each press below looks like a quiz button but belongs to no live question: each
+    gets a private answer within Discord's deadline (the harness fails a test on any
+    interaction left unanswered), and none scores."""
+    quiz = quizbot
+    await quiz.start("/quiz start questions:1")
+    question = await quiz.question()
+    game = str(question.buttons[0].custom_id).split(":")[1]
+    right = quiz.right(question) - 1  # the choice index of the right answer
+    forged = {
+        f"quiz:{game}:99:0": NOT_THIS_QUIZ,  # question 99 of a one-question game
+        f"quiz:{game}:0:9": NOT_THIS_QUIZ,  # choice 9 of four
+        f"quiz:{'ab' * 6}:0:{right}": UNKNOWN_GAME,  # a game that never existed
+        f"quiz:{game}:100:0": EXPIRED_BUTTON,  # no template fits
+        "quiz:XYZ:0:0": EXPIRED_BUTTON,
+        "lookup:nothing:soundtrack1": EXPIRED_BUTTON,
+    }
+    for custom_id, expected in forged.items():
+        reply = await quiz.discord.forge_click(question.message_id, custom_id, user="fan2")
+        assert reply.ephemeral and reply.content == expected, (custom_id, reply.text)
+    real = f"quiz:{game}:0:{right}"
+    elsewhere = [  # the real button, pressed from elsewhere
+        await quiz.discord.forge_click(question.message_id, real, user="fan2",
+                                       channel="quiz-2"),
+        await quiz.discord.forge_click(question.message_id, real, user="fan1",
+                                       channel="quiz", guild="Drama Lounge"),
+    ]
+    assert [r.content for r in elsewhere] == [NOT_THIS_QUIZ] * 2
+    missing = await quiz.discord.forge_click(question.message_id, real, user="fan3",
+                                             on_message=False)  # not on the message
+    assert missing.ephemeral and missing.content == EXPIRED_BUTTON
+    revealed = await quiz.time_up(question)
+    assert "Nobody answered." in revealed.embed["description"]
+    await quiz.final()
+    stats = await quiz.discord.invoke("/quiz stats", user="fan2", channel="quiz")
+    assert "has not answered a quiz question" in stats.content
+
+
+async def test_a_game_from_another_channel_is_not_this_one(quizbot: Quiz) -> None:
+    quiz = quizbot
+    await quiz.start("/quiz start questions:1", channel="quiz")
+    first = await quiz.question("quiz")
+    await quiz.start("/quiz start questions:1", channel="quiz-2", user="fan2")
+    second = await quiz.question("quiz-2")
+    other_game = str(second.buttons[0].custom_id)
+    reply = await quiz.discord.forge_click(first.message_id, other_game, user="fan3")
+    assert reply.ephemeral and reply.content == NOT_THIS_QUIZ
+
+
+async def test_the_stop_button_has_the_right_of_quiz_stop(quizbot: Quiz) -> None:
+    """The announcement's Stop button applies the same check as `/quiz stop`, and a
+    refusal reads the same from both."""
+    quiz = quizbot
+    announcement = await quiz.start("/quiz start questions:5", user="fan1")
+    await quiz.question()
+    by_button = await announcement.click("Stop the quiz", user="fan2")
+    by_command = await quiz.discord.invoke("/quiz stop", user="fan2", channel="quiz")
+    assert by_button.ephemeral and by_command.ephemeral
+    assert by_button.content == by_command.content
+    assert "who started this quiz" in by_button.content and "Manage Server" in \
+        by_button.content
+    stopped = await announcement.click("Stop the quiz", user="admin")
+    assert not stopped.ephemeral and "Admin stopped the quiz" in stopped.content
+    final = await quiz.final()
+    assert final.embed["description"].startswith("Stopped by Admin")
+    after = await announcement.click("Stop the quiz", user="fan1")
+    assert after.ephemeral and "This quiz is over" in after.content
+
+
+async def test_a_stale_stop_button_after_a_restart_says_so(
+        offline_discord: OfflineDiscord, data_dir: Path) -> None:
+    async with run_bot(offline_discord, data_dir) as (bot, clock):
+        quiz = Quiz(offline_discord, bot, clock)
+        announcement = await quiz.start("/quiz start questions:3")
+        await quiz.question()
+    async with run_bot(offline_discord, data_dir):
+        pressed = await announcement.click("Stop the quiz", user="fan1")
+    assert pressed.ephemeral and "ended when the bot restarted" in pressed.content

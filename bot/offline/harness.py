@@ -26,7 +26,7 @@ from collections.abc import AsyncIterator, Callable, Coroutine, Iterator, Mappin
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import yarl
 
@@ -627,6 +627,37 @@ class OfflineDiscord:
         return await self._component(message_id, user, data,
                                      f"click {found.get('label') or found['custom_id']!r}",
                                      followup_timeout)
+
+    async def forge_click(self, message_id: int, custom_id: str, *, user: str,
+                          channel: str | None = None, guild: str | None = None,
+                          on_message: bool = True,
+                          followup_timeout: float = FOLLOWUP_SECONDS) -> Reply:
+        """Press a button with `custom_id` on a message, as a modified client (or a message
+        from another version of the bot) could: the message's first button carries that
+        id (`on_message=False`: no button on it does), and `channel`/`guild` may name
+        another place than the message's own. Discord itself never sends these."""
+        who = self.user(user)
+        message = copy.deepcopy(self._visible_message(message_id, who))
+        rows = message.get("components") or []
+        first = cast("dict[str, Any] | None", next(iter(buttons_of(rows)), None))
+        if on_message and first is not None:
+            first["custom_id"] = custom_id
+        elif not on_message:
+            message["components"] = []
+        if channel is None:
+            place = self.world.channel_by_id(int(message["channel_id"]))
+            assert place is not None
+        else:
+            place = self.channel(channel, guild)
+        where = self.world.guild_by_id(place.guild_id) if place.guild_id else None
+        if where is not None:
+            self._member(who, where)
+        record = await self.server.create_interaction(
+            kind=3, user=who, channel=place, guild=where,
+            data={"custom_id": custom_id, "component_type": 2},
+            label=f"forged click {custom_id!r} by {user} on message {message_id}",
+            message=message)
+        return await self._answer(record, user, followup_timeout)
 
     async def select(self, message_id: int, menu: str, values: list[str], *, user: str,
                      followup_timeout: float = FOLLOWUP_SECONDS) -> Reply:
