@@ -43,7 +43,7 @@ from cogs.utils.formatting import (
 )
 from cogs.utils.lookup import DramaOption, PersonOption
 from cogs.utils.replies import Reply, private, send_reply
-from cogs.utils.views import KEY, BotButton, buttons, label_of, make_view
+from cogs.utils.views import KEY, BotButton, KeyButton, buttons, label_of, make_view
 
 if TYPE_CHECKING:
     from bot.client import DramaBot
@@ -364,45 +364,18 @@ class SectionButton(BotButton, template=rf"drama:s:(?P<slug>{KEY}):(?P<section>[
         return await drama_lookup(interaction.client, self.slug, self.section)
 
 
-class DramaButton(BotButton, template=rf"lookup:drama:(?P<slug>{KEY})"):
+class DramaButton(KeyButton, prefix="lookup:drama:"):
     """Opens a drama's /drama message: a did-you-mean choice, a person's drama."""
 
-    def __init__(self, slug: str, label: str) -> None:
-        super().__init__(f"lookup:drama:{slug}", label, style=discord.ButtonStyle.primary)
-        self.slug = slug
-
-    @classmethod
-    def choice(cls, interaction: discord.Interaction[DramaBot], slug: str, label: str) -> Self:
-        return cls(slug, label=label)
-
-    @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction[Any],
-                             item: discord.ui.Item[Any], match: re.Match[str], /) -> Self:
-        return cls(match["slug"], label=label_of(item))
-
     async def answer(self, interaction: discord.Interaction[DramaBot]) -> Reply:
-        return await drama_lookup(interaction.client, self.slug)
+        return await drama_lookup(interaction.client, self.key)
 
 
-class PersonButton(BotButton, template=rf"lookup:person:(?P<person>{KEY})"):
+class PersonButton(KeyButton, prefix="lookup:person:"):
     """Opens a person's /person message: a did-you-mean choice, a cast member."""
 
-    def __init__(self, person_id: str, label: str) -> None:
-        super().__init__(f"lookup:person:{person_id}", label, style=discord.ButtonStyle.primary)
-        self.person_id = person_id
-
-    @classmethod
-    def choice(cls, interaction: discord.Interaction[DramaBot], person_id: str,
-               label: str) -> Self:
-        return cls(person_id, label=label)
-
-    @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction[Any],
-                             item: discord.ui.Item[Any], match: re.Match[str], /) -> Self:
-        return cls(match["person"], label=label_of(item))
-
     async def answer(self, interaction: discord.Interaction[DramaBot]) -> Reply:
-        return await person_lookup(interaction.client, self.person_id)
+        return await person_lookup(interaction.client, self.key)
 
 
 # --- the cog ------------------------------------------------------------------------------

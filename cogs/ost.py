@@ -37,7 +37,7 @@ from cogs.utils.formatting import (
 )
 from cogs.utils.lookup import MAX_NAME, DramaOption, drama_or_default
 from cogs.utils.replies import Reply, private, send_reply
-from cogs.utils.views import KEY, BotButton, label_of, make_view, pager_buttons
+from cogs.utils.views import KEY, BotButton, KeyButton, label_of, make_view, pager_buttons
 
 if TYPE_CHECKING:
     from bot.client import DramaBot
@@ -81,7 +81,7 @@ def out_of_range(ref: DramaRef, number: int, tracks: Sequence[TrackInfo]) -> Rep
     text = f"{ref.title}'s OST has {label} {span} on record; there is no track {number}."
     if number < 1:
         text = "Track numbers start at 1. " + text
-    view = make_view([TrackListButton(ref.slug, label="Show the track list")])
+    view = make_view([TrackListButton(ref.slug, "Show the track list")])
     return Reply(content=text, view=view, ephemeral=True)
 
 
@@ -101,7 +101,7 @@ async def track_lookup(bot: DramaBot, slug: str, number: int) -> Reply:
     if info is None:
         return out_of_range(ref, number, tracks)
     sources = await bot.facts.sources(track_source_ids(info))
-    list_button = TrackListButton(slug, label="Full track list")
+    list_button = TrackListButton(slug, "Full track list")
     return Reply(embed=track_embed(info, sources), view=make_view([list_button]))
 
 
@@ -191,7 +191,7 @@ class TrackButton(BotButton, template=rf"lookup:track:(?P<slug>{KEY}):(?P<number
         number = interaction.namespace.number
         if isinstance(number, int) and 1 <= number <= MAX_BUTTON_TRACK:
             return cls(slug, number, label=label)
-        return TrackListButton(slug, label=label)
+        return TrackListButton(slug, label)
 
     @classmethod
     async def from_custom_id(cls, interaction: discord.Interaction[Any],
@@ -202,24 +202,11 @@ class TrackButton(BotButton, template=rf"lookup:track:(?P<slug>{KEY}):(?P<number
         return await track_lookup(interaction.client, self.slug, self.number)
 
 
-class TrackListButton(BotButton, template=rf"lookup:ostlist:(?P<slug>{KEY})"):
+class TrackListButton(KeyButton, prefix="lookup:ostlist:"):
     """Opens a drama's whole track list as a new message."""
 
-    def __init__(self, slug: str, *, label: str) -> None:
-        super().__init__(f"lookup:ostlist:{slug}", label, style=discord.ButtonStyle.primary)
-        self.slug = slug
-
-    @classmethod
-    def choice(cls, interaction: discord.Interaction[DramaBot], slug: str, label: str) -> Self:
-        return cls(slug, label=label)
-
-    @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction[Any],
-                             item: discord.ui.Item[Any], match: re.Match[str], /) -> Self:
-        return cls(match["slug"], label=label_of(item))
-
     async def answer(self, interaction: discord.Interaction[DramaBot]) -> Reply:
-        return await list_page(interaction.client, self.slug, 0)
+        return await list_page(interaction.client, self.key, 0)
 
 
 class TrackPageButton(

@@ -8,8 +8,7 @@ did-you-mean buttons) runs.
 
 from __future__ import annotations
 
-import re
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
@@ -18,7 +17,7 @@ from discord.ext import commands
 from cogs.utils.checks import manage_server_only, manages_server
 from cogs.utils.lookup import DramaOption, default_drama
 from cogs.utils.replies import Reply, private, send_reply
-from cogs.utils.views import KEY, BotButton, label_of
+from cogs.utils.views import KeyButton
 
 if TYPE_CHECKING:
     from bot.client import DramaBot
@@ -41,25 +40,12 @@ async def set_default(interaction: discord.Interaction[DramaBot], slug: str) -> 
     return Reply(content=text)
 
 
-class SetDefaultButton(BotButton, template=rf"lookup:setdefault:(?P<slug>{KEY})"):
+class SetDefaultButton(KeyButton, prefix="lookup:setdefault:"):
     """A did-you-mean choice of /settings default-drama; needs the command's right."""
-
-    def __init__(self, slug: str, *, label: str) -> None:
-        super().__init__(f"lookup:setdefault:{slug}", label, style=discord.ButtonStyle.primary)
-        self.slug = slug
-
-    @classmethod
-    def choice(cls, interaction: discord.Interaction[DramaBot], slug: str, label: str) -> Self:
-        return cls(slug, label=label)
-
-    @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction[Any],
-                             item: discord.ui.Item[Any], match: re.Match[str], /) -> Self:
-        return cls(match["slug"], label=label_of(item))
 
     async def answer(self, interaction: discord.Interaction[DramaBot]) -> Reply:
         manages_server(interaction)
-        return await set_default(interaction, self.slug)
+        return await set_default(interaction, self.key)
 
 
 class Settings(commands.Cog):

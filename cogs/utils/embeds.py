@@ -83,11 +83,6 @@ def _fit_total(
     return description, fields
 
 
-def embed_length(embeds: Sequence[discord.Embed]) -> int:
-    """What Discord counts against the 6000 total (discord.py's `len(embed)`)."""
-    return sum(len(e) for e in embeds)
-
-
 class EmbedCache:
     """Embeds already rendered from a fact-store result, reused while that same result
     object is what the store returns (the store caches its results and never changes

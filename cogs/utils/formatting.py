@@ -31,7 +31,6 @@ class Limits:
     FIELD_NAME = 256
     FIELD_VALUE = 1024
     FOOTER = 2048
-    AUTHOR = 256
     EMBED_TOTAL = 6000  # all embeds of one message together
     CONTENT = 2000
     ROWS = 5  # action rows per message

@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, Self, TypeVar
 
 import discord
 from discord import app_commands
@@ -69,6 +69,31 @@ class BotButton(discord.ui.DynamicItem[ButtonItem], template=r"(?!)"):
         except Exception:
             log.exception("Button %s failed", self.custom_id)
             await answer_privately(interaction, FAILED)
+
+
+class KeyButton(BotButton, template=r"(?!)"):
+    """A button whose custom_id is a fixed prefix and one key (a slug or a person id):
+    subclasses give the `prefix` and an `answer`; the key is `self.key`."""
+
+    prefix: ClassVar[str]
+
+    def __init_subclass__(cls, *, prefix: str, **kwargs: Any) -> None:
+        super().__init_subclass__(template=rf"{re.escape(prefix)}(?P<key>{KEY})", **kwargs)
+        cls.prefix = prefix
+
+    def __init__(self, key: str, label: str) -> None:
+        super().__init__(self.prefix + key, label, style=discord.ButtonStyle.primary)
+        self.key = key
+
+    @classmethod
+    def choice(cls, interaction: discord.Interaction[Any], key: str, label: str) -> Self:
+        """As a did-you-mean choice (`cogs.utils.lookup.ChoiceButton`)."""
+        return cls(key, label)
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction[Any],
+                             item: discord.ui.Item[Any], match: re.Match[str], /) -> Self:
+        return cls(match["key"], label_of(item))
 
 
 def label_of(item: discord.ui.Item[Any], fallback: str = "?") -> str:
