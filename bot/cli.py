@@ -140,8 +140,7 @@ def _db_check(settings: Settings) -> int:
 
 def _db_build(settings: Settings) -> int:
     """Build without checking first: the build's loader raises the very errors
-    `check_packs` reports, and parsing is most of a build's time (a `check_packs` first
-    parsed every pack twice)."""
+    `check_packs` reports, and parsing is most of a build's time."""
     from bot.packs.model import PackLoadError
     from bot.runner import prepare_fact_store
 

@@ -119,8 +119,7 @@ def _wrong_line(result: QuestionResult, names: dict[int, str]) -> str:
 
 
 def end_text(reason: EndReason, asked: int, stopped_by: str | None = None) -> str:
-    """How the game ended and how many questions it asked, as one sentence (a fixed
-    reason plus "N questions asked." said "All questions asked. 3 questions asked.")."""
+    """How the game ended and how many questions it asked, as one sentence."""
     count = plural(asked, "question")
     if reason is EndReason.FINISHED:
         return f"All {count} asked." if asked != 1 else "That was the only question."
