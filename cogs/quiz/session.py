@@ -17,7 +17,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 import discord
 from discord.utils import escape_markdown, escape_mentions
@@ -36,9 +36,10 @@ from cogs.quiz.buttons import AnswerButton
 from cogs.utils.embeds import Field, build_embed
 from cogs.utils.formatting import Limits, join_limited, plural, truncate
 
-log = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    from bot.client import DramaBot
 
-Interaction = discord.Interaction[Any]
+log = logging.getLogger(__name__)
 
 REVEAL_PAUSE = 5.0  # game seconds between a reveal and the next question
 RIGHT, WRONG, FAST = "✅", "❌", "⚡"
@@ -254,7 +255,8 @@ class QuizSession:
 
     # -- presses ----------------------------------------------------------------------------
 
-    def press_text(self, interaction: Interaction, index: int, choice: int) -> str:
+    def press_text(self, interaction: discord.Interaction[DramaBot], index: int,
+                   choice: int) -> str:
         """Record a press and say privately what became of it."""
         message = interaction.message
         elsewhere = (interaction.guild_id != self.record.guild_id

@@ -1,3 +1,4 @@
-"""Helpers shared by the cogs (and the quiz): fact formatting and Discord limits
-(`formatting`), embeds that always fit (`embeds`), persistent buttons (`views`) and
-forgiving drama/person resolution with autocomplete (`lookup`)."""
+"""Helpers shared by the cogs: replies and the one private-answer helper (`replies`), the
+buttons' base and views (`views`), drama and person option transformers (`lookup`),
+checks (`checks`), user-facing errors (`errors`), fact formatting and Discord limits
+(`formatting`) and embeds that always fit (`embeds`)."""
