@@ -17,19 +17,20 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.packs.model import Source
+from bot.packs.model import Fact, FactValue, Source
 from bot.store.models import CastMember, CrewMember, DramaInfo, PersonInfo
 from cogs.ost import TrackListButton
 from cogs.utils.embeds import EmbedCache, Field, build_embed
 from cogs.utils.formatting import (
-    UNKNOWN,
     Limits,
+    Notes,
     also_text,
     cite,
     credit_fact,
     describe_source,
     fact_source_ids,
     footer_sources,
+    format_value,
     join_limited,
     line_mark,
     plural,
@@ -52,9 +53,13 @@ log = logging.getLogger(__name__)
 
 SECTIONS: tuple[tuple[str, str], ...] = (
     ("overview", "Overview"), ("cast", "Cast"), ("episodes", "Episodes"), ("ost", "OST"),
-    ("sources", "Sources"),
+    ("trivia", "Trivia"), ("sources", "Sources"),
 )
+TRIVIA_TOPICS = {"release": "Release", "production": "Production", "ost": "OST",
+                 "cast": "Cast", "plot": "Plot"}  # in the order shown; others come last
 MAIN_CAST = 4  # cast members on the overview when no one is billed as lead
+# Overview fields whose absence is normal, not a gap in the record.
+OPTIONAL_FIELDS = frozenset({"Former titles", "Country", "Runtime", "Production"})
 GONE_DRAMA = "That drama is no longer in my records, so this button has nothing to show."
 GONE_PERSON = "That person is no longer in my records, so this button has nothing to show."
 RENDERED = EmbedCache()  # (kind, key, section) -> the embed, for the store's cached results
@@ -76,18 +81,18 @@ def _credits(info: DramaInfo, job: str) -> list[CrewMember]:
     return [c for c in info.crew if c.credit.job == job]
 
 
-def _crew_text(info: DramaInfo, job: str) -> str:
+def _crew_text(info: DramaInfo, job: str, notes: Notes) -> str | None:
     crew = _credits(info, job)
-    return "\n".join(render_fact(credit_fact(c.person.name, c.credit), info.sources)
-                     for c in crew) or UNKNOWN
+    return "\n".join(render_fact(credit_fact(c.person.name, c.credit), info.sources,
+                                 notes=notes) for c in crew) or None
 
 
-def _dates(info: DramaInfo) -> str:
+def _dates(info: DramaInfo, notes: Notes) -> str | None:
     drama = info.drama
     if drama.premiere is None and drama.finale is None:
-        return render_fact(drama.year, info.sources)
-    start = render_fact(drama.premiere, info.sources)
-    end = render_fact(drama.finale, info.sources)
+        return render_fact(drama.year, info.sources, notes=notes) if drama.year else None
+    start = render_fact(drama.premiere, info.sources, notes=notes)
+    end = render_fact(drama.finale, info.sources, notes=notes)
     return f"{start} to {end}"
 
 
@@ -96,33 +101,60 @@ def _main_cast(info: DramaInfo) -> list[CastMember]:
     return leads or list(info.cast[:MAIN_CAST])
 
 
-def _as_role(member: CastMember, sources: Mapping[str, Source]) -> str:
-    return f"{member.person.name} as {render_fact(member.entry.character, sources)}"
+def _as_role(member: CastMember, sources: Mapping[str, Source], notes: Notes) -> str:
+    return f"{member.person.name} as {render_fact(member.entry.character, sources, notes=notes)}"
+
+
+def _optional(fact: Fact | None, sources: Mapping[str, Source], notes: Notes, *,
+              fmt: Callable[[FactValue], str] = format_value) -> str | None:
+    return render_fact(fact, sources, notes=notes, fmt=fmt) if fact is not None else None
+
+
+def _many(facts: Sequence[Fact], sources: Mapping[str, Source], notes: Notes,
+          sep: str = ", ") -> str | None:
+    return render_facts(facts, sources, sep=sep, notes=notes) if facts else None
+
+
+def _minutes(value: FactValue) -> str:
+    return f"{value} minutes"
 
 
 def overview_embed(info: DramaInfo) -> discord.Embed:
     """Titles, platform, genre, dates, episodes, crew, companies, synopsis, main cast and
-    the number of known OST tracks."""
+    the number of known OST tracks: each field only when something is on record, then
+    one line naming what is not, and the notes of the facts shown (too long for a
+    field)."""
     drama, src = info.drama, info.sources
     main = _main_cast(info)
-    fields = [
-        Field("Korean title", render_fact(drama.korean_title, src), True),
-        Field("Former titles", render_facts(drama.former_titles, src, sep="\n")
-              if drama.former_titles else "none on record", True),
-        Field("Platform", render_fact(drama.platform, src), True),
-        Field("Genre", render_facts(drama.genres, src), True),
-        Field("Aired", _dates(info), True),
-        Field("Episodes", render_fact(drama.episode_count, src), True),
-        Field("Director", _crew_text(info, "director"), True),
-        Field("Writer", _crew_text(info, "writer"), True),
-        Field("Production", render_facts(drama.production_companies, src, sep="\n"), False),
-        Field("Main cast", join_limited([_as_role(m, src) for m in main],
-                                        Limits.FIELD_VALUE) or UNKNOWN, False),
-        Field("OST", _ost_count(info), False),
+    notes: Notes = []
+    candidates: list[tuple[str, str | None, bool]] = [
+        ("Korean title", _optional(drama.korean_title, src, notes), True),
+        ("Former titles", _many(drama.former_titles, src, notes, "\n"), True),
+        ("Platform", _optional(drama.platform, src, notes), True),
+        ("Country", _optional(drama.country, src, notes), True),
+        ("Genre", _many(drama.genres, src, notes), True),
+        ("Aired", _dates(info, notes), True),
+        ("Episodes", _optional(drama.episode_count, src, notes), True),
+        ("Runtime", _optional(drama.runtime_minutes, src, notes, fmt=_minutes), True),
+        ("Director", _crew_text(info, "director", notes), True),
+        ("Writer", _crew_text(info, "writer", notes), True),
+        ("Production", _many(drama.production_companies, src, notes, "\n"), False),
+        ("Main cast", join_limited([_as_role(m, src, notes) for m in main],
+                                   Limits.FIELD_VALUE) or None, False),
+        ("OST", _ost_count(info), False),
     ]
     if not drama.title.certain:  # the embed title cannot carry the marks: say it here
-        fields.insert(0, Field("English title", render_fact(drama.title, src), True))
-    synopsis = render_fact(drama.synopsis, src) if drama.synopsis else "No synopsis on record."
+        candidates.insert(0, ("English title", render_fact(drama.title, src, notes=notes),
+                              True))
+    fields = [Field(name, text, inline) for name, text, inline in candidates if text]
+    missing = [name.lower() for name, text, _ in candidates
+               if not text and name not in OPTIONAL_FIELDS]
+    if missing:
+        fields.append(Field("Not on record", ", ".join(missing)))
+    if notes:
+        fields.append(Field("Notes", join_limited([f"• {n}" for n in dict.fromkeys(notes)],
+                                                  Limits.FIELD_VALUE)))
+    synopsis = render_fact(drama.synopsis, src) if drama.synopsis else None
     return build_embed(title=drama_title(info), description=synopsis, fields=fields,
                        footer=footer_sources(_overview_source_ids(info, main), src))
 
@@ -132,8 +164,9 @@ def _overview_source_ids(info: DramaInfo, main: Sequence[CastMember]) -> list[st
     drama = info.drama
     ids: list[str] = []
     for fact in (drama.title, drama.synopsis, drama.korean_title, *drama.former_titles,
-                 drama.platform, *drama.genres, drama.premiere, drama.finale, drama.year,
-                 drama.episode_count, *drama.production_companies):
+                 drama.platform, drama.country, *drama.genres, drama.premiere, drama.finale,
+                 drama.year, drama.episode_count, drama.runtime_minutes,
+                 *drama.production_companies):
         ids.extend(fact_source_ids(fact))
     for crew in info.crew:
         if crew.credit.job in ("director", "writer"):
@@ -143,9 +176,9 @@ def _overview_source_ids(info: DramaInfo, main: Sequence[CastMember]) -> list[st
     return ids
 
 
-def _ost_count(info: DramaInfo) -> str:
+def _ost_count(info: DramaInfo) -> str | None:
     if not info.tracks:
-        return "No OST tracks on record."
+        return None
     numbers = [t.track.number for t in info.tracks]
     return (f"{plural(len(numbers), 'track')} on record (the OST section or `/ost list` "
             "shows them)")
@@ -227,10 +260,52 @@ def sources_embed(info: DramaInfo) -> discord.Embed:
                        footer="Every fact the bot states names one of these sources.")
 
 
+def trivia_embed(info: DramaInfo) -> discord.Embed:
+    """Every trivia fact, by topic, each with its sources; plot trivia hidden behind
+    Discord's spoiler marks, with the episode that reveals it."""
+    order = list(TRIVIA_TOPICS)
+    items = sorted(info.trivia, key=lambda t: order.index(t.topic) if t.topic in order
+                   else len(order))
+    lines: list[str] = []
+    for item in items:
+        text = render_fact(item.fact, info.sources, always_cite=True)
+        if item.topic == "plot":
+            episode = f" (episode {item.fact.episode})" if item.fact.episode else ""
+            text = f"||{text}||{episode}"
+        topic = TRIVIA_TOPICS.get(item.topic or "", (item.topic or "other").capitalize())
+        lines.append(f"**{topic}** · {text}")
+    head = f"**Trivia** ({plural(len(lines), 'fact')})"
+    body = join_limited(lines, Limits.DESCRIPTION - len(head) - 1) if lines else \
+        "No trivia on record."
+    ids = [s for t in info.trivia for s in fact_source_ids(t.fact)]
+    return build_embed(title=drama_title(info), description=f"{head}\n{body}",
+                       footer=footer_sources(ids, info.sources))
+
+
 RENDERERS: dict[str, Callable[[DramaInfo], discord.Embed]] = {
     "overview": overview_embed, "cast": cast_embed, "episodes": episodes_embed,
-    "ost": ost_embed, "sources": sources_embed,
+    "ost": ost_embed, "trivia": trivia_embed, "sources": sources_embed,
 }
+HAS_CONTENT: dict[str, Callable[[DramaInfo], bool]] = {
+    "overview": lambda info: True,
+    "cast": lambda info: bool(info.cast),
+    "episodes": lambda info: bool(info.episodes or info.drama.episode_count),
+    "ost": lambda info: bool(info.tracks),
+    "trivia": lambda info: bool(info.trivia),
+    "sources": lambda info: bool(info.sources),
+}
+
+
+def section_rows(info: DramaInfo, current: str) -> list[list[discord.ui.Item[Any]]]:
+    """A button per section that has something to show, the current one highlighted;
+    none when the overview is all there is."""
+    shown = [(name, label) for name, label in SECTIONS if HAS_CONTENT[name](info)]
+    if len(shown) <= 1:
+        return []
+    items: list[discord.ui.Item[Any]] = [
+        SectionButton(info.drama.slug, name, label=label, current=name == current)
+        for name, label in shown]
+    return [items[i:i + Limits.ROW_BUTTONS] for i in range(0, len(items), Limits.ROW_BUTTONS)]
 
 
 def drama_reply(info: DramaInfo, section: str = "overview") -> Reply:
@@ -238,9 +313,7 @@ def drama_reply(info: DramaInfo, section: str = "overview") -> Reply:
     button per main cast member; on OST, one for the full track list)."""
     section = section if section in RENDERERS else "overview"
     slug = info.drama.slug
-    rows: list[Sequence[discord.ui.Item[Any]]] = [
-        [SectionButton(slug, name, label=label, current=name == section)
-         for name, label in SECTIONS]]
+    rows: list[Sequence[discord.ui.Item[Any]]] = [*section_rows(info, section)]
     if section == "cast":
         rows.append(buttons(PersonButton,
                             [(m.person.id, m.person.name) for m in info.cast]))
@@ -292,23 +365,20 @@ def _tracks(info: PersonInfo) -> list[str]:
 
 def person_embed(info: PersonInfo) -> discord.Embed:
     """Hangul name, romanisations, groups, occupations, roles, credits, OST tracks and
-    other facts, each fact with its sources."""
+    other facts, each fact with its sources; a field only when something is on record."""
     person, src = info.person, info.sources
     value = Limits.FIELD_VALUE
-    fields = [
-        Field("Hangul", person.hangul or UNKNOWN, True),
-        Field("Also written", truncate(", ".join(person.aliases), value)
-              if person.aliases else "none on record", True),
-        Field("Groups", join_limited([render_fact(f, src, always_cite=True)
-                                      for f in person.groups], value) or "none on record"),
-        Field("Occupations", join_limited([render_fact(f, src, always_cite=True)
-                                           for f in person.occupations], value) or UNKNOWN),
-    ]
-    optional = (("Roles", _roles(info)), ("Credits", _crew(info)), ("OST tracks", _tracks(info)),
-                ("Other works", [render_fact(f, src, always_cite=True)
-                                 for f in person.other_works]),
-                ("Other facts", [render_fact(f, src, always_cite=True) for f in person.facts]))
-    fields.extend(Field(name, join_limited(lines, value)) for name, lines in optional if lines)
+
+    def cited(facts: Sequence[Fact]) -> list[str]:
+        return [render_fact(f, src, always_cite=True) for f in facts]
+
+    inline = (("Hangul", [person.hangul] if person.hangul else []),
+              ("Also written", [", ".join(person.aliases)] if person.aliases else []))
+    blocks = (("Groups", cited(person.groups)), ("Occupations", cited(person.occupations)),
+              ("Roles", _roles(info)), ("Credits", _crew(info)), ("OST tracks", _tracks(info)),
+              ("Other works", cited(person.other_works)), ("Other facts", cited(person.facts)))
+    fields = [Field(name, truncate(lines[0], value), True) for name, lines in inline if lines]
+    fields.extend(Field(name, join_limited(lines, value)) for name, lines in blocks if lines)
     ids = [*person.sources, *src]
     return build_embed(title=person_title(info),
                        description=f"Name and identity as reported by {cite(person.sources, src)}.",

@@ -20,7 +20,7 @@ from cogs.utils.lookup import KNOWN_SHOWN
 from tests.support import run_dramabot
 
 PACKS_DIR = REPO_ROOT / "data" / "packs"
-SECTIONS = ["Overview", "Cast", "Episodes", "OST", "Sources"]
+SECTIONS = ["Overview", "Cast", "Episodes", "OST", "Trivia", "Sources"]
 BAD_NAMES = ["x" * 5000, "😀🎵", "**bold** _it_ `code` ~~s~~", "@everyone", "<@&1>",
              "'; DROP TABLE dramas; --", "Robert'); DELETE FROM people;--"]
 
@@ -138,7 +138,7 @@ async def test_drama_did_you_mean_buttons_run_the_lookup(dramabot: OfflineDiscor
     picked = await reply.click("Soundtrack #2", user="fan1")
     assert picked.kind == "message" and not picked.ephemeral
     assert picked.embed["title"].startswith("Soundtrack #2")
-    assert labels(picked) == SECTIONS
+    assert labels(picked) == [s for s in SECTIONS if s != "OST"]  # no OST on record
 
 
 async def test_drama_no_match_says_what_the_bot_knows(dramabot: OfflineDiscord) -> None:
@@ -316,7 +316,8 @@ def _fact(value: str, k: int = 0, also: bool = True) -> str:
 def big_pack() -> str:
     """One drama with far more of everything than any embed can hold: 40 long-named
     sources, a 6000-character synopsis, 120 episodes, 80 lead actors, 150 tracks with three
-    singers each, people with 40 aliases and 30 facts, every fact contested."""
+    singers each, 60 trivia facts, people with 40 aliases and 30 facts, every fact
+    contested."""
     lines = ["format = 1"]
     for n in range(40):
         lines += [f"[sources.src-{n}]", f"name = {_q(f'Outlet with a long citation name {n}')}",
@@ -351,6 +352,9 @@ def big_pack() -> str:
                   f"korean_title = {_fact('노래 ' * 30, n)}", f"artists = [{singers}]",
                   f'release_date = {{ value = 2020-02-02, sources = ["src-{n % 40}"] }}',
                   "notes = [" + ", ".join(_fact(f"Note {k} " * 20, k) for k in range(5)) + "]"]
+    for n in range(60):
+        lines += ["[[trivia]]", f'topic = "{("plot", "ost", "release")[n % 3]}"',
+                  f"value = {_q(f'Trivia {n} ' * 40)}", f'sources = ["src-{n % 40}"]']
     for n in range(80):
         lines += [
             f"[people.actor-{n}]", f"name = {_q(f'Actor Number {n} ' * 5 + str(n))}",
@@ -467,3 +471,53 @@ async def test_a_forged_section_or_page_still_answers_sensibly(dramabot: Offline
     far = await dramabot.forge_click(message.message_id, "ost:p:soundtrack1:999:n",
                                      user="fan2")
     assert "OST" in far.embed["description"]  # the last page, not an error
+
+
+# ---- what fans see: nothing empty, every collected fact shown, disputes readable -----------
+
+async def test_a_sparse_drama_shows_what_is_known_and_names_the_rest(dramabot: OfflineDiscord
+                                                                   ) -> None:
+    reply = await dramabot.invoke("/drama vincenzoo", user="fan1")
+    shown = fields(reply)
+    assert "unknown" not in json.dumps(reply.embed).lower()
+    assert shown["Director"] == "Kim Hee-won" and shown["Aired"] == "2021"
+    missing = shown["Not on record"].split(", ")
+    assert {"platform", "main cast", "ost"} <= set(missing)
+    assert "Platform" not in shown
+    assert "Cast" not in labels(reply) and "OST" not in labels(reply)  # nothing to open
+    assert "Sources" in labels(reply)
+
+
+async def test_trivia_has_its_own_section_with_sources(dramabot: OfflineDiscord) -> None:
+    reply = await dramabot.invoke("/drama soundtrack1", user="fan1")
+    trivia = await reply.click("Trivia", user="fan1")
+    text = trivia.embed["description"]
+    assert "Bugs real-time chart" in text and "Doyoung asked for an additional recording" in text
+    assert re.search(r"Bugs real-time chart on its release day\. \(.*xportsnews", text)
+    assert "**OST** ·" in text and "**Release** ·" in text
+    assert [b.label for b in trivia.buttons if b.disabled] == ["Trivia"]
+
+
+async def test_a_person_page_lists_no_empty_fields(dramabot: OfflineDiscord) -> None:
+    reply = await dramabot.invoke("/person han sohee", user="fan1")
+    text = json.dumps(reply.embed)
+    assert "none on record" not in text and "unknown" not in text.lower()
+    assert "Groups" not in fields(reply)  # she is in no group, so no field says so
+    assert fields(reply)["Hangul"] == "한소희"
+
+
+async def test_disputes_read_accepted_first_each_source_once(dramabot: OfflineDiscord
+                                                            ) -> None:
+    reply = await dramabot.invoke("/drama soundtrack1", user="fan1")
+    main_cast = fields(reply)["Main cast"]
+    line = next(x for x in main_cast.splitlines() if x.startswith("Han So-hee"))
+    assert line.startswith("Han So-hee as Lee Eun-soo; also reported as Seo Eun-soo (")
+    assert line.count("Pinkvilla") == 1  # the note is under Notes, not beside the sources
+    assert "Seo Eun-soo — " in fields(reply)["Notes"]
+    track = await dramabot.invoke("/ost track 7", user="fan1")
+    listing = await dramabot.invoke("/ost list", user="fan1")
+    lines = listing.embed["description"].splitlines()
+    assert lines[7].startswith("**7.** Just A Little Bit More · 아주 조금만 더; also reported as "
+                               "A Little More (WowKeren)")
+    assert lines[4].startswith("**4.** My Love (마이 러브) — Kim Jong-kook")  # said once
+    assert fields(track)["Title"].startswith("Just A Little Bit More")

@@ -166,11 +166,20 @@ def cite(ids: Iterable[str], sources: Mapping[str, Source]) -> str:
     return ", ".join(source_names(ids, sources))
 
 
+Notes = list[str]
+"""Where a reply collects the notes of the facts it shows ("Seo Eun-soo: in some of
+Pinkvilla's articles"), to print them once below instead of inside a short field."""
+
+
 def _qualifiers(reading: Reading, sources: Mapping[str, Source], *, always: bool,
-                mark_single: bool = True) -> str:
+                mark_single: bool = True, notes: Notes | None = None,
+                fmt: Callable[[FactValue], str] = format_value) -> str:
     parts: list[str] = []
     if reading.note:
-        parts.append(reading.note)
+        if notes is None:
+            parts.append(reading.note)
+        else:
+            notes.append(f"{fmt(reading.value)} — {reading.note}")
     if len(reading.sources) == 1 and (mark_single or always):
         parts.append(f"one source: {cite(reading.sources, sources)}")
     elif always and reading.sources:
@@ -181,56 +190,71 @@ def _qualifiers(reading: Reading, sources: Mapping[str, Source], *, always: bool
 def render_reading(
     reading: Reading, sources: Mapping[str, Source], *, always_cite: bool = False,
     mark_single: bool = True, fmt: Callable[[FactValue], str] = format_value,
+    notes: Notes | None = None,
 ) -> str:
-    """One reading with its qualifiers: "2022-03-23 (4 pm KST; one source: wowtv)"."""
+    """One reading with its qualifiers: "2022-03-23 (4 pm KST; one source: wowtv)"; with
+    `notes`, the note goes there instead of inline."""
     return fmt(reading.value) + _qualifiers(reading, sources, always=always_cite,
-                                            mark_single=mark_single)
+                                            mark_single=mark_single, notes=notes, fmt=fmt)
 
 
 def render_fact(
     fact: Fact | None, sources: Mapping[str, Source], *, always_cite: bool = False,
     mark_single: bool = True, fmt: Callable[[FactValue], str] = format_value,
+    notes: Notes | None = None,
 ) -> str:
     """A fact as the bot states it.
 
     Settled facts read plainly (their sources are in the footer); a single-source fact is
-    marked "(one source: X)"; a contested fact shows every reading with its sources:
-    "Lee Eun-soo; also reported as Seo Eun-soo (seed 002, NME)". With `always_cite`
-    (the person page) every reading names its sources. `mark_single=False` leaves the
-    single-source mark to the caller (`line_mark`), so a line of facts that all rest on
-    one source says so once. A missing fact is "unknown"."""
+    marked "(one source: X)"; a contested fact shows the accepted reading first, then
+    every other reading with its sources: "Lee Eun-soo; also reported as Seo Eun-soo
+    (seed 002, NME)". With `always_cite` (the person page) every reading names its
+    sources. `mark_single=False` leaves the single-source mark to the caller
+    (`line_mark`), so a line of facts that all rest on one source says so once. `notes`
+    collects the notes of a contested fact's readings, which explain the dispute, instead
+    of printing them inline (a settled fact's note, "4 pm KST", stays with it). A missing
+    fact is "unknown"."""
     if fact is None:
         return UNKNOWN
+    notes = notes if fact.contested else None
     text = render_reading(fact.primary, sources, always_cite=always_cite,
-                          mark_single=mark_single, fmt=fmt)
-    return text + also_text(fact, sources, fmt=fmt)
+                          mark_single=mark_single, fmt=fmt, notes=notes)
+    return text + also_text(fact, sources, fmt=fmt, notes=notes)
 
 
 def also_text(
     fact: Fact | None, sources: Mapping[str, Source],
-    fmt: Callable[[FactValue], str] = format_value,
+    fmt: Callable[[FactValue], str] = format_value, notes: Notes | None = None,
 ) -> str:
     """The other readings of a contested fact, each with its sources:
     "; also reported as Seo Eun-soo (seed 002, NME)"; "" for an uncontested fact."""
     if fact is None or not fact.also:
         return ""
-    others = ", ".join(f"{fmt(r.value)} ({_also_qualifier(r, sources)})" for r in fact.also)
+    others = ", ".join(f"{fmt(r.value)} ({_also_qualifier(r, sources, notes, fmt)})"
+                       for r in fact.also)
     return f"; also reported as {others}"
 
 
-def _also_qualifier(reading: Reading, sources: Mapping[str, Source]) -> str:
+def _also_qualifier(reading: Reading, sources: Mapping[str, Source], notes: Notes | None,
+                    fmt: Callable[[FactValue], str]) -> str:
     cited = cite(reading.sources, sources) or "no source named"
-    return f"{reading.note}; {cited}" if reading.note else cited
+    if not reading.note:
+        return cited
+    if notes is not None:
+        notes.append(f"{fmt(reading.value)} — {reading.note}")
+        return cited
+    return f"{cited}; {reading.note}"
 
 
 def render_facts(
     facts: Sequence[Fact], sources: Mapping[str, Source], *, sep: str = ", ",
-    always_cite: bool = False,
+    always_cite: bool = False, notes: Notes | None = None,
 ) -> str:
     """A list of facts ("Drama, Romance"), or "unknown" when the list is empty."""
     if not facts:
         return UNKNOWN
-    return sep.join(render_fact(f, sources, always_cite=always_cite) for f in facts)
+    return sep.join(render_fact(f, sources, always_cite=always_cite, notes=notes)
+                    for f in facts)
 
 
 def shared_single_source(facts: Iterable[Fact | None]) -> str | None:
@@ -290,11 +314,18 @@ def describe_source(source: Source) -> str:
 
 
 def track_title(track: Track, sources: Mapping[str, Source]) -> str:
-    """The track's English title with its Korean title, or "unknown"."""
-    title = render_fact(track.title, sources)
-    if track.korean_title is not None:
-        title += f" · {render_fact(track.korean_title, sources)}"
-    return title
+    """The track's English title with its Korean title, then any other reading of either:
+    "Just A Little Bit More · 아주 조금만 더; also reported as A Little More (WowKeren)".
+    A Korean title that already holds the English one ("My Love (마이 러브)") stands
+    alone. "unknown" when neither is known."""
+    title, korean = track.title, track.korean_title
+    if title is None or korean is None:
+        return render_fact(title or korean, sources)
+    english = str(title.value)
+    shown = [] if str(korean.value).startswith(english) else [
+        render_reading(title.primary, sources)]
+    shown.append(render_reading(korean.primary, sources))
+    return " · ".join(shown) + also_text(title, sources) + also_text(korean, sources)
 
 
 def track_artists(info: TrackInfo, sources: Mapping[str, Source]) -> str:
