@@ -20,10 +20,11 @@ from pathlib import Path
 import pytest
 
 from bot.config import REPO_ROOT
-from bot.offline import OfflineDiscord, spec_status
+from bot.offline import OfflineDiscord, ShardLimits, spec_status
 from bot.store.facts import FactStore
 
 PACKS_DIR = REPO_ROOT / "data" / "packs"
+TEST_IDENTIFY_INTERVAL = 0.05
 
 
 def pytest_report_header(config: pytest.Config) -> str:
@@ -49,7 +50,8 @@ _BODY_FAILED = pytest.StashKey[bool]()
 async def offline_discord(request: pytest.FixtureRequest) -> AsyncIterator[OfflineDiscord]:
     """A started offline Discord with the default world ("Drama Club": #general, #quiz,
     #quiz-2; users owner, admin, fan1-3). Fails the test on unexpected rule violations."""
-    discord = OfflineDiscord()
+    # Discord's identify rate (5 s per bucket) would make every restart test wait 5 s.
+    discord = OfflineDiscord(shards=ShardLimits(identify_interval=TEST_IDENTIFY_INTERVAL))
     await discord.start()
     yield discord
     await discord.stop(check=False)
