@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 import yarl
 
+from bot.offline.gateway import ShardLimits
 from bot.offline.invocation import (
     CommandNotAvailable,
     Invocation,
@@ -38,7 +39,6 @@ from bot.offline.invocation import (
 )
 from bot.offline.render import buttons_of, render_choices, render_message, render_modal
 from bot.offline.rules import Pings, Violation, walk_components
-from bot.offline.gateway import ShardLimits
 from bot.offline.server import DEADLINE_SECONDS, OfflineServer
 from bot.offline.spec import load_spec, spec_path, spec_status
 from bot.offline.state import EPHEMERAL, InteractionRecord, SyncRecord
