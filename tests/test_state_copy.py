@@ -72,8 +72,7 @@ async def test_copy_round_trips_sqlite_postgres_sqlite(new_state_target: NewTarg
     state = await StateStore.open(postgres)  # the copy is a working store: boards read it
     try:
         board = await ScoreBook(state).leaderboard(None)
-        assert [r.user_id for r in board][0] == 11 and {r.user_id for r in board} == {
-            11, 12, 13}
+        assert board[0].user_id == 11 and {r.user_id for r in board} == {11, 12, 13}
     finally:
         await state.close()
 

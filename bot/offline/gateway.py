@@ -63,6 +63,7 @@ class Session:
     ws: web.WebSocketResponse | None = None
     log: deque[tuple[int, str]] = field(default_factory=lambda: deque(maxlen=REPLAY_LOG))
     guilds_sent: bool = False
+    peer: tuple[str, int] = ("", 0)  # the client end of the websocket that identified
 
 
 class Gateway:
@@ -179,8 +180,9 @@ class Gateway:
             self.rate_limited += 1
             await self._send(ws, {"op": 9, "s": None, "t": None, "d": False})
             return
+        peer = ws.get_extra_info("peername") or ("", 0)
         session = Session(secrets.token_hex(16), int(data.get("intents") or 0),
-                          shard_id, shard_count, ws=ws)
+                          shard_id, shard_count, ws=ws, peer=(str(peer[0]), int(peer[1])))
         guilds = self.guilds_of(session)
         if len(guilds) > self.limits.max_guilds_per_shard:
             await ws.close(code=4011, message=b"Sharding required.")

@@ -86,6 +86,12 @@ def json_response(data: Any, status: int = 200) -> web.Response:
                         headers={"Content-Type": "application/json"})
 
 
+def _peer(request: web.Request) -> tuple[str, int]:
+    """The client end of the request's connection."""
+    peer = request.transport.get_extra_info("peername") if request.transport else None
+    return (str(peer[0]), int(peer[1])) if peer else ("", 0)
+
+
 def _snowflake(raw: str) -> int:
     try:
         return int(raw)
@@ -448,7 +454,7 @@ class OfflineServer:
                                          "interaction the fake never sent"), "callback",
                                None, 404, 10062, "Unknown interaction")
         record.bodies.append(("callback", body))
-        record.agents.append(request.headers.get("User-Agent", ""))
+        record.peers.append(_peer(request))
         context = f"initial response to {record.label}"
         callback_type = body.get("type") if isinstance(body, dict) else None
         self._check_first_response(record, callback_type, context)
@@ -652,7 +658,7 @@ class OfflineServer:
         record = self._webhook_record(request, "follow-up")
         body, files = await self._body(request)
         record.bodies.append(("followup", body))
-        record.agents.append(request.headers.get("User-Agent", ""))
+        record.peers.append(_peer(request))
         context = f"follow-up for {record.label}"
         self._vet(request, body, rules.check_message(body, creating=True), context, record)
         if record.loading and record.response_message_id is not None:
@@ -676,7 +682,7 @@ class OfflineServer:
         message_id = self._webhook_message_id(record, request.match_info["message_id"], context)
         body, files = await self._body(request)
         record.bodies.append(("edit", body))
-        record.agents.append(request.headers.get("User-Agent", ""))
+        record.peers.append(_peer(request))
         self._vet(request, body, rules.check_message(body, creating=False), context, record)
         message = await self._edit(message_id, body, files, record)
         self.notifier.notify()

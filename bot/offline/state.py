@@ -278,7 +278,10 @@ class InteractionRecord:
     modal: JSON | None = None
     bodies: list[tuple[str, Any]] = field(default_factory=list)
     shard: int | None = None  # the gateway shard it was sent to (None: no session had it)
-    agents: list[str] = field(default_factory=list)  # User-Agent of each answer, in order
+    # Where each answer came from, in order: the client's (host, port), which tells the
+    # process of a multi-process bot apart (discord.py sends webhook calls without its
+    # User-Agent).
+    peers: list[tuple[str, int]] = field(default_factory=list)
 
     @property
     def acknowledged(self) -> bool:
