@@ -271,3 +271,19 @@ async def test_a_second_connection_sees_committed_writes(state_target: Target) -
     finally:
         await writer.close()
         await reader.close()
+
+
+async def test_two_processes_starting_together_migrate_once(state_target: Target) -> None:
+    """Two stores (two connections, as two processes would have) open a new store at the
+    same moment: the lock (BEGIN IMMEDIATE, or pg_advisory_lock) lets one migrate, and
+    the other finds everything applied."""
+    expected = [m.version for m in discover_migrations()]
+    first, second = await asyncio.gather(StateStore.open(state_target),
+                                         StateStore.open(state_target))
+    try:
+        assert await first.applied_migrations() == expected
+        assert await second.applied_migrations() == expected
+        assert await scalar(first, "SELECT count(*) FROM schema_migrations") == len(expected)
+    finally:
+        await first.close()
+        await second.close()
