@@ -47,6 +47,16 @@ def build_parser() -> argparse.ArgumentParser:
     db_sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     db_sub.add_parser("build", help="compile the data packs into the fact store")
     db_sub.add_parser("check", help="check the data packs and report every error")
+    state = sub.add_parser("state", help="the state store (scores, settings, games, reports)")
+    state_sub = state.add_subparsers(dest="state_command", required=True, metavar="ACTION")
+    copy = state_sub.add_parser(
+        "copy", help="copy a bot's state between stores (SQLite <-> PostgreSQL), verified")
+    copy.add_argument("--from", dest="source", required=True,
+                      help="a state.sqlite3 path or a postgresql:// URL")
+    copy.add_argument("--to", dest="target", required=True,
+                      help="a postgresql:// URL or a state.sqlite3 path")
+    copy.add_argument("--replace", action="store_true",
+                      help="overwrite a target that already holds state")
     sub.add_parser("console", help="try the bot in the terminal against an offline Discord")
     ask = sub.add_parser("ask", help='run one command offline, e.g. dramabot ask "/ost track 7"')
     ask.add_argument("invocation", help='the command as typed in Discord: "/drama soundtrack1"')
@@ -64,7 +74,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     setup_logging(settings.log_level, [settings.token] if settings.token else [])
     handler = {
-        "run": _run, "sync": _sync, "db": _db, "console": _console, "ask": _ask,
+        "run": _run, "sync": _sync, "db": _db, "state": _state, "console": _console,
+        "ask": _ask,
     }[args.command]
     try:
         return handler(settings, args)
@@ -159,6 +170,27 @@ def _pack_errors(settings: Settings, errors: Sequence[PackError]) -> int:
     print(format_errors(errors), file=sys.stderr)
     print(f"\n{len(errors)} error(s) in {settings.packs_dir}", file=sys.stderr)
     return 1
+
+
+def _state(settings: Settings, args: argparse.Namespace) -> int:
+    """`state copy`: exit 0 when copied and verified, 1 when refused or not verified."""
+    from bot.store.copy import CopyError, copy_state
+
+    source, target = _store_arg(args.source), _store_arg(args.target)
+    try:
+        report = asyncio.run(copy_state(source, target, replace=args.replace))
+    except CopyError as error:
+        print(f"dramabot: state copy: {error}", file=sys.stderr)
+        return 1
+    print("\n".join(report.lines()))
+    print("Copied and verified (row counts and totals match).")
+    return 0
+
+
+def _store_arg(raw: str) -> Path | str:
+    from bot.store.state import is_database_url
+
+    return raw if is_database_url(raw) else Path(raw).expanduser()
 
 
 def _console(settings: Settings, args: argparse.Namespace) -> int:

@@ -1,9 +1,16 @@
-"""The bot: a `commands.Bot` subclass that opens the stores and loads one extension per
-feature in `setup_hook` (the RoboDanny pattern), and closes them again on shutdown."""
+"""The bot: a `commands.AutoShardedBot` subclass that opens the stores and loads one
+extension per feature in `setup_hook` (the RoboDanny pattern), and closes them again on
+shutdown.
+
+Sharded always: with SHARD_COUNT/SHARD_IDS it runs those shards (one process of several),
+otherwise as many as Discord recommends (`GET /gateway/bot`), all in this process. Shards
+IDENTIFY at Discord's rate, one per 5 s in each `max_concurrency` bucket."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 from collections.abc import Iterable
 from typing import Any
 
@@ -12,6 +19,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.config import Settings
+from bot.shards import ShardScope
 from bot.store.facts import FactStore
 from bot.store.state import StateStore
 from cogs.utils.errors import error_reply
@@ -53,7 +61,31 @@ def presses_a_button_of(buttons: Iterable[type[BotButton]],
                for child in getattr(row, "children", (row,)))
 
 
-class DramaBot(commands.Bot):
+IDENTIFY_INTERVAL = 5.0  # Discord: one IDENTIFY per 5 s per max_concurrency bucket
+
+
+class IdentifyGate:
+    """Spaces this process's IDENTIFYs as Discord requires: shard i is in bucket
+    i % max_concurrency, and each bucket identifies at most once per IDENTIFY_INTERVAL.
+    (discord.py's default waits 5 s before every shard but the first, whatever the
+    concurrency.)"""
+
+    def __init__(self, max_concurrency: int = 1, interval: float = IDENTIFY_INTERVAL) -> None:
+        self.max_concurrency = max(1, max_concurrency)
+        self.interval = interval
+        self._last: dict[int, float] = {}
+        self._locks: dict[int, asyncio.Lock] = {}
+
+    async def wait(self, shard_id: int) -> None:
+        bucket = shard_id % self.max_concurrency
+        async with self._locks.setdefault(bucket, asyncio.Lock()):
+            last = self._last.get(bucket)
+            if last is not None:
+                await asyncio.sleep(max(0.0, last + self.interval - time.monotonic()))
+            self._last[bucket] = time.monotonic()
+
+
+class DramaBot(commands.AutoShardedBot):
     """dramabot. `facts` answers questions about dramas; `state` keeps what must last."""
 
     facts: FactStore
@@ -63,6 +95,10 @@ class DramaBot(commands.Bot):
         intents = discord.Intents.none()
         intents.guilds = True  # channels and names for replies; no privileged intents
         options.setdefault("allowed_mentions", discord.AllowedMentions.none())
+        scope = settings.shard_scope
+        if scope is not None:
+            options.setdefault("shard_count", scope.count)
+            options.setdefault("shard_ids", list(scope.ids))
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=intents,
@@ -71,20 +107,55 @@ class DramaBot(commands.Bot):
             **options,
         )
         self.settings = settings
+        self.scope: ShardScope | None = scope
+        self.identify_gate = IdentifyGate()
         self.extensions_to_load: tuple[str, ...] = EXTENSIONS
         self.force_sync = False
         self.buttons: set[type[BotButton]] = set()
+        if scope is not None:
+            # Which process made a REST call, in Discord's and a proxy's logs (Discord
+            # allows text after "DiscordBot (url, version)").
+            self.http.user_agent = f"{self.http.user_agent} dramabot-shards/{scope.label}"
+
+    @property
+    def syncs_commands(self) -> bool:
+        """Whether this process syncs commands: only the one running shard 0, so the
+        processes of a sharded bot never race each other's syncs."""
+        return self.scope is None or self.scope.syncs_commands
 
     async def setup_hook(self) -> None:
         self.settings.data_dir.mkdir(parents=True, exist_ok=True)
         self.facts = await FactStore.open(self.settings.fact_db)
-        self.state = await StateStore.open(self.settings.state_db)
+        self.state = await StateStore.open(self.settings.state_target, pool=self.settings.pool)
+        self.state.scope = self.scope
         for extension in self.extensions_to_load:
             await self.load_extension(extension)
         log.info("Loaded %d extensions", len(self.extensions_to_load))
         from bot.sync import sync_commands  # late: sync imports the tree's command types
 
-        await sync_commands(self, force=self.force_sync)
+        if self.syncs_commands:
+            await sync_commands(self, force=self.force_sync)
+        else:
+            log.info("Commands are synced by the process running shard 0, not this one (%s)",
+                     self.scope.label if self.scope else "")
+
+    async def launch_shards(self) -> None:
+        """Ask Discord how to connect first: its identify concurrency, and, when the
+        shard count is not configured, how many shards it recommends. Setting the count
+        here makes discord.py connect to the configured gateway (DISCORD_GATEWAY_URL, or
+        Discord's), where it would otherwise take the URL from this answer."""
+        if not self.is_closed():
+            count, _url, limit = await self.http.get_bot_gateway()
+            self.identify_gate = IdentifyGate(int(limit.get("max_concurrency", 1)))
+            if self.shard_count is None:
+                self.shard_count = count
+            ids = self.shard_ids or range(self.shard_count)
+            log.info("Running shard(s) %s of %d", ", ".join(map(str, ids)), self.shard_count)
+        await super().launch_shards()
+
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False
+                                   ) -> None:
+        await self.identify_gate.wait(shard_id or 0)
 
     def add_dynamic_items(self, *items: type[discord.ui.DynamicItem[Any]]) -> None:
         """Register buttons with discord.py, and remember ours for `on_interaction`."""

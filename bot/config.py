@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from dotenv import dotenv_values
+
+from bot.shards import ShardScope, parse_ids
+from bot.store.backends import PoolSettings
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -40,6 +44,11 @@ class Settings:
     log_level: str = "INFO"
     api_base: str | None = None
     gateway_url: str | None = None
+    # A URL may carry a password: kept out of repr() like the token.
+    database_url: str | None = field(default=None, repr=False)
+    pool: PoolSettings = field(default_factory=PoolSettings)
+    shard_count: int | None = None
+    shard_ids: tuple[int, ...] | None = None
 
     @property
     def fact_db(self) -> Path:
@@ -48,6 +57,20 @@ class Settings:
     @property
     def state_db(self) -> Path:
         return self.data_dir / "state.sqlite3"
+
+    @property
+    def state_target(self) -> Path | str:
+        """Where the state store lives: PostgreSQL when DATABASE_URL is set, else the
+        SQLite file in the data folder."""
+        return self.database_url or self.state_db
+
+    @property
+    def shard_scope(self) -> ShardScope | None:
+        """The shards this process runs; None: all of them, as many as Discord
+        recommends (one process, the default)."""
+        if self.shard_count is None:
+            return None
+        return ShardScope(self.shard_ids or tuple(range(self.shard_count)), self.shard_count)
 
 
 def load_settings(
@@ -80,7 +103,65 @@ def _parse(values: Mapping[str, str]) -> Settings:
         log_level=_log_level(get("LOG_LEVEL") or "INFO"),
         api_base=_url("DISCORD_API_BASE", get("DISCORD_API_BASE"), ("http", "https")),
         gateway_url=_url("DISCORD_GATEWAY_URL", get("DISCORD_GATEWAY_URL"), ("ws", "wss")),
+        database_url=_database_url(get("DATABASE_URL")),
+        pool=_pool(get),
+        **_shards(get("SHARD_COUNT"), get("SHARD_IDS")),
     )
+
+
+def _database_url(raw: str | None) -> str | None:
+    if raw is None:
+        return None
+    scheme, sep, rest = raw.partition("://")
+    if not sep or scheme.lower() not in ("postgresql", "postgres") or not rest:
+        # Never echo the value: it may hold a password.
+        raise ConfigError("DATABASE_URL", "must be a PostgreSQL URL such as "
+                          "postgresql://user:password@host:5432/dramabot (unset: SQLite)")
+    return raw
+
+
+def _number(name: str, raw: str | None, default: float, low: float, *,
+            whole: bool = False) -> float:
+    if raw is None:
+        return default
+    try:
+        value = int(raw) if whole else float(raw)
+    except ValueError:
+        value = low - 1
+    if value < low:
+        kind = "a whole number" if whole else "a number of seconds"
+        raise ConfigError(name, f"must be {kind} of at least {low:g}, got {raw!r}")
+    return value
+
+
+def _pool(get: Callable[[str], str | None]) -> PoolSettings:
+    low = int(_number("DATABASE_POOL_MIN", get("DATABASE_POOL_MIN"), 1, 0, whole=True))
+    high = int(_number("DATABASE_POOL_MAX", get("DATABASE_POOL_MAX"), 10, 1, whole=True))
+    if low > high:
+        raise ConfigError("DATABASE_POOL_MIN", f"must not exceed DATABASE_POOL_MAX ({high}), "
+                          f"got {low}")
+    return PoolSettings(
+        min_size=low, max_size=high,
+        connect_timeout=_number("DATABASE_CONNECT_TIMEOUT", get("DATABASE_CONNECT_TIMEOUT"),
+                                10.0, 0.1),
+        query_timeout=_number("DATABASE_QUERY_TIMEOUT", get("DATABASE_QUERY_TIMEOUT"),
+                              30.0, 0.1))
+
+
+def _shards(count_raw: str | None, ids_raw: str | None) -> dict[str, Any]:
+    if count_raw is None:
+        if ids_raw is not None:
+            raise ConfigError("SHARD_IDS", "needs SHARD_COUNT, the total number of shards "
+                              "across every process (e.g. SHARD_COUNT=8, SHARD_IDS=0-3)")
+        return {}
+    count = int(_number("SHARD_COUNT", count_raw, 1, 1, whole=True))
+    if ids_raw is None:
+        return {"shard_count": count}
+    try:
+        ids = parse_ids(ids_raw, count)
+    except ValueError as error:
+        raise ConfigError("SHARD_IDS", f"{error}, got {ids_raw!r}") from None
+    return {"shard_count": count, "shard_ids": ids}
 
 
 def _token(raw: str | None) -> str | None:

@@ -12,17 +12,19 @@ the bot breaks fails the test unless the test declares it with
 
 from __future__ import annotations
 
+import os
 import shutil
-from collections.abc import AsyncIterator, Generator
+from collections.abc import AsyncIterator, Callable, Generator, Iterator
 from pathlib import Path
 
 import pytest
 
 from bot.config import REPO_ROOT
-from bot.offline import OfflineDiscord, spec_status
+from bot.offline import OfflineDiscord, ShardLimits, spec_status
 from bot.store.facts import FactStore
 
 PACKS_DIR = REPO_ROOT / "data" / "packs"
+TEST_IDENTIFY_INTERVAL = 0.05
 
 
 def pytest_report_header(config: pytest.Config) -> str:
@@ -48,7 +50,8 @@ _BODY_FAILED = pytest.StashKey[bool]()
 async def offline_discord(request: pytest.FixtureRequest) -> AsyncIterator[OfflineDiscord]:
     """A started offline Discord with the default world ("Drama Club": #general, #quiz,
     #quiz-2; users owner, admin, fan1-3). Fails the test on unexpected rule violations."""
-    discord = OfflineDiscord()
+    # Discord's identify rate (5 s per bucket) would make every restart test wait 5 s.
+    discord = OfflineDiscord(shards=ShardLimits(identify_interval=TEST_IDENTIFY_INTERVAL))
     await discord.start()
     yield discord
     await discord.stop(check=False)
@@ -87,3 +90,54 @@ async def dramabot(offline_discord: OfflineDiscord, tmp_path: Path,
     shutil.copyfile(built_fact_store, data_dir / "facts.sqlite3")
     async with run_dramabot(offline_discord, data_dir):
         yield offline_discord
+
+
+# -- the state store on both engines ---------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def postgres_server() -> str:
+    """The PostgreSQL server for state-store tests (DRAMABOT_TEST_DATABASE_URL, default
+    the local one). Unreachable: the test is skipped with the reason, or fails under
+    CI=true, where a skip would hide that the PostgreSQL half never ran."""
+    from tests.pg import server_url, unreachable
+
+    url = server_url()
+    problem = unreachable(url)
+    if problem is not None:
+        message = f"PostgreSQL not reachable at {url}: {problem}"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"{message} (CI=true: PostgreSQL tests must run)", pytrace=False)
+        pytest.skip(message)
+    return url
+
+
+@pytest.fixture
+def new_state_target(request: pytest.FixtureRequest, tmp_path: Path
+                     ) -> Iterator[Callable[[str], str | Path]]:
+    """Makes empty state stores: `new_state_target("sqlite")` is a fresh file path,
+    `new_state_target("postgres")` a fresh database (created now, dropped after the test)."""
+    from tests.pg import PostgresDatabases
+
+    databases: PostgresDatabases | None = None
+    count = 0
+
+    def make(dialect: str) -> str | Path:
+        nonlocal databases, count
+        count += 1
+        if dialect == "sqlite":
+            return tmp_path / f"state-{count}.sqlite3"
+        if databases is None:
+            databases = PostgresDatabases(request.getfixturevalue("postgres_server"))
+        return databases.create()
+
+    yield make
+    if databases is not None:
+        databases.drop_all()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def state_target(request: pytest.FixtureRequest,
+                 new_state_target: Callable[[str], str | Path]) -> str | Path:
+    """Every state-store test runs on both engines: a SQLite file, then a PostgreSQL
+    database of its own."""
+    return new_state_target(str(request.param))

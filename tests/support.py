@@ -30,5 +30,6 @@ async def run_dramabot(discord: OfflineDiscord, data_dir: Path, packs: Path = PA
     for name, value in attributes.items():
         setattr(bot, name, value)
     with discord.patch_discord_py():  # restores discord.py's endpoints afterwards
-        async with discord.running(bot, serve(settings, bot=bot)):
+        async with discord.running(bot, serve(settings, bot=bot),
+                                   commands=bot.syncs_commands):
             yield bot

@@ -273,8 +273,9 @@ async def play_and_record(book: ScoreBook, game_id: str, guild: int, channel: in
 
 
 @pytest.fixture
-async def book(tmp_path: Path) -> AsyncIterator[ScoreBook]:
-    state = await StateStore.open(tmp_path / "state.sqlite3")
+async def book(state_target: str | Path) -> AsyncIterator[ScoreBook]:
+    """The score book on both engines (the quiz's SQL is shared)."""
+    state = await StateStore.open(state_target)
     yield ScoreBook(state, FakeTime())
     await state.close()
 
@@ -291,7 +292,7 @@ async def test_scores_are_recorded_per_question_and_game(book: ScoreBook) -> Non
         (BOB, 150, 1, 3, 1, 0, 1),
     ]
     assert board[0].name == "user1"
-    rows = await book.state.db.execute_fetchall(
+    rows = await book.state.fetchall(
         "SELECT question, user_id, correct, points FROM quiz_answers ORDER BY question, user_id")
     assert [tuple(r) for r in rows] == [(0, ALICE, 1, 150), (0, BOB, 0, 0), (1, ALICE, 1, 160),
                                         (1, BOB, 1, 150), (2, BOB, 0, 0)]

@@ -1,5 +1,6 @@
-"""The state store: pragmas, numbered migrations applied once and atomically, guild
-settings surviving a restart, and transactions."""
+"""The state store: durability settings, numbered migrations applied once and atomically,
+guild settings surviving a restart, and transactions. Every test runs on both engines
+(`state_target`: a SQLite file, then a PostgreSQL database of its own)."""
 
 from __future__ import annotations
 
@@ -11,42 +12,65 @@ from pathlib import Path
 import pytest
 
 from bot.store.state import (
-    MIGRATIONS_DIR,
     StateStore,
     StateStoreError,
     discover_migrations,
+    migrations_dir,
     split_sql,
 )
 
+Target = str | Path
+
 
 @pytest.fixture
-async def state(tmp_path: Path) -> AsyncIterator[StateStore]:
-    store = await StateStore.open(tmp_path / "state.sqlite3")
+async def state(state_target: Target) -> AsyncIterator[StateStore]:
+    store = await StateStore.open(state_target)
     yield store
     await store.close()
 
 
 async def scalar(store: StateStore, sql: str) -> object:
-    async with store.db.execute(sql) as cursor:
-        row = await cursor.fetchone()
-    return None if row is None else row[0]
+    return await store.fetchval(sql)
 
 
 async def tables(store: StateStore) -> set[str]:
-    rows = await store.db.execute_fetchall("SELECT name FROM sqlite_master WHERE type = 'table'")
-    return {r[0] for r in rows}
+    return await table_names(store)
 
 
-# -- pragmas and the bundled migrations ------------------------------------------------------
+async def table_names(store: StateStore) -> set[str]:
+    sql = ("SELECT name FROM sqlite_master WHERE type = 'table'" if store.dialect == "sqlite"
+           else "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")
+    return {str(r[0]) for r in await store.fetchall(sql)}
+
+
+async def guild_ids(store: StateStore) -> str:
+    """group_concat(guild_id) in id order, on either engine."""
+    rows = await store.fetchall("SELECT guild_id FROM guild_settings ORDER BY guild_id")
+    return ",".join(str(r[0]) for r in rows)
+
+
+# -- durability and the bundled migrations ---------------------------------------------------
 
 async def test_pragmas(state: StateStore) -> None:
+    if state.dialect == "postgres":  # a commit returns once the WAL is flushed to disk
+        assert await scalar(state, "SHOW synchronous_commit") == "on"
+        assert await scalar(state, "SHOW fsync") == "on"
+        return
     assert await scalar(state, "PRAGMA journal_mode") == "wal"
     assert await scalar(state, "PRAGMA synchronous") == 2  # FULL: no lost scores
     assert await scalar(state, "PRAGMA foreign_keys") == 1
 
 
-async def test_bundled_migrations_apply_once(tmp_path: Path) -> None:
-    path = tmp_path / "state.sqlite3"
+def test_every_dialect_has_the_same_migrations() -> None:
+    """One .sql file per dialect for every number: a migration added to one engine only
+    would leave the other's stores behind."""
+    sqlite = [m.name for m in discover_migrations(migrations_dir("sqlite"))]
+    postgres = [m.name for m in discover_migrations(migrations_dir("postgres"))]
+    assert sqlite == postgres and sqlite[:2] == ["0001_initial.sql", "0002_quiz.sql"]
+
+
+async def test_bundled_migrations_apply_once(state_target: Target) -> None:
+    path = state_target
     expected = [m.version for m in discover_migrations()]
     assert expected[0] == 1
     store = await StateStore.open(path)
@@ -65,10 +89,12 @@ async def test_bundled_migrations_apply_once(tmp_path: Path) -> None:
 # -- the migration runner ----------------------------------------------------------------------
 
 @pytest.fixture
-def migrations(tmp_path: Path) -> Path:
+def migrations(tmp_path: Path, state_target: Target) -> Path:
+    """A migrations folder of the target's dialect: its bundled 0001, then test ones."""
+    dialect = "sqlite" if isinstance(state_target, Path) else "postgres"
     folder = tmp_path / "migrations"
     folder.mkdir()
-    shutil.copy(MIGRATIONS_DIR / "0001_initial.sql", folder)
+    shutil.copy(migrations_dir(dialect) / "0001_initial.sql", folder)
     (folder / "0002_scores.sql").write_text(
         "CREATE TABLE scores (guild_id INTEGER NOT NULL REFERENCES guild_settings (guild_id),"
         " user_id INTEGER NOT NULL, points INTEGER NOT NULL DEFAULT 0,"
@@ -80,9 +106,9 @@ def migrations(tmp_path: Path) -> Path:
     return folder
 
 
-async def test_migrations_apply_in_order_and_later_ones_too(tmp_path: Path,
+async def test_migrations_apply_in_order_and_later_ones_too(state_target: Target,
                                                             migrations: Path) -> None:
-    path = tmp_path / "state.sqlite3"
+    path = state_target
     store = await StateStore.open(path, migrations)
     assert await store.applied_migrations() == [1, 2]
     await store.set_default_drama(1, "soundtrack1")
@@ -101,9 +127,9 @@ async def test_migrations_apply_in_order_and_later_ones_too(tmp_path: Path,
         await store.close()
 
 
-async def test_a_failing_migration_is_all_or_nothing(tmp_path: Path,
+async def test_a_failing_migration_is_all_or_nothing(state_target: Target,
                                                      migrations: Path) -> None:
-    path = tmp_path / "state.sqlite3"
+    path = state_target
     bad = migrations / "0003_bad.sql"
     bad.write_text("CREATE TABLE half_done (x INTEGER);\nCREATE TABLE oops (;\n")
     with pytest.raises(Exception, match="syntax error"):
@@ -119,11 +145,11 @@ async def test_a_failing_migration_is_all_or_nothing(tmp_path: Path,
         await store.close()
 
 
-async def test_failed_migration_leaves_no_partial_table(tmp_path: Path,
+async def test_failed_migration_leaves_no_partial_table(state_target: Target,
                                                         migrations: Path) -> None:
     (migrations / "0003_bad.sql").write_text(
         "CREATE TABLE half_done (x INTEGER);\nINSERT INTO missing_table VALUES (1);\n")
-    path = tmp_path / "state.sqlite3"
+    path = state_target
     with pytest.raises(Exception, match="missing_table"):
         await StateStore.open(path, migrations)
     (migrations / "0003_bad.sql").unlink()
@@ -178,8 +204,8 @@ async def test_default_drama(state: StateStore) -> None:
     assert await state.get_default_drama(guild) is None
 
 
-async def test_settings_survive_close_and_reopen(tmp_path: Path) -> None:
-    path = tmp_path / "state.sqlite3"
+async def test_settings_survive_close_and_reopen(state_target: Target) -> None:
+    path = state_target
     store = await StateStore.open(path)
     await store.set_default_drama(42, "soundtrack1")
     await store.close()
@@ -201,8 +227,8 @@ async def test_transaction_commits_or_rolls_back(state: StateStore) -> None:
         async with state.transaction() as db:
             await db.execute("INSERT INTO guild_settings (guild_id) VALUES (3)")
             raise RuntimeError("boom")
-    assert await scalar(state, "SELECT group_concat(guild_id) FROM guild_settings") == "1,2"
-    assert not state.db.in_transaction
+    assert await guild_ids(state) == "1,2"
+    assert not state.in_transaction
 
 
 async def test_nested_transaction_is_a_savepoint(state: StateStore) -> None:
@@ -214,7 +240,7 @@ async def test_nested_transaction_is_a_savepoint(state: StateStore) -> None:
                 raise ValueError
         async with state.transaction():
             await db.execute("INSERT INTO guild_settings (guild_id) VALUES (3)")
-    assert await scalar(state, "SELECT group_concat(guild_id) FROM guild_settings") == "1,3"
+    assert await guild_ids(state) == "1,3"
 
 
 async def test_concurrent_transactions_do_not_interleave(state: StateStore) -> None:
@@ -223,9 +249,9 @@ async def test_concurrent_transactions_do_not_interleave(state: StateStore) -> N
     async def bump() -> None:
         for _ in range(20):
             async with state.transaction() as db:
-                async with db.execute(
-                        "SELECT default_drama FROM guild_settings WHERE guild_id = 7") as cur:
-                    row = await cur.fetchone()
+                rows = await db.fetchall(
+                    "SELECT default_drama FROM guild_settings WHERE guild_id = 7")
+                row = rows[0] if rows else None
                 assert row is not None
                 await asyncio.sleep(0)  # let the other tasks try to get in
                 await db.execute("UPDATE guild_settings SET default_drama = ? WHERE guild_id = 7",
@@ -235,8 +261,8 @@ async def test_concurrent_transactions_do_not_interleave(state: StateStore) -> N
     assert await state.get_default_drama(7) == "100"
 
 
-async def test_a_second_connection_sees_committed_writes(tmp_path: Path) -> None:
-    path = tmp_path / "state.sqlite3"
+async def test_a_second_connection_sees_committed_writes(state_target: Target) -> None:
+    path = state_target
     writer = await StateStore.open(path)
     reader = await StateStore.open(path)
     try:
@@ -245,3 +271,19 @@ async def test_a_second_connection_sees_committed_writes(tmp_path: Path) -> None
     finally:
         await writer.close()
         await reader.close()
+
+
+async def test_two_processes_starting_together_migrate_once(state_target: Target) -> None:
+    """Two stores (two connections, as two processes would have) open a new store at the
+    same moment: the lock (BEGIN IMMEDIATE, or pg_advisory_lock) lets one migrate, and
+    the other finds everything applied."""
+    expected = [m.version for m in discover_migrations()]
+    first, second = await asyncio.gather(StateStore.open(state_target),
+                                         StateStore.open(state_target))
+    try:
+        assert await first.applied_migrations() == expected
+        assert await second.applied_migrations() == expected
+        assert await scalar(first, "SELECT count(*) FROM schema_migrations") == len(expected)
+    finally:
+        await first.close()
+        await second.close()

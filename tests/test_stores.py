@@ -1,5 +1,6 @@
 """The two SQLite files' promises: the state store is migrated forward once and keeps
-what it holds across restarts; the fact store is replaced only by a complete build."""
+what it holds across restarts (on both engines: `state_target`); the fact store is
+replaced only by a complete build."""
 
 from __future__ import annotations
 
@@ -18,8 +19,28 @@ from tests.support import PACKS_DIR
 GUILD = 123456789012345678
 
 
-async def test_migrations_apply_once_and_settings_survive_a_restart(tmp_path: Path) -> None:
-    path = tmp_path / "state.sqlite3"
+async def inspect_store(target: str | Path) -> tuple[set[str], list[int]]:
+    """The tables and applied migrations of a store, read without StateStore (which
+    would try to migrate it)."""
+    if isinstance(target, Path):
+        with sqlite3.connect(target) as db:
+            return ({r[0] for r in db.execute("SELECT name FROM sqlite_master")},
+                    [r[0] for r in db.execute("SELECT version FROM schema_migrations")])
+    import asyncpg
+
+    connection = await asyncpg.connect(target)
+    try:
+        rows = await connection.fetch(
+            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")
+        versions = await connection.fetch("SELECT version FROM schema_migrations")
+        return {r[0] for r in rows}, [r[0] for r in versions]
+    finally:
+        await connection.close()
+
+
+async def test_migrations_apply_once_and_settings_survive_a_restart(
+        state_target: str | Path) -> None:
+    path = state_target
     store = await StateStore.open(path)
     versions = [m.version for m in discover_migrations()]
     assert versions[:2] == [1, 2]
@@ -38,28 +59,35 @@ async def test_migrations_apply_once_and_settings_survive_a_restart(tmp_path: Pa
         await store.close()
 
 
-async def test_state_store_is_durable_by_configuration(tmp_path: Path) -> None:
-    store = await StateStore.open(tmp_path / "state.sqlite3")
+async def test_state_store_is_durable_by_configuration(state_target: str | Path) -> None:
+    store = await StateStore.open(state_target)
     try:
-        (mode,) = (await store.db.execute_fetchall("PRAGMA journal_mode"))[0]
-        (sync,) = (await store.db.execute_fetchall("PRAGMA synchronous"))[0]
+        if store.dialect == "postgres":  # COMMIT returns once the WAL is on disk
+            assert await store.fetchval("SHOW synchronous_commit") == "on"
+            return
+        (mode,) = (await store.fetchall("PRAGMA journal_mode"))[0]
+        (sync,) = (await store.fetchall("PRAGMA synchronous"))[0]
         assert str(mode).lower() == "wal"
         assert int(sync) == 2  # FULL: a committed score survives a power cut
     finally:
         await store.close()
 
 
-async def test_a_failing_migration_changes_nothing(tmp_path: Path) -> None:
+async def test_a_failing_migration_changes_nothing(tmp_path: Path,
+                                                    state_target: str | Path) -> None:
     migrations = tmp_path / "migrations"
     migrations.mkdir()
     (migrations / "0001_ok.sql").write_text("CREATE TABLE kept (x INTEGER);")
     (migrations / "0002_bad.sql").write_text(
         "CREATE TABLE half_done (x INTEGER);\nTHIS IS NOT SQL;")
-    with pytest.raises(sqlite3.OperationalError):
-        await StateStore.open(tmp_path / "state.sqlite3", migrations)
-    with sqlite3.connect(tmp_path / "state.sqlite3") as db:
-        tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master")}
-        applied = [r[0] for r in db.execute("SELECT version FROM schema_migrations")]
+    syntax_error: type[Exception] = sqlite3.OperationalError
+    if isinstance(state_target, str):
+        import asyncpg
+
+        syntax_error = asyncpg.PostgresSyntaxError
+    with pytest.raises(syntax_error):
+        await StateStore.open(state_target, migrations)
+    tables, applied = await inspect_store(state_target)
     assert "kept" in tables and "half_done" not in tables
     assert applied == [1]
 

@@ -5,6 +5,7 @@ Used by the tests, the terminal console and the benchmarks. Start with `OfflineD
 (harness.py); `render_message` (render.py) prints a message for a terminal.
 """
 
+from bot.offline.gateway import ShardLimits
 from bot.offline.harness import (
     Button,
     NoResponse,
@@ -28,6 +29,7 @@ __all__ = [
     "RejectedResponse",
     "Reply",
     "RulesBroken",
+    "ShardLimits",
     "SpecMissingWarning",
     "UsageError",
     "Violation",

@@ -1,8 +1,14 @@
-"""The gateway websocket: HELLO, IDENTIFY/READY/GUILD_CREATE, heartbeats, RESUME.
+"""The gateway websocket: HELLO, IDENTIFY/READY/GUILD_CREATE, heartbeats, RESUME, shards.
 
 Frames go out as plain text (discord.py only decompresses binary frames, so zlib is not
 needed). Every dispatch is logged with its sequence number so a client that lost its
 connection can RESUME and receive what it missed, as on Discord.
+
+Sharding as on Discord: IDENTIFY may carry `shard: [shard_id, shard_count]`; each shard's
+session receives only the events of its guilds (`(guild_id >> 22) % shard_count`; DMs go
+to shard 0). A bad shard closes with 4010, a shard with more guilds than one may hold with
+4011, and each `max_concurrency` bucket (`shard_id % max_concurrency`) may IDENTIFY once
+per `identify_interval` seconds (Discord: 5): a faster IDENTIFY gets op 9 Invalid Session.
 """
 
 from __future__ import annotations
@@ -10,7 +16,9 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import math
 import secrets
+import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,6 +27,7 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 from bot.offline.world import World
+from bot.shards import shard_of
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +36,20 @@ JSON = dict[str, Any]
 HEARTBEAT_INTERVAL_MS = 41250
 REPLAY_LOG = 5000
 INTENT_GUILD_MEMBERS = 1 << 1
+IDENTIFY_INTERVAL = 5.0  # Discord: one IDENTIFY per 5 s per concurrency bucket
+MAX_GUILDS_PER_SHARD = 2500  # Discord closes with 4011 beyond this
+RECOMMENDED_GUILDS_PER_SHARD = 1000  # what GET /gateway/bot's `shards` is based on
+SESSION_STARTS = 1000  # session_start_limit.total per day
 
+
+@dataclass
+class ShardLimits:
+    """How the fake shards: Discord's values unless a test or the console sets others."""
+
+    max_concurrency: int = 1
+    identify_interval: float = IDENTIFY_INTERVAL
+    max_guilds_per_shard: int = MAX_GUILDS_PER_SHARD
+    recommended_shards: int | None = None  # None: from the guild count, as Discord does
 
 @dataclass
 class Session:
@@ -35,33 +57,84 @@ class Session:
 
     session_id: str
     intents: int
+    shard_id: int = 0
+    shard_count: int = 1
     seq: int = 0
     ws: web.WebSocketResponse | None = None
     log: deque[tuple[int, str]] = field(default_factory=lambda: deque(maxlen=REPLAY_LOG))
+    guilds_sent: bool = False
+    peer: tuple[str, int] = ("", 0)  # the client end of the websocket that identified
 
 
 class Gateway:
-    """Serves the bot's websocket and dispatches events to it."""
+    """Serves the bot's websockets (one session per shard) and dispatches events."""
 
     def __init__(self, world: World, token: Callable[[], str], gateway_url: Callable[[], str],
-                 on_change: Callable[[], None]) -> None:
+                 on_change: Callable[[], None], limits: ShardLimits | None = None) -> None:
         self._world = world
         self._token = token
         self._gateway_url = gateway_url
         self._on_change = on_change
+        self.limits = limits or ShardLimits()
         self._lock = asyncio.Lock()
-        self.session: Session | None = None
+        self.sessions: dict[int, Session] = {}  # by shard id
+        self._last_identify: dict[int, float] = {}  # by concurrency bucket
         self.identifies = 0
         self.resumes = 0
         self.replayed = 0
-        self.guilds_sent = False
+        self.rate_limited = 0
+
+    # ---- shards ------------------------------------------------------------------------
+
+    @property
+    def session(self) -> Session | None:
+        """Shard 0's session (the only one of an unsharded bot)."""
+        return self.sessions.get(0) or next(iter(self.sessions.values()), None)
+
+    @property
+    def shard_count(self) -> int:
+        session = self.session
+        return session.shard_count if session is not None else 1
+
+    def recommended_shards(self) -> int:
+        if self.limits.recommended_shards is not None:
+            return self.limits.recommended_shards
+        return max(1, math.ceil(len(self._world.guilds) / RECOMMENDED_GUILDS_PER_SHARD))
+
+    def session_start_limit(self) -> JSON:
+        return {"total": SESSION_STARTS, "remaining": max(0, SESSION_STARTS - self.identifies),
+                "reset_after": 0, "max_concurrency": self.limits.max_concurrency}
+
+    def session_for(self, guild_id: int | None) -> Session | None:
+        """The session Discord would send this guild's events to (DMs: shard 0)."""
+        shard = 0 if guild_id is None else shard_of(guild_id, self.shard_count)
+        return self.sessions.get(shard)
+
+    def guilds_of(self, session: Session) -> list[Any]:
+        return [g for g in self._world.guilds.values()
+                if shard_of(g.id, session.shard_count) == session.shard_id]
+
+    def shard_ready(self, shard_id: int) -> bool:
+        """The shard identified and received its guilds, and is connected."""
+        session = self.sessions.get(shard_id)
+        return session is not None and session.guilds_sent and session.ws is not None
+
+    @property
+    def guilds_sent(self) -> bool:
+        """Some shard identified, and every identified shard received its guilds (a
+        process may run only some of the shards; the client itself waits for all of
+        its own)."""
+        return bool(self.sessions) and all(s.guilds_sent for s in self.sessions.values())
 
     @property
     def connected(self) -> bool:
-        return self.session is not None and self.session.ws is not None
+        return any(s.ws is not None for s in self.sessions.values())
 
     def has_intent(self, bit: int) -> bool:
-        return self.session is not None and bool(self.session.intents & bit)
+        session = self.session
+        return session is not None and bool(session.intents & bit)
+
+    # ---- the websocket -----------------------------------------------------------------
 
     async def handle(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse(max_msg_size=0)
@@ -73,8 +146,9 @@ class Gateway:
                 if message.type is WSMsgType.TEXT:
                     await self._receive(ws, json.loads(message.data))
         finally:
-            if self.session is not None and self.session.ws is ws:
-                self.session.ws = None
+            for session in self.sessions.values():
+                if session.ws is ws:
+                    session.ws = None
             self._on_change()
         return ws
 
@@ -97,24 +171,47 @@ class Gateway:
         if data.get("token") != self._token():
             await ws.close(code=4004, message=b"Authentication failed.")
             return
-        self.session = Session(secrets.token_hex(16), int(data.get("intents") or 0), ws=ws)
+        shard = _shard(data.get("shard"))
+        if shard is None:
+            await ws.close(code=4010, message=b"Invalid shard.")
+            return
+        shard_id, shard_count = shard
+        if not self._may_identify(shard_id):
+            self.rate_limited += 1
+            await self._send(ws, {"op": 9, "s": None, "t": None, "d": False})
+            return
+        peer = ws.get_extra_info("peername") or ("", 0)
+        session = Session(secrets.token_hex(16), int(data.get("intents") or 0),
+                          shard_id, shard_count, ws=ws, peer=(str(peer[0]), int(peer[1])))
+        guilds = self.guilds_of(session)
+        if len(guilds) > self.limits.max_guilds_per_shard:
+            await ws.close(code=4011, message=b"Sharding required.")
+            return
+        # A new shard count is a new layout: sessions of the old one get nothing more.
+        self.sessions = {k: v for k, v in self.sessions.items()
+                         if v.shard_count == shard_count}
+        self.sessions[shard_id] = session  # replaces (and forgets) an older session
         self.identifies += 1
-        self.guilds_sent = False
-        await self.dispatch("READY", self._ready(data))
-        for guild in list(self._world.guilds.values()):
-            await self.dispatch("GUILD_CREATE", guild.payload(
-                include_members=self.has_intent(INTENT_GUILD_MEMBERS)))
-        self.guilds_sent = True
+        self._last_identify[shard_id % self.limits.max_concurrency] = time.monotonic()
+        await self._dispatch_to(session, "READY", self._ready(data, session, guilds))
+        for guild in guilds:
+            await self._dispatch_to(session, "GUILD_CREATE", guild.payload(
+                include_members=bool(session.intents & INTENT_GUILD_MEMBERS)))
+        session.guilds_sent = True
         self._on_change()
 
-    def _ready(self, identify: JSON) -> JSON:
+    def _may_identify(self, shard_id: int) -> bool:
+        """Discord's identify rate: once per interval in each concurrency bucket."""
+        last = self._last_identify.get(shard_id % self.limits.max_concurrency)
+        return last is None or time.monotonic() - last >= self.limits.identify_interval
+
+    def _ready(self, identify: JSON, session: Session, guilds: list[Any]) -> JSON:
         bot = self._world.bot
         ready: JSON = {
             "v": 10,
             "user": {**bot.payload(), "verified": True, "mfa_enabled": False, "flags": 0},
-            "guilds": [{"id": str(g.id), "unavailable": True}
-                       for g in self._world.guilds.values()],
-            "session_id": self.session.session_id if self.session else "",
+            "guilds": [{"id": str(g.id), "unavailable": True} for g in guilds],
+            "session_id": session.session_id,
             "session_type": "normal",
             "resume_gateway_url": self._gateway_url(),
             "application": {"id": str(bot.id), "flags": 0},
@@ -131,9 +228,9 @@ class Gateway:
         return ready
 
     async def _resume(self, ws: web.WebSocketResponse, data: JSON) -> None:
-        session = self.session
-        if (session is None or data.get("session_id") != session.session_id
-                or data.get("token") != self._token()):
+        session = next((s for s in self.sessions.values()
+                        if s.session_id == data.get("session_id")), None)
+        if session is None or data.get("token") != self._token():
             await self._send(ws, {"op": 9, "s": None, "t": None, "d": False})
             return
         since = int(data.get("seq") or 0)
@@ -160,12 +257,20 @@ class Gateway:
             "guild_id": str(guild.id), "members": members, "chunk_index": 0,
             "chunk_count": 1, "not_found": [], "nonce": data.get("nonce")})
 
-    async def dispatch(self, event: str, data: JSON) -> None:
-        """Send an event, or keep it for replay if the bot is between connections."""
-        session = self.session
+    async def dispatch(self, event: str, data: JSON) -> int | None:
+        """Send an event to the shard of its guild (`data["guild_id"]`; none: shard 0),
+        or keep it for replay if that shard is between connections. Returns the shard it
+        went to; None when no session has that shard (its process is gone): the event is
+        lost, as on Discord."""
+        raw = data.get("guild_id")
+        session = self.session_for(int(raw) if raw else None)
         if session is None:
-            log.debug("No gateway session; %s not sent", event)
-            return
+            log.debug("No gateway session for the shard; %s not sent", event)
+            return None
+        await self._dispatch_to(session, event, data)
+        return session.shard_id
+
+    async def _dispatch_to(self, session: Session, event: str, data: JSON) -> None:
         async with self._lock:
             session.seq += 1
             frame = json.dumps({"op": 0, "t": event, "s": session.seq, "d": data})
@@ -173,9 +278,10 @@ class Gateway:
             if session.ws is not None:
                 await _send_quietly(session.ws, frame)
 
-    async def drop(self, code: int = 4000) -> None:
-        """Close the bot's connection the way a network blip would; it should RESUME."""
-        session = self.session
+    async def drop(self, code: int = 4000, *, shard_id: int | None = None) -> None:
+        """Close a shard's connection (default: shard 0's) the way a network blip would;
+        it should RESUME."""
+        session = self.session if shard_id is None else self.sessions.get(shard_id)
         if session is None or session.ws is None:
             raise RuntimeError("the bot is not connected to the gateway")
         async with self._lock:
@@ -183,9 +289,21 @@ class Gateway:
         await ws.close(code=code, message=b"offline Discord: connection dropped")
 
     async def close(self) -> None:
-        session = self.session
-        if session is not None and session.ws is not None:
-            await session.ws.close(code=1001, message=b"offline Discord: shutting down")
+        for session in list(self.sessions.values()):
+            if session.ws is not None:
+                await session.ws.close(code=1001, message=b"offline Discord: shutting down")
+
+
+def _shard(raw: Any) -> tuple[int, int] | None:
+    """IDENTIFY's `shard` as (id, count): absent is (0, 1); anything but two integers
+    with 0 <= id < count is invalid (None: close code 4010)."""
+    if raw is None:
+        return 0, 1
+    if (not isinstance(raw, list) or len(raw) != 2
+            or not all(isinstance(v, int) and not isinstance(v, bool) for v in raw)):
+        return None
+    shard_id, count = raw
+    return (shard_id, count) if 0 <= shard_id < count else None
 
 
 async def _send_quietly(ws: web.WebSocketResponse, frame: str) -> None:

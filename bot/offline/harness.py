@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import yarl
 
+from bot.offline.gateway import ShardLimits
 from bot.offline.invocation import (
     CommandNotAvailable,
     Invocation,
@@ -360,14 +361,15 @@ class OfflineDiscord:
     """An offline Discord on 127.0.0.1 and the users who play in it."""
 
     def __init__(self, world: World | None = None, *, token: str | None = None,
-                 validate: bool = True, deadline: float = DEADLINE_SECONDS) -> None:
+                 validate: bool = True, deadline: float = DEADLINE_SECONDS,
+                 shards: ShardLimits | None = None) -> None:
         self.world = world or World.default()
         self.token = token or default_token(self.world)
         self.spec = load_spec(spec_path()) if validate else None
         if validate and self.spec is None:
             warnings.warn(spec_status(), SpecMissingWarning, stacklevel=2)
         self.server = OfflineServer(self.world, token=self.token, spec=self.spec,
-                                    deadline=deadline)
+                                    deadline=deadline, shards=shards)
         self.expected: set[int] = set()
 
     # ---- lifecycle ---------------------------------------------------------------------
@@ -428,14 +430,17 @@ class OfflineDiscord:
     @asynccontextmanager
     async def running(self, bot: discord_py.Client,
                       start: Coroutine[Any, Any, None] | None = None, *,
-                      timeout: float = 10.0) -> AsyncIterator[OfflineDiscord]:
+                      timeout: float = 10.0, commands: bool = True
+                      ) -> AsyncIterator[OfflineDiscord]:
         """Run `bot` here for the block: start it (`bot.start(token)`, or `start`, e.g.
         `serve(settings, bot=bot)`), wait until both sides are ready, close it cleanly.
 
-        A bot that crashes while starting fails at once with its own exception."""
+        A bot that crashes while starting fails at once with its own exception. With
+        commands=False the bot is not expected to sync (a shard process other than
+        shard 0's)."""
         task = asyncio.create_task(start if start is not None else bot.start(self.token))
         try:
-            await self._until_ready(bot, task, timeout)
+            await self._until_ready(bot, task, timeout, commands)
             yield self
         finally:
             if not bot.is_closed():
@@ -443,9 +448,10 @@ class OfflineDiscord:
             await asyncio.wait_for(task, timeout)
 
     async def _until_ready(self, bot: discord_py.Client, task: asyncio.Task[None],
-                           timeout: float) -> None:
+                           timeout: float, commands: bool = True) -> None:
         async def both_ready() -> None:
-            await self.wait_until_ready(timeout)  # login done: bot.wait_until_ready is safe
+            # login done: bot.wait_until_ready is safe
+            await self.wait_until_ready(timeout, commands=commands)
             await bot.wait_until_ready()
 
         ready = asyncio.ensure_future(both_ready())

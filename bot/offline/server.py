@@ -20,7 +20,7 @@ from typing import Any
 from aiohttp import BodyPartReader, web
 
 from bot.offline import rules
-from bot.offline.gateway import Gateway
+from bot.offline.gateway import Gateway, ShardLimits
 from bot.offline.rules import Violation
 from bot.offline.spec import OpenAPISpec
 from bot.offline.state import (
@@ -86,6 +86,12 @@ def json_response(data: Any, status: int = 200) -> web.Response:
                         headers={"Content-Type": "application/json"})
 
 
+def _peer(request: web.Request) -> tuple[str, int]:
+    """The client end of the request's connection."""
+    peer = request.transport.get_extra_info("peername") if request.transport else None
+    return (str(peer[0]), int(peer[1])) if peer else ("", 0)
+
+
 def _snowflake(raw: str) -> int:
     try:
         return int(raw)
@@ -101,7 +107,8 @@ class OfflineServer:
     """REST + gateway over one `World`. The harness drives it; the bot talks to it."""
 
     def __init__(self, world: World, *, token: str, spec: OpenAPISpec | None,
-                 deadline: float = DEADLINE_SECONDS) -> None:
+                 deadline: float = DEADLINE_SECONDS, shards: ShardLimits | None = None
+                 ) -> None:
         self.world = world
         self.token = token
         self.spec = spec
@@ -115,7 +122,7 @@ class OfflineServer:
         self.clock_offset = 0.0
         self.port = 0
         self.gateway = Gateway(world, lambda: self.token, lambda: self.gateway_url,
-                               self.notifier.notify)
+                               self.notifier.notify, shards)
         self.app = self._build_app()
         self._runner: web.AppRunner | None = None
 
@@ -164,7 +171,7 @@ class OfflineServer:
             ("GET", "/oauth2/applications/@me", self._application),
             ("GET", "/applications/@me", self._application),
             ("GET", "/gateway", self._gateway_info),
-            ("GET", "/gateway/bot", self._gateway_info),
+            ("GET", "/gateway/bot", self._gateway_bot),
             ("POST", "/users/@me/channels", self._open_dm),
             ("GET", "/users/{user_id}", self._user),
             ("GET", app + "/commands", self._list_commands),
@@ -300,8 +307,15 @@ class OfflineServer:
             len(self.world.guilds), "bot": bot.payload()})
 
     async def _gateway_info(self, request: web.Request) -> web.StreamResponse:
-        return json_response({"url": self.gateway_url, "shards": 1, "session_start_limit": {
-            "total": 1000, "remaining": 1000, "reset_after": 0, "max_concurrency": 1}})
+        return json_response({"url": self.gateway_url})
+
+    async def _gateway_bot(self, request: web.Request) -> web.StreamResponse:
+        """Where to connect, how many shards Discord recommends, and the identify
+        concurrency (`max_concurrency`: buckets of shard_id % max_concurrency)."""
+        self._authorize(request)
+        gateway = self.gateway
+        return json_response({"url": self.gateway_url, "shards": gateway.recommended_shards(),
+                              "session_start_limit": gateway.session_start_limit()})
 
     async def _user(self, request: web.Request) -> web.StreamResponse:
         self._authorize(request)
@@ -340,7 +354,7 @@ class OfflineServer:
         scope = self._command_scope(request)
         body, _ = await self._body(request)
         self._vet(request, body, [], f"command sync ({self._scope_name(scope)})")
-        synced = self.commands.put(scope, body or [])
+        synced = self.commands.put(scope, body or [], request.headers.get("User-Agent", ""))
         self.notifier.notify()
         return json_response(synced)
 
@@ -386,7 +400,7 @@ class OfflineServer:
                                  guild: Guild | None, data: JSON, label: str,
                                  message: JSON | None = None) -> InteractionRecord:
         """Send INTERACTION_CREATE exactly as Discord builds it, and track the answer."""
-        if self.gateway.session is None:
+        if not self.gateway.sessions:
             raise RuntimeError("the bot is not connected to the gateway yet: await "
                                "wait_until_ready() (or running()) first")
         interaction_id = self.world.ids.next()
@@ -400,7 +414,7 @@ class OfflineServer:
             source_message_id=int(message["id"]) if message is not None else None)
         self.interactions[interaction_id] = record
         self._by_token[token] = record
-        await self.gateway.dispatch("INTERACTION_CREATE", payload)
+        record.shard = await self.gateway.dispatch("INTERACTION_CREATE", payload)
         return record
 
     def _interaction_payload(self, interaction_id: int, token: str, kind: int, user: User,
@@ -440,6 +454,7 @@ class OfflineServer:
                                          "interaction the fake never sent"), "callback",
                                None, 404, 10062, "Unknown interaction")
         record.bodies.append(("callback", body))
+        record.peers.append(_peer(request))
         context = f"initial response to {record.label}"
         callback_type = body.get("type") if isinstance(body, dict) else None
         self._check_first_response(record, callback_type, context)
@@ -643,6 +658,7 @@ class OfflineServer:
         record = self._webhook_record(request, "follow-up")
         body, files = await self._body(request)
         record.bodies.append(("followup", body))
+        record.peers.append(_peer(request))
         context = f"follow-up for {record.label}"
         self._vet(request, body, rules.check_message(body, creating=True), context, record)
         if record.loading and record.response_message_id is not None:
@@ -666,6 +682,7 @@ class OfflineServer:
         message_id = self._webhook_message_id(record, request.match_info["message_id"], context)
         body, files = await self._body(request)
         record.bodies.append(("edit", body))
+        record.peers.append(_peer(request))
         self._vet(request, body, rules.check_message(body, creating=False), context, record)
         message = await self._edit(message_id, body, files, record)
         self.notifier.notify()

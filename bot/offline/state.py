@@ -174,6 +174,7 @@ class SyncRecord:
 
     guild_id: int | None
     names: tuple[str, ...]
+    agent: str = ""  # the User-Agent it came with (a sharded dramabot names its shards)
 
 
 class CommandRegistry:
@@ -187,13 +188,13 @@ class CommandRegistry:
         self._known_ids: dict[tuple[int | None, int, str], int] = {}
         self.syncs: list[SyncRecord] = []
 
-    def put(self, guild_id: int | None, bodies: Iterable[JSON]) -> list[JSON]:
+    def put(self, guild_id: int | None, bodies: Iterable[JSON], agent: str = "") -> list[JSON]:
         scope: dict[tuple[int, str], JSON] = {}
         for body in bodies:
             command = self._stored(guild_id, body)
             scope[(command["type"], command["name"])] = command
         self._scopes[guild_id] = scope
-        self.syncs.append(SyncRecord(guild_id, tuple(c["name"] for c in scope.values())))
+        self.syncs.append(SyncRecord(guild_id, tuple(c["name"] for c in scope.values()), agent))
         return list(scope.values())
 
     def upsert(self, guild_id: int | None, body: JSON) -> JSON:
@@ -276,6 +277,11 @@ class InteractionRecord:
     choices: list[JSON] | None = None
     modal: JSON | None = None
     bodies: list[tuple[str, Any]] = field(default_factory=list)
+    shard: int | None = None  # the gateway shard it was sent to (None: no session had it)
+    # Where each answer came from, in order: the client's (host, port), which tells the
+    # process of a multi-process bot apart (discord.py sends webhook calls without its
+    # User-Agent).
+    peers: list[tuple[str, int]] = field(default_factory=list)
 
     @property
     def acknowledged(self) -> bool:

@@ -73,8 +73,14 @@ class Snowflakes:
     def __init__(self) -> None:
         self._counter = itertools.count()
 
-    def next(self) -> int:
+    def next(self, shard: tuple[int, int] | None = None) -> int:
+        """A new id; with `shard=(shard_id, shard_count)`, one Discord puts on that shard
+        (`(id >> 22) % shard_count == shard_id`: the timestamp is moved up to
+        shard_count - 1 ms ahead)."""
         ms = int(time.time() * 1000) - DISCORD_EPOCH_MS
+        if shard is not None:
+            shard_id, count = shard
+            ms += (shard_id - ms) % count
         return (ms << 22) | (1 << 17) | (next(self._counter) & 0xFFF)
 
 
@@ -357,10 +363,11 @@ class World:
         self.users[name] = user
         return user
 
-    def add_guild(self, name: str, *, owner: str, channels: tuple[str, ...] = ("general",)
-                  ) -> Guild:
-        """A guild with @everyone, the bot's managed role, the owner and the bot."""
-        gid = self.ids.next()
+    def add_guild(self, name: str, *, owner: str, channels: tuple[str, ...] = ("general",),
+                  shard: tuple[int, int] | None = None) -> Guild:
+        """A guild with @everyone, the bot's managed role, the owner and the bot; with
+        `shard=(shard_id, shard_count)`, one whose events Discord sends to that shard."""
+        gid = self.ids.next(shard)
         owner_user = self.users[owner]
         guild = Guild(gid, name, owner_user.id)
         guild.roles[gid] = Role(gid, "@everyone", EVERYONE_DEFAULT)

@@ -3,8 +3,9 @@
 Every closed question is written in one transaction (its answers, every player's totals,
 the game's progress, the channel's memory), so a crash loses nothing already answered and
 never leaves half a question behind. Totals are written as absolute values taken from the
-engine, which makes a repeated write harmless. The schema is in
-`bot/store/migrations/0002_quiz.sql`.
+engine, which makes a repeated write harmless (and lets shard processes share one
+PostgreSQL store without locking rows). The schema is in
+`bot/store/migrations/<dialect>/0002_quiz.sql`; the SQL here runs unchanged on both.
 """
 
 from __future__ import annotations
@@ -61,19 +62,22 @@ class PlayerStats:
     rank: int  # 1-based, in the server, by points
 
 
+# For PostgreSQL: n.name is in GROUP BY, which wants every selected column grouped (one
+# name per user: quiz_names is keyed by user_id), and the CAST gives `:guild IS NULL` the
+# type it cannot infer. SQLite reads both the same way.
 _TOTALS = """
 SELECT p.user_id, n.name, SUM(p.points), SUM(p.correct), SUM(p.answers), COUNT(*),
        SUM(p.won), MAX(p.best_streak)
 FROM quiz_players p LEFT JOIN quiz_names n ON n.user_id = p.user_id
-WHERE (:guild IS NULL OR p.guild_id = :guild) AND p.played_at >= :since
-GROUP BY p.user_id
+WHERE (CAST(:guild AS BIGINT) IS NULL OR p.guild_id = :guild) AND p.played_at >= :since
+GROUP BY p.user_id, n.name
 """
 _BOARD = _TOTALS + " ORDER BY 3 DESC, 4 DESC, p.user_id LIMIT :limit"
 _PLAYER = _TOTALS.replace("GROUP BY", "AND p.user_id = :user GROUP BY")
 _RANK = """
 SELECT COUNT(*) + 1 FROM (
   SELECT SUM(points) AS pts FROM quiz_players WHERE guild_id = :guild GROUP BY user_id
-) WHERE pts > :points
+) AS totals WHERE pts > :points
 """
 _UPSERT_PLAYER = """
 INSERT INTO quiz_players (game_id, user_id, guild_id, points, correct, answers, best_streak,
@@ -113,8 +117,11 @@ class ScoreBook:
             for answer in result.answers:
                 award = result.award_of(answer.user_id)
                 await db.execute(
-                    "INSERT OR REPLACE INTO quiz_answers (game_id, question, user_id, choice,"
-                    " correct, points, elapsed) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO quiz_answers (game_id, question, user_id, choice, correct,"
+                    " points, elapsed) VALUES (?, ?, ?, ?, ?, ?, ?)"
+                    " ON CONFLICT (game_id, question, user_id) DO UPDATE SET"
+                    " choice = excluded.choice, correct = excluded.correct,"
+                    " points = excluded.points, elapsed = excluded.elapsed",
                     (game_id, result.asked.index, answer.user_id, answer.choice,
                      int(answer.correct), award.total if award else 0, answer.elapsed))
                 player = scores[answer.user_id]
@@ -139,12 +146,15 @@ class ScoreBook:
 
     async def interrupt_running(self) -> int:
         """Mark games left 'running' by a previous process as interrupted (at start-up:
-        nothing can be running yet). Returns how many."""
+        nothing of this process can be running yet). Only the guilds of this process's
+        shards (`state.scope`): the other shards' games are being played elsewhere.
+        Returns how many."""
+        scope = self.state.scope
+        where = "" if scope is None else " AND " + scope.sql_filter("guild_id")
         async with self.state.transaction() as db:
-            cursor = await db.execute(
-                "UPDATE quiz_games SET status = ?, ended_at = ? WHERE status = ?",
+            return await db.execute(
+                "UPDATE quiz_games SET status = ?, ended_at = ? WHERE status = ?" + where,
                 (INTERRUPTED, self.clock(), RUNNING))
-            return cursor.rowcount
 
     async def mark_interrupted(self, game_id: str) -> None:
         """A game that broke off (an error, a shutdown): its recorded scores stay."""
@@ -154,24 +164,22 @@ class ScoreBook:
                 (INTERRUPTED, self.clock(), game_id, RUNNING))
 
     async def game(self, game_id: str) -> GameRecord | None:
-        async with self.state.db.execute(
-                "SELECT id, guild_id, channel_id, starter_id, drama, questions, seconds,"
-                " up_to_episode, status, asked FROM quiz_games WHERE id = ?",
-                (game_id,)) as cursor:
-            row = await cursor.fetchone()
+        row = await self.state.fetchone(
+            "SELECT id, guild_id, channel_id, starter_id, drama, questions, seconds,"
+            " up_to_episode, status, asked FROM quiz_games WHERE id = ?", (game_id,))
         return GameRecord(*row) if row else None
 
     # -- channel memory ---------------------------------------------------------------------
 
     async def recent_questions(self, channel_id: int) -> dict[str, float]:
         """Keys of the questions this channel was asked lately, with when."""
-        rows = await self.state.db.execute_fetchall(
+        rows = await self.state.fetchall(
             "SELECT question_key, asked_at FROM quiz_recent WHERE channel_id = ?",
             (channel_id,))
         return {str(k): float(t) for k, t in rows}
 
     async def _remember_question(self, channel_id: int, key: str, now: float) -> None:
-        db = self.state.db
+        db = self.state  # inside record_question's transaction
         await db.execute(
             "INSERT INTO quiz_recent (channel_id, question_key, asked_at) VALUES (?, ?, ?)"
             " ON CONFLICT (channel_id, question_key) DO UPDATE SET asked_at = excluded.asked_at",
@@ -183,7 +191,7 @@ class ScoreBook:
 
     async def _remember_names(self, names: Mapping[int, str], now: float) -> None:
         for user_id, name in names.items():
-            await self.state.db.execute(
+            await self.state.execute(
                 "INSERT INTO quiz_names (user_id, name, updated_at) VALUES (?, ?, ?)"
                 " ON CONFLICT (user_id) DO UPDATE SET name = excluded.name,"
                 " updated_at = excluded.updated_at", (user_id, name[:100], now))
@@ -197,20 +205,19 @@ class ScoreBook:
     async def leaderboard(self, guild_id: int | None, period: str = "all",
                           limit: int = 10) -> list[BoardRow]:
         """Top players of a server (or of every server: guild_id None)."""
-        rows = await self.state.db.execute_fetchall(
+        rows = await self.state.fetchall(
             _BOARD, {"guild": guild_id, "since": self.since(period), "limit": limit})
         return [_row(r) for r in rows]
 
     async def stats(self, user_id: int, guild_id: int) -> PlayerStats | None:
         """A player's all-time totals in a server and rank there (None: never played)."""
-        rows = list(await self.state.db.execute_fetchall(
-            _PLAYER, {"guild": guild_id, "since": 0.0, "user": user_id}))
+        rows = await self.state.fetchall(
+            _PLAYER, {"guild": guild_id, "since": 0.0, "user": user_id})
         if not rows:
             return None
         row = _row(rows[0])
-        ranks = list(await self.state.db.execute_fetchall(
-            _RANK, {"guild": guild_id, "points": row.points}))
-        return PlayerStats(row, int(ranks[0][0]))
+        rank = await self.state.fetchval(_RANK, {"guild": guild_id, "points": row.points})
+        return PlayerStats(row, int(rank))
 
 
 def _row(r: Sequence[Any]) -> BoardRow:

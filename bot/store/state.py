@@ -1,30 +1,48 @@
 """The state store: what the bot writes at run time (guild settings, and the quiz's tables).
 
-Unlike the fact store it is never rebuilt: its schema grows through numbered migrations in
-`bot/store/migrations/NNNN_name.sql`, each applied once, in order, in its own transaction,
-and recorded in `schema_migrations`. WAL lets readers run beside a writer;
-`synchronous=FULL` because a committed quiz score must survive a power cut.
+Two engines, one interface (`bot.store.backends`): a SQLite file (`state.sqlite3`, the
+embedded default for one process) or PostgreSQL (`DATABASE_URL`), which every shard
+process on every machine shares. Unlike the fact store it is never rebuilt: its schema
+grows through numbered migrations, one `.sql` file per dialect
+(`bot/store/migrations/<dialect>/NNNN_name.sql`), each applied once, in order, in its own
+transaction, recorded in `schema_migrations`, under a lock so that two processes starting
+together migrate once.
 
-One aiosqlite connection in autocommit mode is shared by the whole bot. Write through
-`async with state.transaction():` so that several statements commit together and
-concurrent tasks never interleave inside one another's transaction.
+Write through `async with state.transaction():` so that several statements commit together
+and concurrent tasks never interleave inside one another's transaction. Statements the
+store runs for a task that holds a transaction (`state.execute`, `state.fetchall`) run
+inside that transaction, on either engine.
 """
 
 from __future__ import annotations
 
 import asyncio
 import re
-import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-import aiosqlite
+from bot.shards import ShardScope
+from bot.store.backends import (
+    Backend,
+    Executor,
+    Params,
+    PoolSettings,
+    PostgresBackend,
+    Row,
+    SqliteBackend,
+    split_sql,
+)
 
-MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+__all__ = ["MIGRATIONS_DIR", "Migration", "PoolSettings", "StateStore", "StateStoreError",
+           "discover_migrations", "is_database_url", "migrations_dir", "split_sql"]
+
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")  # one folder per dialect
 _MIGRATION_RE = re.compile(r"^(\d{4})_[A-Za-z0-9_-]+\.sql$")
-_NOW = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
+_URL_SCHEMES = ("postgresql://", "postgres://")
 
 
 class StateStoreError(Exception):
@@ -38,10 +56,16 @@ class Migration:
     path: Path
 
 
-def discover_migrations(folder: Path = MIGRATIONS_DIR) -> list[Migration]:
-    """Every `NNNN_*.sql` in the folder, by number; other files are ignored."""
+def migrations_dir(dialect: str) -> Path:
+    """The bundled migrations of a dialect ("sqlite" or "postgres")."""
+    return MIGRATIONS_DIR / dialect
+
+
+def discover_migrations(folder: Path | None = None) -> list[Migration]:
+    """Every `NNNN_*.sql` in the folder (default: the SQLite ones), by number; other files
+    are ignored."""
     found: dict[int, Migration] = {}
-    for path in sorted(Path(folder).glob("*.sql")):
+    for path in sorted(Path(folder or migrations_dir("sqlite")).glob("*.sql")):
         m = _MIGRATION_RE.match(path.name)
         if not m:
             continue
@@ -53,98 +77,127 @@ def discover_migrations(folder: Path = MIGRATIONS_DIR) -> list[Migration]:
     return [found[v] for v in sorted(found)]
 
 
-def split_sql(script: str) -> list[str]:
-    """Split a script into statements, using SQLite's own tokenizer (complete_statement),
-    so semicolons in strings, comments and trigger bodies do not split. Needed because
-    sqlite3's executescript commits any open transaction, which would break
-    one-transaction-per-migration."""
-    statements: list[str] = []
-    buffer = ""
-    parts = script.split(";")
-    for i, part in enumerate(parts):
-        buffer += part
-        if i == len(parts) - 1:
-            break
-        buffer += ";"
-        if sqlite3.complete_statement(buffer):
-            statements.append(buffer.strip())
-            buffer = ""
-    if buffer.strip():  # a last statement without ";", or only comments: both run fine
-        statements.append(buffer.strip())
-    return statements
+def is_database_url(target: Path | str) -> bool:
+    """A PostgreSQL URL, as opposed to a SQLite file path."""
+    return isinstance(target, str) and target.startswith(_URL_SCHEMES)
+
+
+def utc_now() -> str:
+    """The time as SQLite's strftime('%Y-%m-%dT%H:%M:%fZ') writes it, on both engines."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
 class StateStore:
-    """Guild settings (and, through its own migrations, the quiz's state)."""
+    """Guild settings (and, through its own migrations, the quiz's state).
 
-    def __init__(self, db: aiosqlite.Connection, path: Path) -> None:
-        self.db = db
-        self.path = path
+    `scope` is the shards this process runs (None: all of them); start-up clean-up of
+    live state (a quiz left running by a crash) touches only their guilds, never a game
+    another process is playing."""
+
+    def __init__(self, backend: Backend, target: Path | str) -> None:
+        self.backend = backend
+        self.target = target
+        self.scope: ShardScope | None = None
         self._lock = asyncio.Lock()
         self._owner: asyncio.Task[object] | None = None
+        self._executor: Executor | None = None  # the owner's transaction
         self._depth = 0
         self._default_dramas: dict[int, str | None] = {}
 
     @classmethod
-    async def open(cls, path: Path | str,
-                   migrations_dir: Path = MIGRATIONS_DIR) -> StateStore:
-        """Open (creating if needed) the store and apply every pending migration."""
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        db = await aiosqlite.connect(path, isolation_level=None)
-        store = cls(db, path)
+    async def open(cls, target: Path | str, migrations: Path | None = None, *,
+                   pool: PoolSettings | None = None) -> StateStore:
+        """Open (creating if needed) the store and apply every pending migration.
+
+        `target` is a SQLite file path or a `postgresql://` URL; `migrations` is a folder
+        of that dialect's migrations (default: the bundled ones)."""
+        backend: Backend
+        if is_database_url(target):
+            backend = await PostgresBackend.open(str(target), pool or PoolSettings())
+        else:
+            backend = await SqliteBackend.open(Path(target))
+        store = cls(backend, target)
         try:
-            for pragma in ("journal_mode = WAL", "synchronous = FULL", "foreign_keys = ON",
-                           "busy_timeout = 5000"):
-                await db.execute(f"PRAGMA {pragma}")
-            await store.migrate(discover_migrations(migrations_dir))
+            await store.migrate(discover_migrations(migrations or migrations_dir(
+                backend.dialect)))
         except BaseException:
-            await db.close()
+            await backend.close()
             raise
         return store
 
+    @property
+    def dialect(self) -> str:
+        return self.backend.dialect
+
     async def close(self) -> None:
-        await self.db.close()
+        await self.backend.close()
+
+    # -- statements -------------------------------------------------------------------------
+
+    def _current(self) -> Executor:
+        """The calling task's transaction if it holds one, else the idle connection(s)."""
+        if self._executor is not None and self._owner is asyncio.current_task():
+            return self._executor
+        return self.backend.idle
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        """Run one statement; returns how many rows it changed."""
+        return await self._current().execute(sql, params)
+
+    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        await self._current().executemany(sql, rows)
+
+    async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
+        return await self._current().fetchall(sql, params)
+
+    async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
+        rows = await self.fetchall(sql, params)
+        return rows[0] if rows else None
+
+    async def fetchval(self, sql: str, params: Params = ()) -> Any:
+        row = await self.fetchone(sql, params)
+        return None if row is None else row[0]
 
     # -- transactions ---------------------------------------------------------------------
 
+    @property
+    def in_transaction(self) -> bool:
+        return self.backend.in_transaction
+
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """Run a block of statements as one transaction (BEGIN IMMEDIATE ... COMMIT, or
-        ROLLBACK on any exception). Transactions from different tasks queue up; a nested
-        `transaction()` in the same task becomes a SAVEPOINT."""
+    async def transaction(self) -> AsyncIterator[Executor]:
+        """Run a block of statements as one transaction (COMMIT, or ROLLBACK on any
+        exception). Transactions from different tasks of this process queue up, on
+        either engine, so a read-then-write never interleaves with another task's; a
+        nested `transaction()` in the same task becomes a SAVEPOINT."""
         task = asyncio.current_task()
-        if task is not None and self._owner is task:
-            async with self._savepoint():
-                yield self.db
+        if task is not None and self._owner is task and self._executor is not None:
+            async with self._savepoint(self._executor):
+                yield self._executor
             return
         async with self._lock:
             self._owner = task
             try:
-                await self.db.execute("BEGIN IMMEDIATE")
-                try:
-                    yield self.db
-                    await self.db.execute("COMMIT")
-                except BaseException:
-                    if self.db.in_transaction:
-                        await self.db.execute("ROLLBACK")
-                    raise
+                async with self.backend.begin() as executor:
+                    self._executor = executor
+                    yield executor
             finally:
                 self._owner = None
+                self._executor = None
 
     @asynccontextmanager
-    async def _savepoint(self) -> AsyncIterator[None]:
+    async def _savepoint(self, executor: Executor) -> AsyncIterator[None]:
         self._depth += 1
         name = f"sp_{self._depth}"
         try:
-            await self.db.execute(f"SAVEPOINT {name}")
+            await executor.execute(f"SAVEPOINT {name}")
             try:
                 yield
             except BaseException:
-                await self.db.execute(f"ROLLBACK TO {name}")
-                await self.db.execute(f"RELEASE {name}")
+                await executor.execute(f"ROLLBACK TO SAVEPOINT {name}")
+                await executor.execute(f"RELEASE SAVEPOINT {name}")
                 raise
-            await self.db.execute(f"RELEASE {name}")
+            await executor.execute(f"RELEASE SAVEPOINT {name}")
         finally:
             self._depth -= 1
 
@@ -153,25 +206,25 @@ class StateStore:
     async def migrate(self, migrations: list[Migration]) -> list[int]:
         """Apply the migrations not yet recorded, in order, each in one transaction.
         Returns the versions applied now."""
-        await self.db.execute(
-            "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY,"
-            f" name TEXT NOT NULL, applied_at TEXT NOT NULL DEFAULT ({_NOW}))")
         applied: list[int] = []
-        for migration in migrations:
-            async with self.transaction():
-                if migration.version in await self.applied_migrations():
-                    continue  # checked inside the lock: another process may have won
-                for statement in split_sql(migration.path.read_text(encoding="utf-8")):
-                    await self.db.execute(statement)
-                await self.db.execute(
-                    "INSERT INTO schema_migrations (version, name) VALUES (?, ?)",
-                    (migration.version, migration.name))
-            applied.append(migration.version)
+        async with self.backend.migration_lock():
+            await self.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY,"
+                " name TEXT NOT NULL, applied_at TEXT NOT NULL)")
+            for migration in migrations:
+                async with self.transaction() as db:
+                    if migration.version in await self.applied_migrations():
+                        continue  # checked inside the lock: another process may have won
+                    script = migration.path.read_text(encoding="utf-8")
+                    await self.backend.run_script(db, script)
+                    await db.execute(
+                        "INSERT INTO schema_migrations (version, name, applied_at)"
+                        " VALUES (?, ?, ?)", (migration.version, migration.name, utc_now()))
+                applied.append(migration.version)
         return applied
 
     async def applied_migrations(self) -> list[int]:
-        rows = await self.db.execute_fetchall(
-            "SELECT version FROM schema_migrations ORDER BY version")
+        rows = await self.fetchall("SELECT version FROM schema_migrations ORDER BY version")
         return [int(r[0]) for r in rows]
 
     # -- guild settings -------------------------------------------------------------------
@@ -179,24 +232,22 @@ class StateStore:
     async def get_default_drama(self, guild_id: int) -> str | None:
         """The drama slug commands in this guild use when none is given, if set. Read
         once per guild, then from memory: every command without a drama asks, and only
-        this store (one bot process) ever changes it."""
+        the process running the guild's shard ever changes it (its /settings command
+        arrives nowhere else)."""
         if guild_id in self._default_dramas:
             return self._default_dramas[guild_id]
-        async with self.db.execute(
-                "SELECT default_drama FROM guild_settings WHERE guild_id = ?",
-                (guild_id,)) as cursor:
-            row = await cursor.fetchone()
-        slug = None if row is None else row[0]
+        slug = await self.fetchval(
+            "SELECT default_drama FROM guild_settings WHERE guild_id = ?", (guild_id,))
         self._default_dramas[guild_id] = slug
         return slug
 
     async def set_default_drama(self, guild_id: int, slug: str | None) -> None:
         """Set (or with None clear) the guild's default drama. The slug is not checked
         here: the state store does not know the fact store; the caller validates."""
-        async with self.transaction():
-            await self.db.execute(
+        async with self.transaction() as db:
+            await db.execute(
                 "INSERT INTO guild_settings (guild_id, default_drama, updated_at)"
-                f" VALUES (?, ?, {_NOW}) ON CONFLICT (guild_id) DO UPDATE SET"
+                " VALUES (?, ?, ?) ON CONFLICT (guild_id) DO UPDATE SET"
                 " default_drama = excluded.default_drama, updated_at = excluded.updated_at",
-                (guild_id, slug))
+                (guild_id, slug, utc_now()))
         self._default_dramas.pop(guild_id, None)  # read again after any change
