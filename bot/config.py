@@ -40,6 +40,11 @@ class Settings:
     log_level: str = "INFO"
     api_base: str | None = None
     gateway_url: str | None = None
+    # `dramabot pack import`: where to reach the open-data services (a mirror, a proxy or
+    # a test server may stand in), and who their operators can contact about our requests.
+    wikidata_api_base: str = "https://www.wikidata.org"
+    musicbrainz_api_base: str = "https://musicbrainz.org"
+    import_contact: str | None = None
 
     @property
     def fact_db(self) -> Path:
@@ -80,6 +85,11 @@ def _parse(values: Mapping[str, str]) -> Settings:
         log_level=_log_level(get("LOG_LEVEL") or "INFO"),
         api_base=_url("DISCORD_API_BASE", get("DISCORD_API_BASE"), ("http", "https")),
         gateway_url=_url("DISCORD_GATEWAY_URL", get("DISCORD_GATEWAY_URL"), ("ws", "wss")),
+        wikidata_api_base=_url("WIKIDATA_API_BASE", get("WIKIDATA_API_BASE"),
+                               ("http", "https")) or "https://www.wikidata.org",
+        musicbrainz_api_base=_url("MUSICBRAINZ_API_BASE", get("MUSICBRAINZ_API_BASE"),
+                                  ("http", "https")) or "https://musicbrainz.org",
+        import_contact=get("IMPORT_CONTACT"),
     )
 
 
