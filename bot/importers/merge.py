@@ -143,10 +143,24 @@ def _merge_record(existing: MutableMapping[str, Any], new: Table, where: str,
                 if alias not in [_plain(a) for a in existing[key]]:
                     existing[key].append(alias)
                     changes.added(path)
+        elif key == "artists":
+            _merge_artists(existing[key], value, path, changes)
         elif _is_fact(value) and _is_fact(existing[key]):
             _merge_fact(existing[key], value, path, changes)
         elif key in FACT_LIST_KEYS:
             _merge_fact_list(existing[key], value, path, changes)
+
+
+def _merge_artists(existing: MutableSequence[Any], new: list[Table], where: str,
+                   changes: Changes) -> None:
+    """A track's artists by person: more sources for one already credited, else added."""
+    for artist in new:
+        match = next((a for a in existing if _same(a["person"], artist["person"])), None)
+        if match is None:
+            existing.append(inline(artist))
+            changes.added(where)
+        else:
+            _add_sources(match["sources"], artist["sources"], changes)
 
 
 def _merge_entries(doc: Any, key: str, entries: list[Table], match_on: tuple[str, ...],

@@ -120,7 +120,7 @@ async def import_drama(endpoints: Endpoints, qid: str, out_dir: Path, *, ost: st
     async with services(endpoints, f"importing {qid}") as s:
         drama = await s.wikidata.entity(qid)
         labels = await _referenced(s, drama)
-        for person_id in wd.item_ids(drama, QID_PROPS):
+        for person_id in wd.item_ids(drama, QID_PROPS, qualifiers=False):
             if person_id in labels:
                 draft.add_person(labels[person_id], labels)
             else:
@@ -137,7 +137,7 @@ async def _referenced(s: Services, drama: wd.Entity) -> dict[str, wd.Entity]:
     """Every item the drama points at, then the groups and occupations of its people:
     at most 50 a call, one call at a time."""
     labels = await s.wikidata.entities(wd.item_ids(drama, ITEM_PROPS), s.progress)
-    people = [labels[i] for i in wd.item_ids(drama, QID_PROPS) if i in labels]
+    people = [labels[i] for i in wd.item_ids(drama, QID_PROPS, qualifiers=False) if i in labels]
     more = {i for p in people for i in wd.item_ids(p, PERSON_PROPS)} - labels.keys()
     labels.update(await s.wikidata.entities(sorted(more), s.progress))
     return labels

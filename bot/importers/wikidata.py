@@ -165,14 +165,15 @@ def truthy(entity: Entity, prop: str) -> list[Statement]:
     return preferred or found
 
 
-def item_ids(entity: Entity, props: Sequence[str]) -> list[str]:
-    """The item ids that `props` point at (main values and item qualifiers)."""
+def item_ids(entity: Entity, props: Sequence[str], *, qualifiers: bool = True) -> list[str]:
+    """The item ids that `props` point at: main values, and item qualifiers (a P453
+    character) unless `qualifiers` is false."""
     ids = []
     for prop in props:
         for s in statements(entity, prop):
-            ids += [v for v in (s.value, *(q for qs in s.qualifiers.values() for q in qs))
-                    if isinstance(v, str) and _is_qid(v)]
-    return ids
+            extra = [q for qs in s.qualifiers.values() for q in qs] if qualifiers else []
+            ids += [v for v in (s.value, *extra) if isinstance(v, str) and _is_qid(v)]
+    return list(dict.fromkeys(ids))
 
 
 def _is_qid(text: str) -> bool:
