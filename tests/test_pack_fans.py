@@ -249,3 +249,20 @@ async def test_the_bot_shows_credits_without_a_role(dramabot: OfflineDiscord) ->
     for name in ("yumis cells", "cafe midnight", "to x who doesnt love me", "soundtrack 2"):
         reply = await dramabot.invoke(f"/drama name:{name}", user="fan1")
         assert not reply.ephemeral, name
+
+
+async def test_a_pack_with_every_new_field_builds_and_reads_back(tmp_path: Path) -> None:
+    from bot.store.build import build_fact_store
+
+    folder = write_pack(tmp_path, PACK)
+    build_fact_store(folder, tmp_path / "facts.sqlite3")
+    store = await FactStore.open(tmp_path / "facts.sqlite3")
+    try:
+        info = await store.drama("soundtrack1")
+        assert info is not None
+        assert [c.credit.job for c in info.crew] == [None]  # not on record, not ""
+        assert [m.entry.character for m in info.cast] == [None]
+        assert [a.person for u in info.drama.ost_unnumbered for a in u.artists] == ["lee-hi"]
+        assert info.sources["kpopmap-0308"].citation.startswith("Ishani Sarkar")
+    finally:
+        await store.close()
