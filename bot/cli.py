@@ -10,7 +10,7 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bot.config import ConfigError, Settings, load_settings
 from bot.logs import setup_logging
@@ -57,12 +57,30 @@ def build_parser() -> argparse.ArgumentParser:
                       help="a postgresql:// URL or a state.sqlite3 path")
     copy.add_argument("--replace", action="store_true",
                       help="overwrite a target that already holds state")
+    _add_pack_parser(sub)
     sub.add_parser("console", help="try the bot in the terminal against an offline Discord")
     ask = sub.add_parser("ask", help='run one command offline, e.g. dramabot ask "/ost track 7"')
     ask.add_argument("invocation", help='the command as typed in Discord: "/drama soundtrack1"')
     ask.add_argument("--json", action="store_true", help="print the callback body the bot sent")
     ask.add_argument("--user", default="fan1", help="who runs it: admin, fan1, fan2, fan3")
     return parser
+
+
+def _add_pack_parser(sub: Any) -> None:
+    pack = sub.add_parser("pack", help="make data packs")
+    pack_sub = pack.add_subparsers(dest="pack_command", required=True, metavar="ACTION")
+    imp = pack_sub.add_parser(
+        "import", help="draft a pack from open data (Wikidata, MusicBrainz); docs/importing.md")
+    imp.add_argument("service", choices=["wikidata"], help="where the drama comes from")
+    imp.add_argument("query", nargs="+", help="a Q-id (Q12345) to import, or a title to search")
+    imp.add_argument("--ost", nargs="+", metavar="musicbrainz [MBID|TITLE]",
+                     help="also import the OST from MusicBrainz (by default the soundtrack "
+                          "the Wikidata item names, else a search by the drama's title)")
+    imp.add_argument("--out", type=Path, help="the folder to write to (default: DRAMABOT_PACKS)")
+    imp.add_argument("--merge", action="store_true",
+                     help="add to the existing pack: new facts added, differing values kept "
+                          "as 'also reported as' readings, nothing removed")
+    imp.add_argument("--diff", action="store_true", help="show what would change; write nothing")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -75,7 +93,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     setup_logging(settings.log_level, [settings.token] if settings.token else [])
     handler = {
         "run": _run, "sync": _sync, "db": _db, "state": _state, "console": _console,
-        "ask": _ask,
+        "ask": _ask, "pack": _pack,
     }[args.command]
     try:
         return handler(settings, args)
@@ -191,6 +209,11 @@ def _store_arg(raw: str) -> Path | str:
     from bot.store.state import is_database_url
 
     return raw if is_database_url(raw) else Path(raw).expanduser()
+
+def _pack(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.importers.cli import run_import
+
+    return run_import(settings, args)
 
 
 def _console(settings: Settings, args: argparse.Namespace) -> int:

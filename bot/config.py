@@ -49,6 +49,11 @@ class Settings:
     pool: PoolSettings = field(default_factory=PoolSettings)
     shard_count: int | None = None
     shard_ids: tuple[int, ...] | None = None
+    # `dramabot pack import`: where to reach the open-data services (a mirror, a proxy or
+    # a test server may stand in), and who their operators can contact about our requests.
+    wikidata_api_base: str = "https://www.wikidata.org"
+    musicbrainz_api_base: str = "https://musicbrainz.org"
+    import_contact: str | None = None
 
     @property
     def fact_db(self) -> Path:
@@ -106,6 +111,11 @@ def _parse(values: Mapping[str, str]) -> Settings:
         database_url=_database_url(get("DATABASE_URL")),
         pool=_pool(get),
         **_shards(get("SHARD_COUNT"), get("SHARD_IDS")),
+        wikidata_api_base=_url("WIKIDATA_API_BASE", get("WIKIDATA_API_BASE"),
+                               ("http", "https")) or "https://www.wikidata.org",
+        musicbrainz_api_base=_url("MUSICBRAINZ_API_BASE", get("MUSICBRAINZ_API_BASE"),
+                                  ("http", "https")) or "https://musicbrainz.org",
+        import_contact=get("IMPORT_CONTACT"),
     )
 
 

@@ -18,7 +18,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.packs.model import Fact, FactValue, Source
-from bot.store.models import CastMember, CrewMember, DramaInfo, PersonInfo
+from bot.store.models import CastMember, CrewMember, DramaInfo, PersonInfo, Role
 from cogs.ost import TrackListButton
 from cogs.utils.embeds import EmbedCache, Field, build_embed
 from cogs.utils.formatting import (
@@ -102,6 +102,8 @@ def _main_cast(info: DramaInfo) -> list[CastMember]:
 
 
 def _as_role(member: CastMember, sources: Mapping[str, Source], notes: Notes) -> str:
+    if member.entry.character is None:
+        return f"{member.person.name} (role not on record)"
     return f"{member.person.name} as {render_fact(member.entry.character, sources, notes=notes)}"
 
 
@@ -194,13 +196,17 @@ def cast_line(member: CastMember, sources: Mapping[str, Source]) -> str:
     name = f"**{member.person.name}**"
     if member.person.hangul:
         name += f" ({member.person.hangul})"
-    role = render_reading(entry.character.primary, sources, mark_single=mark)
-    if entry.character_hangul:
-        role += f" · {render_fact(entry.character_hangul, sources, mark_single=mark)}"
-    line = f"{name} as {role}"
+    if entry.character is None:
+        line = f"{name} (role not on record)"
+    else:
+        role = render_reading(entry.character.primary, sources, mark_single=mark)
+        if entry.character_hangul:
+            role += f" · {render_fact(entry.character_hangul, sources, mark_single=mark)}"
+        line = f"{name} as {role}"
     if entry.description:
         line += f" — {render_fact(entry.description, sources, mark_single=mark)}"
-    line += f" · {BILLING.get(entry.billing, entry.billing)}"
+    if entry.billing:
+        line += f" · {BILLING.get(entry.billing, entry.billing)}"
     return line + line_mark(facts, sources) + also_text(entry.character, sources)
 
 
@@ -251,7 +257,7 @@ def ost_embed(info: DramaInfo) -> discord.Embed:
 
 def sources_embed(info: DramaInfo) -> discord.Embed:
     """Every source any fact about the drama cites."""
-    ordered = sorted(info.sources.values(), key=lambda s: s.name.casefold())
+    ordered = sorted(info.sources.values(), key=lambda s: s.label.casefold())
     lines = [describe_source(s) for s in ordered]
     head = f"**Sources** ({plural(len(lines), 'source')})"
     body = join_limited(lines, Limits.DESCRIPTION - len(head) - 1) if lines else \
@@ -334,15 +340,23 @@ def person_title(info: PersonInfo) -> str:
 
 def _roles(info: PersonInfo) -> list[str]:
     src = info.sources
-    return [f"**{r.drama.title}** — {render_fact(r.entry.character, src, always_cite=True)}"
-            f" · {BILLING.get(r.entry.billing, r.entry.billing)}" for r in info.roles]
+    return [f"**{r.drama.title}** — {_role_text(r, src)}" for r in info.roles]
+
+
+def _role_text(role: Role, src: Mapping[str, Source]) -> str:
+    """The character (or "role not on record", with the casting's sources) and billing."""
+    entry = role.entry
+    text = (render_fact(entry.character, src, always_cite=True) if entry.character
+            else f"role not on record ({cite(entry.sources, src)})")
+    return text + (f" · {BILLING.get(entry.billing, entry.billing)}" if entry.billing else "")
 
 
 def _crew(info: PersonInfo) -> list[str]:
     lines = []
     for role in info.crew:
         credit = role.credit
-        line = f"**{role.drama.title}** — {credit.job} ({cite(credit.sources, info.sources)})"
+        job = credit.job or "credited, job not on record"
+        line = f"**{role.drama.title}** — {job} ({cite(credit.sources, info.sources)})"
         if credit.note:
             line += f", {credit.note}"
         if credit.also:

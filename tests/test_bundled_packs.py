@@ -76,7 +76,14 @@ def test_four_episodes_and_the_former_title(soundtrack1: Pack) -> None:
         "Why Did You Come To My House?"]
 
 
-def test_every_seed_is_cited_by_its_file_name(soundtrack1: Pack) -> None:
-    seeds = {s.file for s in soundtrack1.sources.values() if s.kind == "article"}
-    assert seeds == {
+def test_every_seed_keeps_its_file_but_is_cited_by_what_it_says(soundtrack1: Pack) -> None:
+    seeds = {s.file: s for s in soundtrack1.sources.values() if s.kind == "article"}
+    assert set(seeds) == {
         "000_fe22804c1aad097d.txt", "001_d94ec0469b78c366.txt", "002_61108b1a3dd9b5a0.txt"}
+    kpopmap = seeds["001_d94ec0469b78c366.txt"]
+    assert (kpopmap.label, kpopmap.author, kpopmap.published) == (
+        "Kpopmap", "Ishani Sarkar", dt.date(2022, 3, 8))
+    assert kpopmap.title is not None and kpopmap.title.startswith("Top 3 Reasons")
+    # seed 002 names no outlet or headline: its subject and date
+    assert seeds["002_61108b1a3dd9b5a0.txt"].label == \
+        "article on what is known of Soundtrack #1, 17 February 2022"

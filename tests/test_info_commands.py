@@ -57,7 +57,7 @@ async def test_drama_overview(dramabot: OfflineDiscord) -> None:
         assert name in shown, name
     assert shown["Platform"] == "Disney+"
     assert "Why Did You Come To My House?" in shown["Former titles"]
-    assert shown["Genre"] == "music romance drama (one source: seed 001)"
+    assert shown["Genre"] == "music romance drama (one source: Kpopmap)"  # seed 001's outlet
     assert shown["Aired"].startswith("2022-03-23 (4 pm KST) to 2022-04-13")
     assert shown["Episodes"] == "4"
     assert shown["Director"] == "Kim Hee-won"
@@ -66,7 +66,10 @@ async def test_drama_overview(dramabot: OfflineDiscord) -> None:
     assert "XANADU Entertainment" in shown["Production"]
     assert "Park Hyung-sik as Han Sun-woo" in shown["Main cast"]
     assert shown["OST"].startswith("7 tracks on record")
-    assert embed["footer"]["text"].startswith("Sources: seed 000")
+    # seed 000 names no outlet, headline or date: it is cited by its subject
+    assert embed["footer"]["text"].startswith(
+        "Sources: article on NCT's Doyoung and his OST for Soundtrack #1")
+    assert "000_fe22804c1aad097d" not in embed["footer"]["text"]
     assert labels(reply) == SECTIONS
     assert reply.buttons[0].disabled  # the section on show
 
@@ -74,8 +77,8 @@ async def test_drama_overview(dramabot: OfflineDiscord) -> None:
 async def test_contested_heroine_name_shows_both_readings(dramabot: OfflineDiscord) -> None:
     reply = await dramabot.invoke("/drama name:soundtrack1", user="fan1")
     cast = fields(reply)["Main cast"]
-    assert re.search(r"Han So-hee as Lee Eun-soo; also reported as Seo Eun-soo \(.*seed 002"
-                     r".*NME.*\)", cast), cast
+    assert re.search(r"Han So-hee as Lee Eun-soo; also reported as Seo Eun-soo \(.*article on "
+                     r"what is known of Soundtrack #1, 17 February 2022.*NME.*\)", cast), cast
 
 
 async def test_section_buttons_switch_the_message(dramabot: OfflineDiscord) -> None:
@@ -85,7 +88,8 @@ async def test_section_buttons_switch_the_message(dramabot: OfflineDiscord) -> N
     text = cast.embed["description"]
     assert "**Han So-hee** (한소희) as Lee Eun-soo · 이은수 — lyricist · lead; also reported " \
            "as Seo Eun-soo" in text
-    assert "Kang Woo-il · 강우일 — composer and producer · supporting (one source: wowtv)" in text
+    # no source gives this role's billing, so none is shown
+    assert "Kang Woo-il · 강우일 — composer and producer (one source: wowtv)" in text
     assert "special appearance" in text
     assert [b.label for b in cast.buttons if b.disabled] == ["Cast"]
 
@@ -98,7 +102,11 @@ async def test_section_buttons_switch_the_message(dramabot: OfflineDiscord) -> N
     assert "**7.** Just A Little Bit More" in ost.embed["description"]
 
     sources = await ost.click("Sources", user="fan1")
-    assert "**seed 002** (article)" in sources.embed["description"]
+    described = sources.embed["description"]
+    assert "**Kpopmap** (article) · “Top 3 Reasons Why You Should Tune In" in described
+    assert "**article on what is known of Soundtrack #1, 17 February 2022** (article)" \
+        in described
+    assert ".txt" not in described  # never a seed's file name
     assert "**NME** (outlet)" in sources.embed["description"]
 
     back = await sources.click("Overview", user="fan2")

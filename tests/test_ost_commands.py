@@ -36,7 +36,8 @@ async def test_track_card(dramabot: OfflineDiscord) -> None:
     assert shown["Korean title"] == "아주 조금만 더"
     assert shown["Artist"] == "Doyoung"
     assert shown["Release date"] == "2022-02-22"
-    assert "(one source: seed 000)" in shown["Notes"]
+    assert "(one source: article on NCT's Doyoung and his OST for Soundtrack #1)" in \
+        shown["Notes"]
     assert reply.embed["footer"]["text"].startswith("Sources: ")
     assert "WowKeren" in reply.embed["footer"]["text"]
     in_dm = await dramabot.invoke("/ost track 7", user="fan1", dm=True)  # no server default

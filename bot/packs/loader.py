@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from bot.packs import schema as S
 from bot.packs.model import (
@@ -36,6 +37,7 @@ from bot.packs.model import (
     Source,
     Track,
     Trivia,
+    UnnumberedTrack,
 )
 
 __all__ = ["check_packs", "format_errors", "load_pack", "load_packs"]
@@ -476,22 +478,68 @@ def _source(ctx: _Ctx, sid: str, raw: object) -> Source | None:
     """One `[sources.<id>]`; None if it has any error (so it stays out of the merge)."""
     path, before = _key("sources", sid), len(ctx.errors)
     _ident(ctx, sid, path)
-    table = _open(ctx, raw, path, "a [sources.<id>] table", S.SOURCE_KEYS, ("name", "kind"))
+    table = _open(ctx, raw, path, "a [sources.<id>] table", S.SOURCE_KEYS, ("kind",))
     if table is None:
         return None
-    name = _opt_text(ctx, table, "name", path)
     kind = _choice(ctx, table, "kind", path, "source kind", None)
+    texts = {key: _opt_text(ctx, table, key, path)
+             for key in ("name", "file", "outlet", "author", "title", "licence")}
+    _check_source_described(ctx, table, path, kind, texts)
+    url = _url(ctx, table, path)
+    published = _published(ctx, table, path)
+    if len(ctx.errors) > before or kind is None:
+        return None
+    return Source(sid, kind=kind, url=url, published=published, **texts)
+
+
+def _check_source_described(
+    ctx: _Ctx, table: Table, path: str, kind: str | None, texts: Mapping[str, str | None]
+) -> None:
+    """A source must say how readers know it, and never by its file name: readers have
+    never seen the seed files."""
     if kind == "article" and "file" not in table:
         ctx.error(
             _key(path, "file"),
             "an article source needs 'file': the seed file name, e.g. '000_fe22804c1aad097d.txt'",
         )
-    file, title = _opt_text(ctx, table, "file", path), _opt_text(ctx, table, "title", path)
-    url = _opt_text(ctx, table, "url", path)
-    published = _opt_date(ctx, table, "published", path)
-    if len(ctx.errors) > before or name is None or kind is None:
+    if not any(key in table for key in S.SOURCE_DESCRIBED_BY):
+        ctx.error(path, "says neither 'outlet', 'title' nor 'name': give the outlet, the "
+                  "headline, or a plain description such as \"press coverage (outlet not "
+                  "recorded)\", so readers can tell what it is")
+    name, file = texts["name"], texts["file"]
+    if name and file and name.casefold() in (file.casefold(), Path(file).stem.casefold()):
+        ctx.error(_key(path, "name"), "is the file name; cite the article by what it says "
+                  "of itself (its outlet, headline or subject and date)")
+
+
+def _url(ctx: _Ctx, table: Table, path: str) -> str | None:
+    """A web address readers can open: http(s), with a host, no spaces."""
+    text = _opt_text(ctx, table, "url", path)
+    if text is None:
         return None
-    return Source(sid, name, kind, file=file, title=title, url=url, published=published)
+    parts = urlsplit(text)
+    if parts.scheme.lower() not in S.URL_SCHEMES or not parts.netloc or any(
+            c.isspace() for c in text):
+        ctx.error(_key(path, "url"), f"must be a web address starting with http:// or "
+                  f"https://, not {S.describe(text)}")
+        return None
+    return text
+
+
+def _published(ctx: _Ctx, table: Table, path: str) -> dt.date | None:
+    """A TOML date, or the same date as ISO text ("2022-03-08")."""
+    if "published" not in table:
+        return None
+    raw, p = table["published"], _key(path, "published")
+    if isinstance(raw, str):
+        if S.ISO_DATE_RE.fullmatch(raw.strip()):
+            try:
+                return dt.date.fromisoformat(raw.strip())
+            except ValueError:
+                pass
+        ctx.error(p, f"must be a date like 2022-03-08 (year-month-day), not {S.describe(raw)}")
+        return None
+    return _date(ctx, raw, p)
 
 
 def _check_format(ctx: _Ctx, data: Table) -> None:
@@ -568,7 +616,7 @@ def _episode(ctx: _Ctx, raw: object, path: str) -> Episode | None:
 
 
 def _cast(ctx: _Ctx, raw: object, path: str) -> CastEntry | None:
-    required = ("person", "character", "sources")
+    required = ("person", "sources")  # no character: the role is not on record
     table = _open(ctx, raw, path, "a [[cast]] table", S.CAST_KEYS, required)
     if table is None:
         return None
@@ -577,8 +625,8 @@ def _cast(ctx: _Ctx, raw: object, path: str) -> CastEntry | None:
     sources = _sources(ctx, table, path)
     facts = _facts(ctx, table, path, S.CAST_FACTS)
     aliases = _texts(ctx, table, "character_aliases", path)
-    billing = _choice(ctx, table, "billing", path, "billing", "supporting") or "supporting"
-    if person is None or character is None or not sources:
+    billing = _choice(ctx, table, "billing", path, "billing", None)
+    if person is None or ("character" in table and character is None) or not sources:
         return None
     return CastEntry(
         person, character, sources, character_aliases=aliases, billing=billing, **facts
@@ -586,7 +634,7 @@ def _cast(ctx: _Ctx, raw: object, path: str) -> CastEntry | None:
 
 
 def _credit(ctx: _Ctx, raw: object, path: str) -> Credit | None:
-    required = ("person", "job", "sources")
+    required = ("person", "sources")  # no job: the sources do not say what the person did
     table = _open(ctx, raw, path, "a [[credits]] table", S.CREDIT_KEYS, required)
     if table is None:
         return None
@@ -595,7 +643,7 @@ def _credit(ctx: _Ctx, raw: object, path: str) -> Credit | None:
     sources = _sources(ctx, table, path)
     also = _also(ctx, table, path, S.STR)
     note = _opt_text(ctx, table, "note", path)
-    if person is None or job is None or not sources:
+    if person is None or ("job" in table and job is None) or not sources:
         return None
     return Credit(person, job, sources, also=also, note=note)
 
@@ -613,6 +661,19 @@ def _track(ctx: _Ctx, raw: object, path: str) -> Track | None:
     if number is None or not artists:
         return None
     return Track(number=number, artists=artists, notes=notes, **facts)
+
+
+def _unnumbered(ctx: _Ctx, raw: object, path: str) -> UnnumberedTrack | None:
+    """An OST contribution without a track number: an announced artist, or a song whose
+    number no source gives."""
+    shape = "an [[ost_unnumbered]] table"
+    table = _open(ctx, raw, path, shape, S.UNNUMBERED_KEYS, ("artists",))
+    if table is None:
+        return None
+    artists = _artists(ctx, table, path)
+    facts = _facts(ctx, table, path, S.TRACK_FACTS)
+    notes = _fact_list(ctx, table, "notes", path, S.STR)
+    return UnnumberedTrack(artists=artists, notes=notes, **facts) if artists else None
 
 
 def _artists(ctx: _Ctx, table: Table, path: str) -> tuple[ArtistCredit, ...]:
@@ -740,6 +801,9 @@ def _parse(path: Path, data: Table) -> _Parsed:
         "trivia": _items(ctx, data, "trivia", _trivia),
         "questions": _items(ctx, data, "questions", _question),
     }
+    unnumbered = _items(ctx, data, "ost_unnumbered", _unnumbered)
+    if drama is not None and unnumbered:
+        drama = replace(drama, ost_unnumbered=unnumbered)  # travels with the drama record
     _check_unique_numbers(ctx, data, "episodes", "episode")
     _check_unique_numbers(ctx, data, "ost", "track")
     pack = None

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 FactValue = str | int | dt.date
 
-SOURCE_KINDS = ("article", "outlet", "chart", "agency", "other")
+SOURCE_KINDS = ("article", "outlet", "chart", "agency", "database", "other")
 BILLINGS = ("lead", "supporting", "special", "cameo")
 PERSON_KINDS = ("person", "group")
 TRIVIA_TOPICS = ("production", "ost", "cast", "plot", "release")
@@ -23,15 +23,49 @@ TRIVIA_TOPICS = ("production", "ost", "cast", "plot", "release")
 
 @dataclass(frozen=True)
 class Source:
-    """Where a fact comes from; `name` is how the bot cites it ("seed 002", "NME")."""
+    """Where a fact comes from, described by what it says of itself: the outlet that
+    published it, its author, headline, date and address. `name` is a plain description
+    for a source with neither outlet nor headline ("press coverage (outlet not recorded)").
+    `file` (a seed article's file name) is provenance for pack authors, never shown."""
 
     id: str
-    name: str
+    name: str | None
     kind: str
     file: str | None = None
+    outlet: str | None = None
+    author: str | None = None
     title: str | None = None
     url: str | None = None
     published: dt.date | None = None
+    licence: str | None = None
+
+    @property
+    def label(self) -> str:
+        """How a reader knows it: the outlet, else the headline, else the description;
+        with the date when there is no outlet (an article known by its subject and date).
+        Never the file name or the id."""
+        text = self.outlet or self.title or self.name or "source not described"
+        if self.outlet is None and self.published is not None:
+            text += f", {long_date(self.published)}"
+        return text
+
+    @property
+    def display_name(self) -> str:
+        return self.label
+
+    @property
+    def citation(self) -> str:
+        """The full reference: "Ishani Sarkar, “Top 3 Reasons…”, Kpopmap, 8 March 2022"."""
+        parts = [p for p in (self.author, f"“{self.title}”" if self.title else None,
+                             self.outlet or (None if self.title else self.name)) if p]
+        if self.published is not None:
+            parts.append(long_date(self.published))
+        return ", ".join(parts) or self.label
+
+
+def long_date(day: dt.date) -> str:
+    """8 March 2022: unambiguous in every locale."""
+    return f"{day.day} {day:%B} {day.year}"
 
 
 def source_names(ids: Iterable[str], sources: Mapping[str, Source]) -> tuple[str, ...]:
@@ -40,7 +74,7 @@ def source_names(ids: Iterable[str], sources: Mapping[str, Source]) -> tuple[str
     names: list[str] = []
     for source_id in ids:
         source = sources.get(source_id)
-        name = source.name if source else source_id
+        name = source.label if source else source_id
         if name not in names:
             names.append(name)
     return tuple(names)
@@ -103,6 +137,12 @@ class Drama:
     synopsis: Fact | None = None
     production_companies: tuple[Fact, ...] = ()
     year: Fact | None = None
+    other_platforms: tuple[Fact, ...] = ()
+    # Relations: facts whose value is the other drama's title as the sources give it.
+    sequel_of: tuple[Fact, ...] = ()
+    followed_by: tuple[Fact, ...] = ()
+    # The pack's [[ost_unnumbered]]: kept on the drama record so it travels with it.
+    ost_unnumbered: tuple[UnnumberedTrack, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -115,21 +155,25 @@ class Episode:
 
 @dataclass(frozen=True)
 class CastEntry:
+    """A casting. `character` is None when no source names the role; `billing` is None
+    when no source says whether it is a lead, supporting or special appearance."""
+
     person: str
-    character: Fact
+    character: Fact | None
     sources: tuple[str, ...]
     character_hangul: Fact | None = None
     character_aliases: tuple[str, ...] = ()
     description: Fact | None = None
-    billing: str = "supporting"
+    billing: str | None = None
 
 
 @dataclass(frozen=True)
 class Credit:
-    """A crew credit. `also` holds other names sources give for the same credit."""
+    """A crew credit. `also` holds other names sources give for the same credit; `job` is
+    None when the sources credit the person without saying what they did."""
 
     person: str
-    job: str
+    job: str | None
     sources: tuple[str, ...]
     also: tuple[Reading, ...] = ()
     note: str | None = None
@@ -145,6 +189,18 @@ class ArtistCredit:
 @dataclass(frozen=True)
 class Track:
     number: int
+    artists: tuple[ArtistCredit, ...]
+    title: Fact | None = None
+    korean_title: Fact | None = None
+    release_date: Fact | None = None
+    notes: tuple[Fact, ...] = ()
+
+
+@dataclass(frozen=True)
+class UnnumberedTrack:
+    """An OST contribution no source gives a track number for: an artist announced for the
+    OST ("Lee Hi is among the singers"), or a song known by its title only."""
+
     artists: tuple[ArtistCredit, ...]
     title: Fact | None = None
     korean_title: Fact | None = None

@@ -18,6 +18,7 @@ FORMAT_VERSION = 1
 
 # Ids: lower-case letters and digits in words joined by single hyphens ("han-so-hee").
 ID_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+ISO_DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 ID_HINT = "use lower-case letters, digits and single hyphens"
 ID_EXAMPLES = {"id": "han-so-hee", "slug": "soundtrack1", "job": "ost-producer"}
 
@@ -31,13 +32,18 @@ STR, INT, DATE, ANY = "str", "int", "date", "any"
 
 TOP_KEYS = (
     "format", "sources", "drama", "episodes", "cast", "credits",
-    "ost", "trivia", "questions", "people",
+    "ost", "ost_unnumbered", "trivia", "questions", "people",
 )  # fmt: skip
 
 FACT_KEYS = ("value", "sources", "note", "also", "episode")
 READING_KEYS = ("value", "sources", "note")
 
-SOURCE_KEYS = ("name", "kind", "file", "title", "url", "published")
+SOURCE_KEYS = (
+    "name", "kind", "outlet", "author", "title", "published", "url", "licence", "file",
+)  # fmt: skip
+# A source is cited by what it says of itself: at least one of these describes it.
+SOURCE_DESCRIBED_BY = ("outlet", "title", "name")
+URL_SCHEMES = ("http", "https")
 
 # [drama]: single facts and lists of facts, with the kind of their values.
 DRAMA_FACTS = {
@@ -45,7 +51,10 @@ DRAMA_FACTS = {
     "premiere": DATE, "finale": DATE, "episode_count": INT, "runtime_minutes": INT,
     "synopsis": STR, "year": INT,
 }  # fmt: skip
-DRAMA_FACT_LISTS = {"former_titles": STR, "genres": STR, "production_companies": STR}
+DRAMA_FACT_LISTS = {
+    "former_titles": STR, "genres": STR, "production_companies": STR, "other_platforms": STR,
+    "sequel_of": STR, "followed_by": STR,
+}  # fmt: skip
 DRAMA_KEYS = ("slug", "aliases", *DRAMA_FACTS, *DRAMA_FACT_LISTS)
 
 EPISODE_FACTS = {"air_date": DATE, "title": STR, "korean_title": STR}
@@ -61,6 +70,7 @@ CREDIT_KEYS = ("person", "job", "sources", "also", "note")
 
 TRACK_FACTS = {"title": STR, "korean_title": STR, "release_date": DATE}
 TRACK_KEYS = ("number", "artists", "notes", *TRACK_FACTS)
+UNNUMBERED_KEYS = ("artists", "notes", *TRACK_FACTS)
 ARTIST_KEYS = ("person", "sources", "note")
 
 TRIVIA_KEYS = (*FACT_KEYS, "topic")

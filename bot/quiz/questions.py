@@ -300,11 +300,12 @@ def cast_actor(ctx: Context) -> Iterator[Question | None]:
     """Who plays a role."""
     for member in ctx.drama.cast:
         entry = member.entry
-        if not (certain(entry.character) and well_sourced(entry.sources)):
-            continue
+        if entry.character is None or not (certain(entry.character)
+                                           and well_sourced(entry.sources)):
+            continue  # a role not on record is never asked
         character = str(entry.character.value)
-        same_role = [m.person for m in ctx.drama.cast
-                     if same_name(str(m.entry.character.value), character)]
+        same_role = [m.person for m in ctx.drama.cast if m.entry.character is not None
+                     and same_name(str(m.entry.character.value), character)]
         right = [n for ref in same_role for n in ctx.material.person_names(ref)]
         yield ctx.question(
             f"{ctx.slug}:cast-actor:{member.person.id}", "cast-actor",
@@ -319,8 +320,9 @@ def cast_role(ctx: Context) -> Iterator[Question | None]:
     """Which character a person plays."""
     for member in ctx.drama.cast:
         entry = member.entry
-        if not (certain(entry.character) and well_sourced(entry.sources)):
-            continue
+        if entry.character is None or not (certain(entry.character)
+                                           and well_sourced(entry.sources)):
+            continue  # a role not on record is never asked
         roles = [m.entry for m in ctx.drama.cast if m.person.id == member.person.id]
         right = [n for e in roles for n in _character_names(e)]
         yield ctx.question(
@@ -333,6 +335,8 @@ def cast_role(ctx: Context) -> Iterator[Question | None]:
 
 
 def _character_names(entry: CastEntry) -> list[str]:
+    if entry.character is None:
+        return []
     names = [str(entry.character.value), *entry.character_aliases]
     names += [str(r.value) for r in entry.character.also]
     if entry.character_hangul is not None:
@@ -341,7 +345,8 @@ def _character_names(entry: CastEntry) -> list[str]:
 
 
 def _characters(dramas: Iterable[DramaInfo]) -> list[str]:
-    return [str(m.entry.character.value) for d in dramas for m in d.cast]
+    return [str(m.entry.character.value) for d in dramas for m in d.cast
+            if m.entry.character is not None]
 
 
 def role_description(ctx: Context) -> Iterator[Question | None]:
@@ -374,7 +379,8 @@ def crew(ctx: Context) -> Iterator[Question | None]:
     asked: set[str] = set()
     for member in ctx.drama.crew:
         credit = member.credit
-        if credit.job in asked or credit.also or not well_sourced(credit.sources):
+        if (credit.job is None or credit.job in asked or credit.also
+                or not well_sourced(credit.sources)):
             continue
         asked.add(credit.job)
         prompt = JOB_PROMPTS.get(credit.job, "Who is credited as {job} of {title}?")

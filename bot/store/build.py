@@ -286,7 +286,8 @@ def _insert_pack(conn: sqlite3.Connection, pack: Pack, people: dict[str, Person]
         ((slug, i, c.person, to_json(c)) for i, c in enumerate(pack.cast)))
     conn.executemany(
         "INSERT INTO credits (slug, position, person_id, job, data) VALUES (?, ?, ?, ?, ?)",
-        ((slug, i, c.person, c.job, to_json(c)) for i, c in enumerate(pack.credits)))
+        # a credit whose job is not on record: "" in the column, None in its JSON
+        ((slug, i, c.person, c.job or "", to_json(c)) for i, c in enumerate(pack.credits)))
     for track in pack.ost:
         track_id = conn.execute("INSERT INTO tracks (slug, number, data) VALUES (?, ?, ?)",
                                 (slug, track.number, to_json(track))).lastrowid

@@ -297,14 +297,13 @@ def footer_sources(ids: Iterable[str], sources: Mapping[str, Source]) -> str:
 
 
 def describe_source(source: Source) -> str:
-    """One line of the Sources section: name, what it is, headline, date and link."""
-    parts = [f"**{source.name}** ({source.kind})"]
-    if source.title:
+    """One line of the Sources section: label, what it is, headline, date and link (never
+    the seed file's name: readers have not seen the files)."""
+    parts = [f"**{source.label}** ({source.kind})"]
+    if source.title and source.title != source.label:
         parts.append(f"“{source.title}”")
     if source.published:
         parts.append(source.published.isoformat())
-    if source.file:
-        parts.append(f"`{source.file}`")
     if source.url:
         parts.append(f"<{source.url}>")
     return " · ".join(parts)
