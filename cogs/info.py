@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Self
 
 import discord
@@ -41,6 +42,7 @@ from cogs.utils.formatting import (
     track_line,
     track_source_ids,
     truncate,
+    unnumbered_line,
 )
 from cogs.utils.lookup import DramaOption, PersonOption
 from cogs.utils.replies import Reply, private, send_reply
@@ -59,12 +61,26 @@ TRIVIA_TOPICS = {"release": "Release", "production": "Production", "ost": "OST",
                  "cast": "Cast", "plot": "Plot"}  # in the order shown; others come last
 MAIN_CAST = 4  # cast members on the overview when no one is billed as lead
 # Overview fields whose absence is normal, not a gap in the record.
-OPTIONAL_FIELDS = frozenset({"Former titles", "Country", "Runtime", "Production"})
+OPTIONAL_FIELDS = frozenset({"Former titles", "Country", "Runtime", "Production",
+                             "Sequel of", "Followed by"})
 GONE_DRAMA = "That drama is no longer in my records, so this button has nothing to show."
 GONE_PERSON = "That person is no longer in my records, so this button has nothing to show."
 RENDERED = EmbedCache()  # (kind, key, section) -> the embed, for the store's cached results
 BILLING = {"lead": "lead", "supporting": "supporting", "special": "special appearance",
            "cameo": "cameo"}
+
+
+@dataclass(frozen=True)
+class Extras:
+    """What a /drama message shows beyond the drama's own record, read from the store
+    around it: the dramas its relations name (title -> slug, for those the store knows)
+    and its OST contributions without a track number, as one sentence."""
+
+    related: Mapping[str, str] = field(default_factory=dict)
+    unnumbered: str | None = None
+
+
+NO_EXTRAS = Extras()
 
 
 # --- the drama embed ----------------------------------------------------------------------
@@ -121,7 +137,7 @@ def _minutes(value: FactValue) -> str:
     return f"{value} minutes"
 
 
-def overview_embed(info: DramaInfo) -> discord.Embed:
+def overview_embed(info: DramaInfo, extras: Extras = NO_EXTRAS) -> discord.Embed:
     """Titles, platform, genre, dates, episodes, crew, companies, synopsis, main cast and
     the number of known OST tracks: each field only when something is on record, then
     one line naming what is not, and the notes of the facts shown (too long for a
@@ -143,7 +159,9 @@ def overview_embed(info: DramaInfo) -> discord.Embed:
         ("Production", _many(drama.production_companies, src, notes, "\n"), False),
         ("Main cast", join_limited([_as_role(m, src, notes) for m in main],
                                    Limits.FIELD_VALUE) or None, False),
-        ("OST", _ost_count(info), False),
+        ("OST", _ost_count(info, extras), False),
+        ("Sequel of", _many(drama.sequel_of, src, notes), True),
+        ("Followed by", _many(drama.followed_by, src, notes), True),
     ]
     if not drama.title.certain:  # the embed title cannot carry the marks: say it here
         candidates.insert(0, ("English title", render_fact(drama.title, src, notes=notes),
@@ -178,9 +196,9 @@ def _overview_source_ids(info: DramaInfo, main: Sequence[CastMember]) -> list[st
     return ids
 
 
-def _ost_count(info: DramaInfo) -> str | None:
+def _ost_count(info: DramaInfo, extras: Extras) -> str | None:
     if not info.tracks:
-        return None
+        return f"{extras.unnumbered}." if extras.unnumbered else None
     numbers = [t.track.number for t in info.tracks]
     return (f"{plural(len(numbers), 'track')} on record (the OST section or `/ost list` "
             "shows them)")
@@ -244,11 +262,15 @@ def episodes_embed(info: DramaInfo) -> discord.Embed:
                        footer=footer_sources(ids, src))
 
 
-def ost_embed(info: DramaInfo) -> discord.Embed:
-    """The known tracks in order (the full, paginated list is /ost list)."""
+def ost_embed(info: DramaInfo, extras: Extras = NO_EXTRAS) -> discord.Embed:
+    """The known tracks in order (the full, paginated list is /ost list), then what is on
+    the OST without a track number."""
     lines = [track_line(t, info.sources) for t in info.tracks]
+    if extras.unnumbered:
+        lines.append(f"\n{extras.unnumbered}.")
     ids = [s for t in info.tracks for s in track_source_ids(t)]
-    head = f"**OST** ({plural(len(lines), 'track')} on record)"
+    ids += [s for t in info.drama.ost_unnumbered for c in t.artists for s in c.sources]
+    head = f"**OST** ({plural(len(info.tracks), 'track')} on record)"
     body = join_limited(lines, Limits.DESCRIPTION - len(head) - 1) if lines else \
         "No OST tracks on record."
     return build_embed(title=drama_title(info), description=f"{head}\n{body}",
@@ -288,15 +310,17 @@ def trivia_embed(info: DramaInfo) -> discord.Embed:
                        footer=footer_sources(ids, info.sources))
 
 
-RENDERERS: dict[str, Callable[[DramaInfo], discord.Embed]] = {
-    "overview": overview_embed, "cast": cast_embed, "episodes": episodes_embed,
-    "ost": ost_embed, "trivia": trivia_embed, "sources": sources_embed,
+RENDERERS: dict[str, Callable[[DramaInfo, Extras], discord.Embed]] = {
+    "overview": overview_embed, "cast": lambda info, _: cast_embed(info),
+    "episodes": lambda info, _: episodes_embed(info), "ost": ost_embed,
+    "trivia": lambda info, _: trivia_embed(info),
+    "sources": lambda info, _: sources_embed(info),
 }
 HAS_CONTENT: dict[str, Callable[[DramaInfo], bool]] = {
     "overview": lambda info: True,
     "cast": lambda info: bool(info.cast),
     "episodes": lambda info: bool(info.episodes or info.drama.episode_count),
-    "ost": lambda info: bool(info.tracks),
+    "ost": lambda info: bool(info.tracks or info.drama.ost_unnumbered),
     "trivia": lambda info: bool(info.trivia),
     "sources": lambda info: bool(info.sources),
 }
@@ -314,18 +338,23 @@ def section_rows(info: DramaInfo, current: str) -> list[list[discord.ui.Item[Any
     return [items[i:i + Limits.ROW_BUTTONS] for i in range(0, len(items), Limits.ROW_BUTTONS)]
 
 
-def drama_reply(info: DramaInfo, section: str = "overview") -> Reply:
-    """The /drama message for one section, with the section buttons (and, on Cast, a
-    button per main cast member; on OST, one for the full track list)."""
+def drama_reply(info: DramaInfo, section: str = "overview", extras: Extras = NO_EXTRAS
+                ) -> Reply:
+    """The /drama message for one section, with the section buttons (and, on the
+    overview, one per related drama; on Cast, one per cast member; on OST, one for the
+    full track list)."""
     section = section if section in RENDERERS else "overview"
     slug = info.drama.slug
     rows: list[Sequence[discord.ui.Item[Any]]] = [*section_rows(info, section)]
+    if section == "overview" and extras.related:
+        rows.append(buttons(DramaButton, [(s, t) for t, s in extras.related.items()]))
     if section == "cast":
         rows.append(buttons(PersonButton,
                             [(m.person.id, m.person.name) for m in info.cast]))
     if section == "ost" and info.tracks:
         rows.append([TrackListButton(slug, label="Full track list")])
-    embed = RENDERED.get(("drama", slug, section), info, lambda: RENDERERS[section](info))
+    embed = RENDERED.get(("drama", slug, section), info,
+                         lambda: RENDERERS[section](info, extras))
     return Reply(embed=embed, view=make_view(*rows))
 
 
@@ -416,7 +445,22 @@ async def drama_lookup(bot: DramaBot, slug: str, section: str = "overview") -> R
     info = await bot.facts.drama(slug)
     if info is None:
         return private(GONE_DRAMA)
-    return drama_reply(info, section)
+    return drama_reply(info, section, await drama_extras(bot, info))
+
+
+async def drama_extras(bot: DramaBot, info: DramaInfo) -> Extras:
+    """Read only for the dramas that have relations or unnumbered OST contributions."""
+    drama = info.drama
+    if not (drama.sequel_of or drama.followed_by or drama.ost_unnumbered):
+        return NO_EXTRAS
+    related: dict[str, str] = {}
+    for fact in (*drama.sequel_of, *drama.followed_by):
+        found = await bot.facts.resolve_drama(str(fact.value))
+        if found.match is not None and found.match.key != drama.slug:
+            related[str(fact.value)] = found.match.key
+    ids = [c.person for t in drama.ost_unnumbered for c in t.artists]
+    names = await bot.facts.person_refs(ids) if ids else {}
+    return Extras(related, unnumbered_line(drama.ost_unnumbered, names, info.sources))
 
 
 async def person_lookup(bot: DramaBot, person_id: str) -> Reply:

@@ -34,6 +34,7 @@ from cogs.utils.formatting import (
     track_artists,
     track_line,
     track_source_ids,
+    unnumbered_line,
 )
 from cogs.utils.lookup import MAX_NAME, DramaOption, drama_or_default
 from cogs.utils.replies import Reply, private, send_reply
@@ -73,20 +74,37 @@ def track_embed(info: TrackInfo, sources: Mapping[str, Source]) -> discord.Embed
                        fields=fields, footer=footer_sources(track_source_ids(info), sources))
 
 
-def out_of_range(ref: DramaRef, number: int, tracks: Sequence[TrackInfo]) -> Reply:
-    """Which tracks exist, when the asked-for one does not."""
+def out_of_range(ref: DramaRef, number: int, tracks: Sequence[TrackInfo],
+                 unnumbered: str | None) -> Reply:
+    """What is on record, when the asked-for track is not: the numbered tracks, and the
+    contributions no source gives a number (one of them may be that track)."""
     numbers = [t.track.number for t in tracks]
     span = number_ranges(numbers)
     label = "track" if len(numbers) == 1 else "tracks"
-    text = f"{ref.title}'s OST has {label} {span} on record; there is no track {number}."
     if number < 1:
-        text = "Track numbers start at 1. " + text
+        text = f"Track numbers start at 1. {ref.title}'s OST has {label} {span} on record."
+    else:
+        text = f"{ref.title}'s OST has {label} {span} on record, and no track {number}."
+    if unnumbered:
+        text += f"\n{unnumbered}."
     view = make_view([TrackListButton(ref.slug, "Show the track list")])
     return Reply(content=text, view=view, ephemeral=True)
 
 
-def no_ost(ref: DramaRef) -> Reply:
+def no_ost(ref: DramaRef, unnumbered: str | None = None) -> Reply:
+    if unnumbered:
+        return private(f"No numbered OST track of {ref.title} is on record. {unnumbered}.")
     return private(f"I have no OST tracks on record for {ref.title} yet.")
+
+
+async def unnumbered_text(bot: DramaBot, slug: str) -> str | None:
+    """The drama's OST contributions without a track number, as one sentence."""
+    info = await bot.facts.drama(slug)
+    if info is None or not info.drama.ost_unnumbered:
+        return None
+    ids = [c.person for t in info.drama.ost_unnumbered for c in t.artists]
+    return unnumbered_line(info.drama.ost_unnumbered, await bot.facts.person_refs(ids),
+                           info.sources)
 
 
 async def track_lookup(bot: DramaBot, slug: str, number: int) -> Reply:
@@ -96,10 +114,10 @@ async def track_lookup(bot: DramaBot, slug: str, number: int) -> Reply:
         return private(GONE_DRAMA)
     tracks = await bot.facts.tracks(slug)  # never pass a user's 2**63 to SQLite
     if not tracks:
-        return no_ost(ref)
+        return no_ost(ref, await unnumbered_text(bot, slug))
     info = next((t for t in tracks if t.track.number == number), None)
     if info is None:
-        return out_of_range(ref, number, tracks)
+        return out_of_range(ref, number, tracks, await unnumbered_text(bot, slug))
     sources = await bot.facts.sources(track_source_ids(info))
     list_button = TrackListButton(slug, "Full track list")
     return Reply(embed=track_embed(info, sources), view=make_view([list_button]))
@@ -114,16 +132,19 @@ async def list_page(bot: DramaBot, slug: str, page: int) -> Reply:
     if ref is None:
         return private(GONE_DRAMA)
     tracks = await bot.facts.tracks(slug)
+    unnumbered = await unnumbered_text(bot, slug)
     if not tracks:
-        return no_ost(ref)
+        return no_ost(ref, unnumbered)
     sources = await bot.facts.sources(s for t in tracks for s in track_source_ids(t))
     pages = paginate([track_line(t, sources) for t in tracks], TRACKS_PER_PAGE, PAGE_BUDGET)
     page = min(max(page, 0), len(pages) - 1)  # a stale button after the list shrank
     first = sum(len(p) for p in pages[:page])
     shown = tracks[first:first + len(pages[page])]
     head = f"**OST** ({plural(len(tracks), 'track')} on record)"
+    lines = pages[page] + ([f"\n{unnumbered}."] if unnumbered and page == len(pages) - 1
+                           else [])
     embed = build_embed(
-        title=drama_heading(ref), description=head + "\n" + "\n".join(pages[page]),
+        title=drama_heading(ref), description=head + "\n" + "\n".join(lines),
         footer=footer_sources((s for t in shown for s in track_source_ids(t)), sources))
     return Reply(embed=embed, view=make_view(track_pager(slug, page, len(pages))))
 

@@ -70,7 +70,7 @@ async def test_drama_overview(dramabot: OfflineDiscord) -> None:
     assert embed["footer"]["text"].startswith(
         "Sources: article on NCT's Doyoung and his OST for Soundtrack #1")
     assert "000_fe22804c1aad097d" not in embed["footer"]["text"]
-    assert labels(reply) == SECTIONS
+    assert labels(reply) == [*SECTIONS, "Soundtrack #2"]  # and a button to its sequel
     assert reply.buttons[0].disabled  # the section on show
 
 
@@ -146,7 +146,8 @@ async def test_drama_did_you_mean_buttons_run_the_lookup(dramabot: OfflineDiscor
     picked = await reply.click("Soundtrack #2", user="fan1")
     assert picked.kind == "message" and not picked.ephemeral
     assert picked.embed["title"].startswith("Soundtrack #2")
-    assert labels(picked) == [s for s in SECTIONS if s != "OST"]  # no OST on record
+    assert labels(picked) == [*(s for s in SECTIONS if s != "OST"),  # no OST on record
+                              "Soundtrack #1"]  # the drama it is the sequel of
 
 
 async def test_drama_no_match_says_what_the_bot_knows(dramabot: OfflineDiscord) -> None:
@@ -529,3 +530,23 @@ async def test_disputes_read_accepted_first_each_source_once(dramabot: OfflineDi
                                "A Little More (WowKeren)")
     assert lines[4].startswith("**4.** My Love (마이 러브) — Kim Jong-kook")  # said once
     assert fields(track)["Title"].startswith("Just A Little Bit More")
+
+
+async def test_relations_are_shown_from_both_sides(dramabot: OfflineDiscord) -> None:
+    first = await dramabot.invoke("/drama soundtrack1", user="fan1")
+    assert fields(first)["Followed by"].startswith("Soundtrack #2")
+    second = await first.click("Soundtrack #2", user="fan1")
+    assert second.embed["title"].startswith("Soundtrack #2")
+    assert fields(second)["Sequel of"].startswith("Soundtrack #1")
+    back = await second.click("Soundtrack #1", user="fan1")
+    assert back.embed["title"].startswith("Soundtrack #1")
+
+
+async def test_announced_singers_without_a_track_are_shown(dramabot: OfflineDiscord) -> None:
+    reply = await dramabot.invoke("/drama soundtrack1", user="fan1")
+    ost = await reply.click("OST", user="fan1")
+    assert "no track number on record: Lee Hi (Korea Herald, Kpopmap); Monday Kiz" in \
+        ost.embed["description"]
+    yumi = await dramabot.invoke("/drama yumi's cells", user="fan1")
+    assert "Doyoung" in fields(yumi)["OST"]  # no numbered track, but a singer on record
+    assert "OST" in labels(yumi)

@@ -60,8 +60,10 @@ async def test_single_source_date_is_marked(dramabot: OfflineDiscord) -> None:
 async def test_track_out_of_range_names_the_known_tracks(dramabot: OfflineDiscord) -> None:
     reply = await dramabot.invoke("/ost track 12", user="fan1")
     assert_friendly(reply)
-    assert reply.content == \
-        "Soundtrack #1's OST has tracks 1-7 on record; there is no track 12."
+    assert reply.content == (  # only what the sources say: no number beyond 7 is known
+        "Soundtrack #1's OST has tracks 1-7 on record, and no track 12.\n"
+        "Also on the OST, with no track number on record: Lee Hi (Korea Herald, Kpopmap); "
+        "Monday Kiz (one source: Korea Herald).")
     listing = await reply.click("Show the track list", user="fan1")
     assert listing.embed["description"].startswith("**OST** (7 tracks on record)")
 
@@ -71,8 +73,9 @@ async def test_track_number_bad_values(dramabot: OfflineDiscord, number: str) ->
     reply = await dramabot.invoke(f"/ost track {number}", user="fan1")
     assert_friendly(reply)
     assert "tracks 1-7 on record" in reply.content
-    assert f"there is no track {number}." in reply.content
-    if int(number) < 1:
+    if int(number) >= 1:
+        assert f"and no track {number}." in reply.content
+    else:
         assert reply.content.startswith("Track numbers start at 1.")
 
 
@@ -128,7 +131,8 @@ async def test_list_in_order_with_artists_and_dates(dramabot: OfflineDiscord) ->
     assert not reply.ephemeral
     lines = reply.embed["description"].splitlines()
     assert lines[0] == "**OST** (7 tracks on record)"
-    assert [line.split(".**")[0] for line in lines[1:]] == [f"**{n}" for n in range(1, 8)]
+    assert [line.split(".**")[0] for line in lines[1:8]] == [f"**{n}" for n in range(1, 8)]
+    assert lines[-1].startswith("Also on the OST, with no track number on record: Lee Hi")
     assert "— Kyuhyun — 2021-12-30 (one source: Pinkvilla)" in lines[1]
     assert lines[6] == "**6.** unknown — Standing Egg — unknown"
     assert reply.buttons == []  # fits one page

@@ -14,8 +14,18 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from discord.utils import escape_markdown, escape_mentions
 
-from bot.packs.model import Credit, Fact, FactValue, Reading, Source, Track, source_names
-from bot.store.models import TrackInfo
+from bot.packs.model import (
+    Credit,
+    Fact,
+    FactValue,
+    Reading,
+    Source,
+    Track,
+    UnnumberedTrack,
+    long_date,
+    source_names,
+)
+from bot.store.models import PersonRef, TrackInfo
 
 COLOUR = 0xE0457B  # one colour for every dramabot embed
 UNKNOWN = "unknown"
@@ -297,15 +307,18 @@ def footer_sources(ids: Iterable[str], sources: Mapping[str, Source]) -> str:
 
 
 def describe_source(source: Source) -> str:
-    """One line of the Sources section: label, what it is, headline, date and link (never
-    the seed file's name: readers have not seen the files)."""
-    parts = [f"**{source.label}** ({source.kind})"]
+    """One line of the Sources section: the source as readers know it, linked where it
+    has an address, then what it is, headline, author and date (never the seed file's
+    name: readers have not seen the files)."""
+    label = escape_markdown(source.label)
+    parts = [f"**[{label}]({source.url})**" if source.url else f"**{label}**"]
+    parts[0] += f" ({source.kind})"
     if source.title and source.title != source.label:
-        parts.append(f"“{source.title}”")
-    if source.published:
-        parts.append(source.published.isoformat())
-    if source.url:
-        parts.append(f"<{source.url}>")
+        parts.append(f"“{escape_markdown(source.title)}”")
+    if source.author:
+        parts.append(f"by {escape_markdown(source.author)}")
+    if source.published and source.outlet:  # without an outlet the label has the date
+        parts.append(long_date(source.published))
     return " · ".join(parts)
 
 
@@ -358,3 +371,26 @@ def track_source_ids(info: TrackInfo) -> list[str]:
     for credit in track.artists:
         ids.extend(credit.sources)
     return ids
+
+
+def unnumbered_line(tracks: Sequence[UnnumberedTrack], names: Mapping[str, PersonRef],
+                    sources: Mapping[str, Source]) -> str | None:
+    """The OST contributions no source numbers, each with its sources: "Also on the OST,
+    with no track number on record: Lee Hi (Korea Herald, Kpopmap), Monday Kiz (one
+    source: Korea Herald)"; None when there are none."""
+    items: list[str] = []
+    for track in tracks:
+        singers = ", ".join(render_reading(Reading(_name(c.person, names), c.sources, c.note),
+                                           sources, always_cite=True) for c in track.artists)
+        if track.title is not None:
+            title = render_fact(track.title, sources, always_cite=True)
+            singers = f"“{title}” by {singers}" if singers else f"“{title}”"
+        items.append(singers)
+    if not items:
+        return None
+    return "Also on the OST, with no track number on record: " + "; ".join(items)
+
+
+def _name(person_id: str, names: Mapping[str, PersonRef]) -> str:
+    ref = names.get(person_id)
+    return ref.name if ref else person_id
