@@ -8,19 +8,24 @@ did-you-mean buttons) runs.
 
 from __future__ import annotations
 
+import random
 from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.quiz.questions import generate, load_material
 from cogs.utils.checks import manage_server_only, manages_server
+from cogs.utils.formatting import plural
 from cogs.utils.lookup import DramaOption, default_drama
 from cogs.utils.replies import Reply, private, send_reply
 from cogs.utils.views import KeyButton
 
 if TYPE_CHECKING:
     from bot.client import DramaBot
+
+QUIZ_ENOUGH = 10  # questions for a default-length game
 
 
 async def set_default(interaction: discord.Interaction[DramaBot], slug: str) -> Reply:
@@ -36,8 +41,23 @@ async def set_default(interaction: discord.Interaction[DramaBot], slug: str) -> 
     if previous and previous != slug:
         old = await bot.facts.drama_ref(previous)
         text += f" (it was {old.title if old else previous})"
-    text += ". `/ost track` and `/ost list` use it when no drama is given."
-    return Reply(content=text)
+    text += (". `/ost track`, `/ost list` and `/quiz start` use it when no drama is given.")
+    return Reply(content=text + "".join(await _warnings(bot, slug, ref.title)))
+
+
+async def _warnings(bot: DramaBot, slug: str, title: str) -> list[str]:
+    """What a server should know before relying on this default."""
+    warnings: list[str] = []
+    if not await bot.facts.tracks(slug):
+        warnings.append(f"\n⚠️ I have no OST tracks on record for {title}, so `/ost track` "
+                        "and `/ost list` will have nothing to show without a `drama`.")
+    material = await load_material(bot.facts, slug)
+    count = len(generate(material, random.Random(0))) if material else 0
+    if count < QUIZ_ENOUGH:
+        warnings.append(f"\n⚠️ I know enough certain facts for only "
+                        f"{plural(count, 'quiz question')} about {title}, so `/quiz start` "
+                        "games on it will be short.")
+    return warnings
 
 
 class SetDefaultButton(KeyButton, prefix="lookup:setdefault:"):
@@ -60,12 +80,12 @@ class Settings(commands.Cog):
 
     @settings_group.command(
         name="default-drama",
-        description="Choose the drama /ost uses in this server when none is given")
+        description="Choose the drama /ost and /quiz use in this server when none is given")
     @app_commands.describe(drama="The drama to use by default (suggested as you type)")
     @manage_server_only
     async def default_drama(
         self, interaction: discord.Interaction[DramaBot],
-        drama: app_commands.Transform[str, DramaOption(SetDefaultButton.choice)],
+        drama: app_commands.Transform[str, DramaOption(SetDefaultButton.choice, strict=True)],
     ) -> None:
         await send_reply(interaction, await set_default(interaction, drama))
 

@@ -227,7 +227,8 @@ async def test_person_ost_tracks_and_crew_credits(dramabot: OfflineDiscord) -> N
 async def test_person_did_you_mean_buttons_run_the_lookup(dramabot: OfflineDiscord) -> None:
     reply = await dramabot.invoke("/person name:park", user="fan1")
     assert_friendly(reply)
-    assert "Did you mean" in reply.content and 1 <= len(reply.buttons) <= 3
+    assert "Did you mean" in reply.content and len(reply.buttons) >= 1
+    assert "Park Min-jung" in reply.content  # a partial name lists everyone it fits
     first = reply.buttons[0].label
     assert first is not None
     person = await reply.click(first, user="fan1")

@@ -88,3 +88,25 @@ async def test_bad_input_changes_nothing(dramabot: OfflineDiscord) -> None:
 async def test_settings_autocomplete(dramabot: OfflineDiscord) -> None:
     choices = await dramabot.autocomplete("/settings default-drama drama:vinc", user="admin")
     assert choices and choices[0]["value"] == "vincenzo"
+
+
+async def test_a_typo_is_asked_about_never_picked(dramabot: OfflineDiscord) -> None:
+    reply = await dramabot.invoke("/settings default-drama drama:vincenzzo", user="admin")
+    assert_friendly(reply)
+    assert "Did you mean" in reply.content and "Vincenzo" in reply.content
+    track = await dramabot.invoke("/ost track 7", user="fan1")
+    assert track.embed["title"].startswith("Soundtrack #1")  # nothing changed yet
+    done = await reply.click("Vincenzo", user="admin")
+    assert done.content.startswith("This server's default drama is now **Vincenzo**")
+    exact = await dramabot.invoke("/settings default-drama drama:soundtrack #1", user="admin")
+    assert exact.content.startswith("This server's default drama is now **Soundtrack #1**")
+
+
+async def test_the_confirmation_says_what_the_default_drives_and_warns(
+        dramabot: OfflineDiscord) -> None:
+    reply = await dramabot.invoke("/settings default-drama drama:vincenzo", user="admin")
+    assert "`/ost track`, `/ost list` and `/quiz start` use it" in reply.content
+    assert "no OST tracks on record for Vincenzo" in reply.content
+    assert "quiz question" in reply.content  # too few facts for a full game
+    main = await dramabot.invoke("/settings default-drama drama:soundtrack1", user="admin")
+    assert "⚠️" not in main.content

@@ -26,6 +26,7 @@ from discord import app_commands
 
 from bot.store.facts import FactStore
 from bot.store.models import Match, Resolution
+from bot.store.names import fold, search_key, word_starts
 from cogs.utils.errors import Unanswerable
 from cogs.utils.formatting import Limits, clean_text, echo, join_limited, truncate
 from cogs.utils.replies import Reply, private
@@ -37,6 +38,8 @@ if TYPE_CHECKING:
 MAX_NAME = 100  # longer text cannot be a name (autocomplete values are at most 100 too)
 DID_YOU_MEAN = 3  # buttons offered for near misses
 CHOICES = 5  # buttons offered when a name matches several things
+FITS_SHOWN = 20  # buttons offered for a partial name (four rows of five)
+MIN_PART, MIN_PART_HANGUL = 3, 2  # shortest text read as part of a name (letters, syllables)
 KNOWN_SHOWN = 8  # titles named when nothing matches at all
 
 ChoiceButton = Callable[["discord.Interaction[DramaBot]", str, str], discord.ui.Item[Any]]
@@ -69,10 +72,13 @@ class NameOption(app_commands.Transformer["DramaBot"]):
     noun: Noun
 
     def __init__(self, choice: ChoiceButton, *, option: str | None = None,
-                 optional: bool = False) -> None:
+                 optional: bool = False, strict: bool = False) -> None:
         self.choice = choice
         self.noun = replace(self.noun, option=option or self.noun.option)
         self.optional = optional  # blank text then means "" (left out), not a mistake
+        # strict: only a name as written (up to case, spacing, punctuation) is taken; a
+        # near miss is asked about, never picked (a setting that affects a whole server).
+        self.strict = strict
 
     def resolve(self, store: FactStore, query: str) -> Awaitable[Resolution]:
         raise NotImplementedError
@@ -93,12 +99,29 @@ class NameOption(app_commands.Transformer["DramaBot"]):
             raise Unanswerable(bad)
         store = interaction.client.facts
         resolution = await self.resolve(store, query)
-        if resolution.match is not None:
-            return resolution.match.key
+        match = resolution.match
+        if match is not None and (not self.strict or written_as(query, match)):
+            return match.key
+        if match is not None:
+            resolution = Resolution(suggestions=(match,))
+        elif not resolution.ambiguous:
+            fits = await self.fits(store, query)
+            if len(fits) == 1 and not self.strict:
+                return fits[0].key
+            if len(fits) > 1:
+                resolution = Resolution(suggestions=tuple(fits))
         known, total = await self.known(store) if resolution.unknown else ([], 0)
         raise Unanswerable(unresolved_reply(
             query, resolution, self.noun,
             lambda key, label: self.choice(interaction, key, label), known, total=total))
+
+    async def fits(self, store: FactStore, query: str) -> list[Match]:
+        """Every name with a word the text begins ("park": Park Min-jung, Park Hyung-sik;
+        "hyung": Park Hyung-sik); nothing for text too short to mean a name."""
+        if len(fold(query)) < (MIN_PART if query.isascii() else MIN_PART_HANGUL):
+            return []
+        key = search_key(query)
+        return [m for m in await self.complete(store, query) if begins_a_word(key, m.matched)]
 
     async def autocomplete(  # type: ignore[override]  # discord.py's is typed for any value
         self, interaction: discord.Interaction[DramaBot], value: str
@@ -150,6 +173,18 @@ def _choices(matches: Sequence[Match]) -> list[app_commands.Choice[str]]:
         name = match.label if match.matched == match.label else f"{match.label} ({match.matched})"
         choices.append(app_commands.Choice(name=truncate(name, Limits.CHOICE), value=match.key))
     return choices[: Limits.CHOICES]
+
+
+def begins_a_word(key: str, name: str) -> bool:
+    """Whether the search key `key` starts `name` or one of its later words."""
+    name_key = search_key(name)
+    return any(name_key.startswith(key, at) for at in (0, *word_starts(name)))
+
+
+def written_as(query: str, match: Match) -> bool:
+    """Whether the text is the matched name itself, up to case, spacing and punctuation,
+    rather than a guess at a near miss ("vincenzzo" is not "Vincenzo")."""
+    return fold(query) == fold(match.matched)
 
 
 # --- the server's default drama ------------------------------------------------------------
@@ -213,17 +248,21 @@ def unresolved_reply(
     if resolution.ambiguous:
         matches, limit = resolution.ambiguous, CHOICES
         lead = f"{quoted} matches several {noun.plural}. Which one?"
+    elif len(resolution.suggestions) > DID_YOU_MEAN:  # a partial name that fits many
+        matches, limit = resolution.suggestions, FITS_SHOWN
+        lead = f"{quoted} fits {len(matches)} {noun.plural}. Did you mean:"
     elif resolution.suggestions:
         matches, limit = resolution.suggestions, DID_YOU_MEAN
         lead = f"I don't know {noun.called} {quoted}. Did you mean:"
     else:
         count = len(known) if total is None else total
         return private(_nothing_text(quoted, noun, known, count))
-    choices = buttons(button, [(m.key, m.label) for m in matches])
+    choices = buttons(button, [(m.key, m.label) for m in matches])[:limit]
     lines = [f"• {m.label}" + (f" ({m.matched})" if m.matched != m.label else "")
              for m in matches]
     content = lead + "\n" + join_limited(lines, Limits.CONTENT - len(lead) - 1)
-    return Reply(content=content, view=make_view(choices, row_size=limit), ephemeral=True)
+    rows = [choices[i:i + Limits.ROW_BUTTONS] for i in range(0, len(choices), Limits.ROW_BUTTONS)]
+    return Reply(content=content, view=make_view(*rows), ephemeral=True)
 
 
 def _nothing_text(quoted: str, noun: Noun, known: Sequence[str], total: int) -> str:
