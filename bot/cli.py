@@ -47,6 +47,13 @@ def build_parser() -> argparse.ArgumentParser:
     db_sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     db_sub.add_parser("build", help="compile the data packs into the fact store")
     db_sub.add_parser("check", help="check the data packs and report every error")
+    reports = sub.add_parser("reports", help="the quiz questions players reported")
+    reports_sub = reports.add_subparsers(dest="reports_command", required=True,
+                                         metavar="ACTION")
+    export = reports_sub.add_parser(
+        "export", help="write every report (question, fact, sources, reason) as JSON")
+    export.add_argument("--output", "-o", default="-",
+                        help="the file to write (default: standard output)")
     sub.add_parser("console", help="try the bot in the terminal against an offline Discord")
     ask = sub.add_parser("ask", help='run one command offline, e.g. dramabot ask "/ost track 7"')
     ask.add_argument("invocation", help='the command as typed in Discord: "/drama soundtrack1"')
@@ -65,6 +72,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     setup_logging(settings.log_level, [settings.token] if settings.token else [])
     handler = {
         "run": _run, "sync": _sync, "db": _db, "console": _console, "ask": _ask,
+        "reports": _reports,
     }[args.command]
     try:
         return handler(settings, args)
@@ -159,6 +167,29 @@ def _pack_errors(settings: Settings, errors: Sequence[PackError]) -> int:
     print(format_errors(errors), file=sys.stderr)
     print(f"\n{len(errors)} error(s) in {settings.packs_dir}", file=sys.stderr)
     return 1
+
+
+def _reports(settings: Settings, args: argparse.Namespace) -> int:
+    """Export the quiz reports for pack authors: JSON, one object per report."""
+    import json
+
+    from bot.quiz.reports import ReportBook
+    from bot.store.state import StateStore
+
+    async def read() -> list[dict[str, object]]:
+        state = await StateStore.open(settings.state_db)
+        try:
+            return await ReportBook(state).export()
+        finally:
+            await state.close()
+
+    text = json.dumps(asyncio.run(read()), ensure_ascii=False, indent=2) + "\n"
+    if args.output == "-":
+        sys.stdout.write(text)
+    else:
+        Path(args.output).write_text(text, encoding="utf-8")
+        print(f"Reports written to {args.output}", file=sys.stderr)
+    return 0
 
 
 def _console(settings: Settings, args: argparse.Namespace) -> int:

@@ -1003,9 +1003,9 @@ def choose(questions: Sequence[Question], count: int, rng: random.Random,
     """Pick `count` questions, each about a different fact. `recent` maps the facts this
     channel was asked to when (larger is later): facts never asked come first, then the
     least recently asked, so no fact comes back before every other has had its turn.
-    Within a tier the kinds are taken in turn for variety, and two questions with one
-    answer are not put together while others remain (a hand-written question and a
-    template often ask the same)."""
+    Among the facts never asked the kinds are taken in turn for variety, and two
+    questions with one answer are not put together while others remain; the facts asked
+    before come strictly least recent first, so the rotation is exact."""
     recent = recent or {}
     by_fact: dict[str, list[Question]] = {}
     for question in questions:
@@ -1016,15 +1016,16 @@ def choose(questions: Sequence[Question], count: int, rng: random.Random,
                    key=lambda q: (recent[q.fact], q.fact))
     chosen: list[Question] = []
     answers: set[str] = set()
-    for tier in (_interleave(fresh, rng), stale):
-        _take(tier, count, chosen, answers)
+    _take(_interleave(fresh, rng), count, chosen, answers)
+    _take(stale, count, chosen, answers, strict=True)  # the rotation's order comes first
     return chosen
 
 
 def _take(tier: Sequence[Question], count: int, chosen: list[Question],
-          answers: set[str]) -> None:
-    """Fill `chosen` from one tier: distinct answers first, then the rest of the tier."""
-    for distinct in (True, False):
+          answers: set[str], *, strict: bool = False) -> None:
+    """Fill `chosen` from one tier: distinct answers first, then the rest of the tier;
+    `strict` keeps the tier's order (no reordering for distinct answers)."""
+    for distinct in ((False,) if strict else (True, False)):
         for question in tier:
             if len(chosen) >= count:
                 return
