@@ -4,19 +4,28 @@ quizzes across dramas. The `Quiz` helper (tests/test_quiz_commands.py) plays the
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import random
+import sys
 from pathlib import Path
 
 import pytest
 
-from bot.cli import main as dramabot
 from bot.offline import OfflineDiscord, Reply
 from bot.quiz.matching import is_right
 from bot.quiz.questions import generate, load_material
 from tests import test_quiz_commands as commands
-from tests.test_quiz_commands import LATE, OVER, Quiz, board_lines, field_value, run_bot
+from tests.test_quiz_commands import (
+    LATE,
+    OVER,
+    Quiz,
+    board_lines,
+    field_value,
+    run_bot,
+    until,
+)
 
 data_dir, quizbot = commands.data_dir, commands.quizbot  # the fixtures
 
@@ -36,7 +45,14 @@ async def play(quiz: Quiz, count: int, *, start: str | None = None) -> list[Repl
         if index < count - 1:
             await quiz.pause()
     await quiz.final()
+    await game_over(quiz)
     return asked
+
+
+async def game_over(quiz: Quiz) -> None:
+    """Wait until the channel is free again (the final board comes just before)."""
+    cog = quiz.bot.get_cog("Quiz")
+    await until(lambda: not getattr(cog, "sessions", None))
 
 
 # -- rotation ------------------------------------------------------------------------------
@@ -99,6 +115,7 @@ async def test_a_typed_game_scores_right_misspelled_hangul_wrong_and_late(quizbo
             break
         await quiz.time_up(question)
         await quiz.final()
+        await game_over(quiz)
     else:
         pytest.fail("no question about a person with a Hangul name")
     answer, typo = learned.answer, misspelled(learned.answer)
@@ -113,7 +130,7 @@ async def test_a_typed_game_scores_right_misspelled_hangul_wrong_and_late(quizbo
     late_form = await open_form(quiz, question, "owner", at=8)
     revealed = await quiz.time_up(question)
     late = await late_form.submit_modal({"answer": answer}, user="owner")
-    assert late.ephemeral and late.content in (LATE, OVER)
+    assert late.ephemeral and late.content in (LATE, OVER, "This quiz is over.")
     # 100 right + 50 typed + the speed bonus (50 × the share of the 20 s left)
     assert field_value(revealed, "Right").splitlines() == [
         "Fan1 **+195**: 100 right, 50 typed, 45 speed",
@@ -133,8 +150,7 @@ async def test_a_typed_game_scores_right_misspelled_hangul_wrong_and_late(quizbo
 # -- reports -------------------------------------------------------------------------------
 
 async def test_a_report_reaches_quiz_reports_and_hiding_keeps_it_out(
-        quizbot: Quiz, data_dir: Path, monkeypatch: pytest.MonkeyPatch,
-        tmp_path: Path) -> None:
+        quizbot: Quiz, data_dir: Path, tmp_path: Path) -> None:
     quiz = quizbot
     [question] = await play(quiz, 1)
     revealed = question.latest()
@@ -164,14 +180,16 @@ async def test_a_report_reaches_quiz_reports_and_hiding_keeps_it_out(
     assert len({quiz.fact(q) for q in later}) == POOL - 1
     # Pack authors get every report, with the question's fact and sources.
     out = tmp_path / "reports.json"
-    monkeypatch.setenv("DRAMABOT_DATA_DIR", str(data_dir))
-    assert dramabot(["reports", "export", "--output", str(out)]) == 0
+    env = {**os.environ, "DRAMABOT_DATA_DIR": str(data_dir)}
+    env.pop("DISCORD_TOKEN", None)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot.cli", "reports", "export", "--output", str(out), env=env)
+    assert await process.wait() == 0
     exported = json.loads(out.read_text(encoding="utf-8"))
     assert [(r["fact_key"], r["status"]) for r in exported] == [
         (reported_fact, "hidden"), (reported_fact, "dismissed")]
     assert exported[0]["sources"] and exported[0]["prompt"] == question.embed["title"]
     assert "reporter_id" not in exported[0]
-    assert os.environ["DRAMABOT_DATA_DIR"] == str(data_dir)
 
 
 # -- across dramas -------------------------------------------------------------------------
