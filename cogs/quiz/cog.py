@@ -331,8 +331,7 @@ class QuizCog(commands.Cog, name="Quiz"):
         refusal = session.typed_refusal(interaction, index)
         if refusal is not None:
             return private(refusal)
-        prompt = session.game.current.question.prompt if session.game.current else ""
-        await interaction.response.send_modal(AnswerForm(game_id, index, prompt))
+        await interaction.response.send_modal(AnswerForm(game_id, index))
         return None
 
     async def submit_typed(self, interaction: Interaction, game_id: str, index: int,

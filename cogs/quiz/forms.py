@@ -24,10 +24,9 @@ class AnswerForm(BotModal, title="Your answer"):
         label="Your answer", custom_id="answer", max_length=MAX_TYPED,
         placeholder="Spelling, spacing and Hangul are forgiven")
 
-    def __init__(self, game_id: str, question: int, prompt: str) -> None:
+    def __init__(self, game_id: str, question: int) -> None:
         super().__init__(custom_id=f"quiz:answer-form:{game_id}:{question}")
         self.game_id, self.question = game_id, question
-        self.text.label = prompt[:45] if len(prompt) <= 45 else "Your answer"
 
     async def answer(self, interaction: discord.Interaction[DramaBot]) -> Reply:
         return await quiz_cog(interaction).submit_typed(
