@@ -58,6 +58,13 @@ def build_parser() -> argparse.ArgumentParser:
     copy.add_argument("--replace", action="store_true",
                       help="overwrite a target that already holds state")
     _add_pack_parser(sub)
+    reports = sub.add_parser("reports", help="the quiz questions players reported")
+    reports_sub = reports.add_subparsers(dest="reports_command", required=True,
+                                         metavar="ACTION")
+    export = reports_sub.add_parser(
+        "export", help="write every report (question, fact, sources, reason) as JSON")
+    export.add_argument("--output", "-o", default="-",
+                        help="the file to write (default: standard output)")
     sub.add_parser("console", help="try the bot in the terminal against an offline Discord")
     ask = sub.add_parser("ask", help='run one command offline, e.g. dramabot ask "/ost track 7"')
     ask.add_argument("invocation", help='the command as typed in Discord: "/drama soundtrack1"')
@@ -93,7 +100,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     setup_logging(settings.log_level, [settings.token] if settings.token else [])
     handler = {
         "run": _run, "sync": _sync, "db": _db, "state": _state, "console": _console,
-        "ask": _ask, "pack": _pack,
+        "ask": _ask, "pack": _pack, "reports": _reports,
     }[args.command]
     try:
         return handler(settings, args)
@@ -210,10 +217,34 @@ def _store_arg(raw: str) -> Path | str:
 
     return raw if is_database_url(raw) else Path(raw).expanduser()
 
+
 def _pack(settings: Settings, args: argparse.Namespace) -> int:
     from bot.importers.cli import run_import
 
     return run_import(settings, args)
+
+
+def _reports(settings: Settings, args: argparse.Namespace) -> int:
+    """Export the quiz reports for pack authors: JSON, one object per report."""
+    import json
+
+    from bot.quiz.reports import ReportBook
+    from bot.store.state import StateStore
+
+    async def read() -> list[dict[str, object]]:
+        state = await StateStore.open(settings.state_target, pool=settings.pool)
+        try:
+            return await ReportBook(state).export()
+        finally:
+            await state.close()
+
+    text = json.dumps(asyncio.run(read()), ensure_ascii=False, indent=2) + "\n"
+    if args.output == "-":
+        sys.stdout.write(text)
+    else:
+        Path(args.output).write_text(text, encoding="utf-8")
+        print(f"Reports written to {args.output}", file=sys.stderr)
+    return 0
 
 
 def _console(settings: Settings, args: argparse.Namespace) -> int:

@@ -31,7 +31,7 @@ from bot.offline import OfflineDiscord, Reply, UsageError
 from bot.offline.world import SEND_MESSAGES, Overwrite
 from bot.quiz.clock import ManualClock
 from bot.quiz.engine import EndReason
-from bot.quiz.questions import generate, load_material
+from bot.quiz.questions import Question, generate, load_material
 from cogs.quiz.cog import _announced
 from cogs.quiz.session import REVEAL_PAUSE, end_text
 from cogs.utils.replies import EXPIRED as EXPIRED_BUTTON
@@ -83,12 +83,12 @@ async def until(predicate: Callable[[], bool], timeout: float = 5.0) -> None:
         await asyncio.sleep(0.005)
 
 
-def is_question(reply: Reply) -> bool:
-    return bool(reply.embeds) and bool(reply.buttons) and not reply.embed.get("fields")
-
-
 def is_revealed(reply: Reply) -> bool:
-    return any(f["name"] == "Right" for f in reply.embed.get("fields", []))
+    return bool(reply.embeds) and "Answer: **" in reply.embed.get("description", "")
+
+
+def is_question(reply: Reply) -> bool:
+    return bool(reply.embeds) and bool(reply.buttons) and not is_revealed(reply)
 
 
 def is_final(reply: Reply) -> bool:
@@ -105,6 +105,7 @@ class Quiz:
     clock: ManualClock
     seen: set[int] = field(default_factory=set)
     answers: dict[str, str] = field(default_factory=dict)
+    learned: dict[str, Question] = field(default_factory=dict)  # by prompt
     elapsed: dict[int, float] = field(default_factory=dict)  # per question message
 
     async def learn(self, slug: str) -> None:
@@ -113,6 +114,11 @@ class Quiz:
         for up_to in (None, *range(1, 20)):
             for q in generate(material, random.Random(0), up_to_episode=up_to):
                 self.answers[q.prompt] = q.answer
+                self.learned.setdefault(q.prompt, q)
+
+    def fact(self, question: Reply) -> str:
+        """The fact a posted question asks (its prompt names one)."""
+        return self.learned[question.embed["title"]].fact
 
     async def start(self, text: str, *, user: str = "fan1", channel: str = "quiz",
                     slug: str = "soundtrack1") -> Reply:
@@ -236,7 +242,7 @@ async def test_whole_game_with_three_players_and_an_admin(quizbot: Quiz) -> None
     text = revealed.embed["description"]
     assert quiz.answers[q1.embed["title"]] in text and "Fastest: Fan1" in text
     assert field_value(revealed, "Right").splitlines() == [
-        "Fan1 **+145** (45 speed)", "Admin **+140** (40 speed)"]
+        "Fan1 **+145**: 100 right, 45 speed", "Admin **+140**: 100 right, 40 speed"]
     assert field_value(revealed, "Wrong") == "Fan2"
     assert revealed.embed["footer"]["text"].startswith("Source: ")
     await quiz.pause()
@@ -249,7 +255,7 @@ async def test_whole_game_with_three_players_and_an_admin(quizbot: Quiz) -> None
     await quiz.press(q2, quiz.wrong(q2), "admin", at=10)
     revealed = await quiz.time_up(q2)
     assert field_value(revealed, "Right").splitlines() == [
-        "Fan1 **+155** (45 speed, 10 streak ×2)", "Fan2 **+125** (25 speed)"]
+        "Fan1 **+155**: 100 right, 45 speed, 10 streak", "Fan2 **+125**: 100 right, 25 speed"]
     assert await quiz.press(q1, 1, "fan3") == OVER  # an old question's button
     await quiz.pause()
 
@@ -263,9 +269,9 @@ async def test_whole_game_with_three_players_and_an_admin(quizbot: Quiz) -> None
     assert final.embed["description"].startswith("All 3 questions asked.\n")
     assert board_lines(final) == [
         "**1.** Fan1: **300** pts · 2/3 right · best streak 2",
-        "**2.** Fan3: **150** pts · 1/1 right · best streak 1",
-        "**3.** Admin: **140** pts · 1/2 right · best streak 1",
-        "**4.** Fan2: **125** pts · 1/2 right · best streak 1",
+        "**2.** Fan3: **150** pts · 1/3 right · best streak 1",  # over the questions asked
+        "**3.** Admin: **140** pts · 1/3 right · best streak 1",
+        "**4.** Fan2: **125** pts · 1/3 right · best streak 1",
     ]
     assert field_value(final, "Winner") == "Fan1"
     assert "This quiz is over" in await quiz.press(q3, 1, "fan2")
@@ -374,6 +380,7 @@ async def test_stop_needs_the_starter_or_manage_server(quizbot: Quiz) -> None:
     final = await quiz.final()
     assert final.embed["description"].startswith("Stopped by Admin after 1 question.\n")
     assert board_lines(final) == ["**1.** Fan2: **148** pts · 1/1 right · best streak 1"]
+    assert question.latest().embed["description"].startswith("Question 1 of 5 · stopped\n")
     # The starter may stop their own game, between two questions too.
     await quiz.start("/quiz start questions:5", user="fan3")
     question = await quiz.question()
@@ -391,6 +398,7 @@ async def test_three_unanswered_questions_end_the_game(quizbot: Quiz) -> None:
         question = await quiz.question()
         revealed = await quiz.time_up(question)
         assert "Nobody answered." in revealed.embed["description"]
+        assert not revealed.embed.get("fields")  # said once: no "Right: nobody" beside it
         if index < 2:
             await quiz.pause()
     final = await quiz.final()

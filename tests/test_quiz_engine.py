@@ -21,6 +21,7 @@ from bot.quiz.engine import (
     QuizGame,
     Scoring,
 )
+from bot.quiz.matching import is_right
 from bot.quiz.questions import Question
 from bot.quiz.scores import GameRecord, ScoreBook
 from bot.store.state import StateStore
@@ -339,3 +340,83 @@ async def test_channel_memory_is_bounded(book: ScoreBook, monkeypatch: pytest.Mo
     recent = await book.recent_questions(7)
     assert sorted(recent) == [f"test:{i}" for i in range(3, 8)]
     assert await book.recent_questions(8) == {}
+
+
+# -- typed answers -------------------------------------------------------------------------
+
+def test_typed_matching_is_forgiving_but_never_accepts_another_choice() -> None:
+    right = ["Park Hyung-sik", "Hyungsik", "박형식"]
+    wrong = ["Park Hoon", "Han So-hee", "Kim Joo-heon"]
+    for text in ("Park Hyung-sik", "park hyungsik", "PARK HYEONG-SIK", " Park  Hyung sik! ",
+                 "Hyungsik", "박형식", "Park Hyng-sik", "Prak Hyung-sik"):
+        assert is_right(text, right, wrong), text
+    for text in ("Park Hoon", "park hoon", "Park", "", "Han So-hee", "박훈", "Pk Hng-sk"):
+        assert not is_right(text, right, wrong), text
+    # A typo nearer a wrong choice than the answer is refused: "Davich" is one edit from
+    # "Davichi" and from "Davichy" alike.
+    assert not is_right("Davich", ["Davichi"], ["Davichy", "Kyuhyun", "Doyoung"])
+    assert is_right("Davichii", ["Davichi"], ["Standing Egg", "Kyuhyun", "Doyoung"])
+    # Hangul: one jamo off is one small slip in a long enough name.
+    assert is_right("한소히", ["한소희"], ["박민정", "김희원", "송운정"])
+    # Dates any usual way, numbers exactly.
+    assert is_right("March 23, 2022", ["23 March 2022"], ["23 March 2023"])
+    assert not is_right("24 March 2022", ["23 March 2022"], ["23 March 2023"])
+    assert not is_right("5", ["4"], ["3", "8", "12"])
+
+
+def typed_questions() -> list[Question]:
+    return [Question("t:0", "test", "Who?", "Park Hyung-sik",
+                     ("Park Hoon", "Han So-hee", "Kim Joo-heon"), ("s",),
+                     accepted=("Hyungsik", "박형식"))]
+
+
+def test_typed_answers_score_more_and_button_presses_do_not_count() -> None:
+    clock = ManualClock()
+    game = QuizGame(typed_questions() * 2, seconds=20, clock=clock.now,
+                    rng=random.Random(1), typed=True)
+    q = game.ask()
+    assert game.answer(ALICE, q.index, q.correct) is Outcome.INVALID  # no buttons here
+    assert game.would_take(ALICE, q.index) is Outcome.ACCEPTED
+    assert game.answer_text(ALICE, q.index, "park hyungsik") is Outcome.ACCEPTED
+    assert game.would_take(ALICE, q.index) is Outcome.ALREADY_ANSWERED
+    clock.advance(10)
+    assert game.answer_text(BOB, q.index, "박형식") is Outcome.ACCEPTED
+    assert game.answer_text(CAROL, q.index, "Park Hoon") is Outcome.ACCEPTED
+    clock.advance(11)
+    assert game.answer_text(4, q.index, "Park Hyung-sik") is Outcome.LATE
+    result = game.close()
+    assert [(a.user_id, a.correct, a.text) for a in result.answers] == [
+        (ALICE, True, "park hyungsik"), (BOB, True, "박형식"), (CAROL, False, "Park Hoon")]
+    assert [(a.total, a.typed, a.speed) for a in result.awards] == [(200, 50, 50),
+                                                                   (175, 50, 25)]
+    buttons = QuizGame(typed_questions(), seconds=20, clock=clock.now)
+    asked = buttons.ask()
+    assert buttons.answer_text(ALICE, asked.index, "Park Hyung-sik") is Outcome.INVALID
+    buttons.answer(ALICE, asked.index, asked.correct)
+    assert buttons.close().awards[0].total == 150  # the same answer by button
+
+
+# -- the channel's rotation and accuracy ---------------------------------------------------
+
+async def test_fact_memory_keys_on_facts_and_orders_by_turn(book: ScoreBook) -> None:
+    questions = [Question(f"q:{i}", "test", f"Q{i}?", f"a{i}", ("x", "y", "z"), ("s",),
+                          fact=f"fact:{i % 3}") for i in range(5)]
+    await book.start_game(GameRecord("g4", 1, 9, ALICE, "d", 5, 20, None, "running", 0))
+    game = QuizGame(questions, seconds=20, clock=lambda: 0.0, idle_limit=99,
+                    rng=random.Random(0))
+    for _ in range(5):
+        game.ask()
+        await book.record_question("g4", 1, 9, game.close(), game.scores, {})
+    memory = await book.fact_memory(9)
+    assert memory == {"fact:0": 4.0, "fact:1": 5.0, "fact:2": 3.0}  # latest turn of each
+    assert await book.fact_memory(10) == {}
+    asked = await book.asked_question("g4", 1)
+    assert asked is not None and (asked.fact_key, asked.prompt) == ("fact:1", "Q1?")
+    assert asked.answer == "a1" and asked.sources == ("s",)
+
+
+async def test_accuracy_counts_the_questions_sat_out(book: ScoreBook) -> None:
+    await play_and_record(book, "g5", 10, 100, [{ALICE: True}, {BOB: True}, {BOB: True}])
+    stats = await book.stats(ALICE, 10)
+    assert stats is not None and (stats.row.correct, stats.row.answers) == (1, 1)
+    assert stats.row.asked == 3 and round(stats.row.accuracy, 2) == 0.33

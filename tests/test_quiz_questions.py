@@ -10,9 +10,12 @@ carry yet, spoilers (`episode`) and single-source hand-written questions.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import hashlib
 import random
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any, cast
 
 import pytest
 
@@ -28,8 +31,11 @@ from bot.quiz.questions import (
     choose,
     generate,
     load_material,
+    mask_names,
+    shape,
     show,
 )
+from bot.quiz.questions import _answer_key as answer_key
 from bot.store.build import build_fact_store
 from bot.store.facts import FactStore
 from bot.store.models import DramaInfo, DramaRef, PersonInfo
@@ -244,8 +250,24 @@ class Checker:
 
     def check_handwritten(self, q: Question) -> None:
         item = next(i for i in self.d.questions if q.prompt.endswith(i.question))
-        assert q.answer == item.answer and sorted(q.distractors) == sorted(item.wrong)
+        if q.fact == q.key:  # its own fact: asked as written
+            assert q.answer == item.answer and sorted(q.distractors) == sorted(item.wrong)
+        else:  # it restates a template's fact: that answer, written the template's way
+            assert answer_key(q.answer) == answer_key(item.answer), (q.answer, item.answer)
+            assert ":hand:" not in q.fact
         assert (q.prompt == item.question) == (len(set(item.sources)) >= 2)
+
+    def check_trivia(self, q: Question) -> None:
+        item = next(t for t in self.d.trivia if q.key.endswith(
+            hashlib.sha1(str(t.fact.value).encode()).hexdigest()[:10]))
+        assert is_certain(item.fact)
+        assert q.answer == str(self.d.drama.title.value)
+        names = [str(self.d.drama.title.value), *map(str, (
+            f.value for f in self.d.drama.former_titles)), *self.d.drama.aliases]
+        assert none_match(q.distractors, names)
+        assert not any(fold(n) in fold(q.prompt) for n in names if len(n) >= 3)
+        others = {str(o.drama.title.value) for o in self.m.others}
+        assert set(q.distractors) <= others
 
 
 # -- every template on every bundled pack --------------------------------------------------
@@ -413,12 +435,18 @@ async def test_choose_prefers_unseen_questions_and_varies_kinds(bundled_store: F
     assert len(first) == 10 and len({q.key for q in first}) == 10
     assert len({fold(q.answer) for q in first}) == 10  # no two with one answer
     assert len({q.kind for q in first}) >= 6
-    recent = {q.key: float(i) for i, q in enumerate(first)}
+    assert len({q.fact for q in first}) == 10  # no fact twice
+    recent = {q.fact: float(i) for i, q in enumerate(first)}  # the channel's memory: facts
     second = choose(questions, 10, random.Random(1), recent)
     assert not {q.key for q in second} & set(recent)
+    assert not {q.key for q in second} & {q.key for q in first}
+    assert not {q.fact for q in second} & set(recent)
+    # Everything, once per fact: the questions of a fact are wordings of one question.
+    facts = {q.fact for q in questions}
     everything = choose(questions, len(questions), random.Random(1), recent)
-    assert len(everything) == len(questions)
-    assert {q.key for q in everything} == {q.key for q in questions}
+    assert len(everything) == len(facts) < len(questions)
+    assert {q.fact for q in everything} == facts
+    assert {q.fact for q in everything[-10:]} == set(recent)  # the ones asked come last
 
 
 def test_choose_takes_the_longest_ago_seen_when_all_were_seen() -> None:
@@ -549,3 +577,110 @@ other_works = [{{ value = "{name.title()} Film", sources = ["a", "b"] }}]
 groups = [{{ value = "{name.title()} Band", sources = ["a", "b"] }}]
 sources = ["a", "b"]
 """
+
+
+# -- one fact, one question; fair choices ------------------------------------------------
+
+def name_keys(material: Material) -> dict[str, set[str]]:
+    """Every known name of each person, by each of its names' loose keys: what the
+    store's name folding calls one person."""
+    records = [*material.persons()]
+    found: dict[str, set[str]] = {}
+    for person in records:
+        names = {person.name, *person.aliases, *([person.hangul] if person.hangul else [])}
+        for name in names:
+            found.setdefault(loose(name), set()).update(names)
+    return found
+
+
+def is_hangul(text: str) -> bool:
+    return any("\uac00" <= c <= "\ud7a3" for c in text)
+
+
+@pytest.mark.parametrize("template", sorted(TEMPLATES))
+@pytest.mark.parametrize("slug", BUNDLED)
+def test_choices_are_fair_for_every_template_and_pack(
+        bundled_materials: dict[str, Material], slug: str, template: str) -> None:
+    """No choice is another name of the answer; the answer is never the only choice of
+    its shape (a Hangul name of n syllables, a date, a number); no two choices differ
+    only by words added; a person's wrong choices are never groups unless the answer is
+    one; a Hangul name has a namesake surname beside it."""
+    material = bundled_materials[slug]
+    names = name_keys(material)
+    groups = {fold(p.name) for p in material.persons() if p.kind == "group"}
+    for seed in range(3):
+        for q in generate(material, random.Random(seed),
+                          templates={template: TEMPLATES[template]}):
+            others_of_answer = names.get(loose(q.answer), set()) | set(q.right_names)
+            assert none_match(q.distractors, list(others_of_answer)), q
+            assert any(shape(d) == shape(q.answer) for d in q.distractors), q
+            for a in q.choices:
+                for b in q.choices:
+                    if a != b and shape(a)[0] == "text" and len(fold(a)) >= 4:
+                        assert not (fold(b).startswith(fold(a)) or fold(b).endswith(fold(a))), q
+            if q.kind in ("cast-actor", "crew") and fold(q.answer) not in groups:
+                assert not {fold(d) for d in q.distractors} & groups, q
+            if q.kind == "person-hangul" and material.people:
+                assert all(len(c) == len(q.answer) for c in q.choices), q
+                assert any(d[0] == q.answer[0] for d in q.distractors), q
+
+
+def test_a_group_named_in_the_wording_holds_every_choice(
+        bundled_materials: dict[str, Material]) -> None:
+    """"Which NCT member sang ...?" with one NCT member among the choices is left out."""
+    questions = generate(bundled_materials["soundtrack1"], random.Random(0))
+    assert not [q for q in questions if "NCT member" in q.prompt]
+
+
+def test_every_question_names_the_fact_it_asks(
+        bundled_materials: dict[str, Material]) -> None:
+    questions = generate(bundled_materials["soundtrack1"], random.Random(0))
+    fact_of = {q.key: q.fact for q in questions}
+    cast = "soundtrack1:cast:park-hoon:gyeolhan"
+    assert fact_of["soundtrack1:cast-actor:park-hoon"] == cast
+    assert (fact_of["soundtrack1:track-artist:4"]
+            == fact_of["soundtrack1:artist-track:kim-jong-kook"])
+    assert fact_of["soundtrack1:episode-date:1"] == fact_of["soundtrack1:premiere"]
+    by_prompt = {q.prompt: q for q in questions}
+    # The pack's own questions that restate a template's fact are wordings of that fact.
+    for prompt, fact in (("Who directed Soundtrack #1?", "soundtrack1:crew:director"),
+                         ("On what date did Soundtrack #1 premiere?", "soundtrack1:premiere"),
+                         ('Who sang "My Love", the fourth track of the Soundtrack #1 OST?',
+                          "soundtrack1:track-artist:4"),
+                         ("How many episodes does Soundtrack #1 have?",
+                          "soundtrack1:episode-count")):
+        assert by_prompt[prompt].fact == fact
+    assert by_prompt["On what date did Soundtrack #1 premiere?"].answer == "23 March 2022"
+    # ... and one that only shares an answer is not.
+    studied = by_prompt["Which actor studied camera and lighting for his role in Soundtrack #1?"]
+    assert studied.fact == studied.key
+    facts = {q.fact for q in questions}
+    assert len(facts) == 31 < len(questions)  # the pool a channel rotates through
+    for seed in range(20):
+        game = choose(questions, 10, random.Random(seed))
+        assert len({q.fact for q in game}) == 10
+
+
+def test_trivia_asks_which_drama_a_sourced_fact_is_about(
+        bundled_materials: dict[str, Material]) -> None:
+    questions = generate(bundled_materials["soundtrack1"], random.Random(0),
+                         templates={"trivia": TEMPLATES["trivia"]})
+    assert questions and all(q.answer == "Soundtrack #1" for q in questions)
+    snow = next(q for q in questions if "Heavy snow" in q.prompt)
+    assert snow.prompt == "Which drama is this true of? “Heavy snow fell during the shoot.”"
+    assert len(snow.sources) == 2  # shown in the reveal
+    assert not [q for q in questions if "Eun-soo" in q.prompt]  # a contested role's name
+    assert mask_names("Soundtrack #1 was a Disney+ exclusive; soundtrack #1 ...",
+                      ["Soundtrack #1"]) == "This drama was a Disney+ exclusive; this drama ..."
+
+
+def test_a_credit_with_no_role_on_record_yields_no_role_question(
+        bundled_materials: dict[str, Material]) -> None:
+    material = bundled_materials["soundtrack1"]
+    member = material.drama.cast[0]
+    bare = dataclasses.replace(member, entry=dataclasses.replace(
+        member.entry, character=cast(Any, None)))
+    drama = dataclasses.replace(material.drama, cast=(bare, *material.drama.cast[1:]))
+    questions = generate(dataclasses.replace(material, drama=drama), random.Random(0))
+    assert not [q for q in questions if q.key.endswith(f"cast-actor:{member.person.id}")
+                or q.key.endswith(f"cast-role:{member.person.id}")]

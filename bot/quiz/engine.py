@@ -21,6 +21,7 @@ import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from bot.quiz.matching import is_right
 from bot.quiz.questions import Question
 
 Clock = Callable[[], float]
@@ -55,6 +56,7 @@ class Scoring:
     speed_max: int = 50
     streak_step: int = 10
     streak_max: int = 50
+    typed_bonus: int = 50
 
     def speed_bonus(self, remaining: float, seconds: float) -> int:
         """Linear in the time left: the full bonus at once, none at the deadline."""
@@ -90,6 +92,7 @@ class Answer:
     choice: int
     elapsed: float  # seconds after the question was asked
     correct: bool
+    text: str | None = None  # what was typed, in a typed game (choice is then -1 if wrong)
 
 
 @dataclass(frozen=True)
@@ -101,10 +104,11 @@ class Award:
     speed: int
     streak_bonus: int
     streak: int  # right answers in a row, this one included
+    typed: int = 0  # the bonus for typing the answer
 
     @property
     def total(self) -> int:
-        return self.base + self.speed + self.streak_bonus
+        return self.base + self.typed + self.speed + self.streak_bonus
 
 
 @dataclass(frozen=True)
@@ -150,7 +154,7 @@ class QuizGame:
 
     def __init__(self, questions: Sequence[Question], *, seconds: float, clock: Clock,
                  rng: random.Random | None = None, scoring: Scoring | None = None,
-                 idle_limit: int = 3) -> None:
+                 idle_limit: int = 3, typed: bool = False) -> None:
         if not questions:
             raise GameError("a game needs at least one question")
         if seconds <= 0:
@@ -161,6 +165,7 @@ class QuizGame:
         self.rng = rng or random.Random()
         self.scoring = scoring or Scoring()
         self.idle_limit = idle_limit
+        self.typed = typed
         self.scores: dict[int, PlayerScore] = {}
         self.results: list[QuestionResult] = []
         self.end_reason: EndReason | None = None
@@ -218,6 +223,35 @@ class QuizGame:
 
     def answer(self, user_id: int, index: int, choice: int) -> Outcome:
         """Record a press of choice `choice` on question `index`."""
+        current = self._answerable(user_id, index)
+        if not isinstance(current, _Open):
+            return current
+        if self.typed or not 0 <= choice < len(current.asked.choices):
+            return Outcome.INVALID
+        return self._record(current, Answer(user_id, choice, 0.0,
+                                            choice == current.asked.correct))
+
+    def answer_text(self, user_id: int, index: int, text: str) -> Outcome:
+        """Record a typed answer on question `index` (a typed game only)."""
+        current = self._answerable(user_id, index)
+        if not isinstance(current, _Open):
+            return current
+        if not self.typed:
+            return Outcome.INVALID
+        asked = current.asked
+        wrong = [c for i, c in enumerate(asked.choices) if i != asked.correct]
+        right = is_right(text, asked.question.right_names, wrong)
+        return self._record(current, Answer(user_id, asked.correct if right else -1, 0.0,
+                                            right, text.strip()))
+
+    def would_take(self, user_id: int, index: int) -> Outcome:
+        """What an answer from `user_id` on `index` would meet now, without recording one
+        (the typed game's Answer button asks before it opens the form)."""
+        current = self._answerable(user_id, index)
+        return Outcome.ACCEPTED if isinstance(current, _Open) else current
+
+    def _answerable(self, user_id: int, index: int) -> _Open | Outcome:
+        """The open question `index` if `user_id` may still answer it, else why not."""
         if self.finished:
             return Outcome.GAME_OVER
         if not 0 <= index < self.total:
@@ -225,15 +259,15 @@ class QuizGame:
         current = self._open
         if current is None or current.asked.index != index:
             return Outcome.QUESTION_OVER if index < self.asked_count else Outcome.INVALID
-        if not 0 <= choice < len(current.asked.choices):
-            return Outcome.INVALID
         if user_id in current.answers:
             return Outcome.ALREADY_ANSWERED
-        now = self.clock()
-        if now > current.asked.deadline:
+        if self.clock() > current.asked.deadline:
             return Outcome.LATE
-        current.answers[user_id] = Answer(user_id, choice, now - current.asked.asked_at,
-                                          choice == current.asked.correct)
+        return current
+
+    def _record(self, current: _Open, answer: Answer) -> Outcome:
+        elapsed = self.clock() - current.asked.asked_at
+        current.answers[answer.user_id] = dataclasses.replace(answer, elapsed=elapsed)
         return Outcome.ACCEPTED
 
     def close(self) -> QuestionResult:
@@ -280,7 +314,8 @@ class QuizGame:
             award = Award(answer.user_id, self.scoring.base,
                           self.scoring.speed_bonus(asked.deadline - asked.asked_at
                                                    - answer.elapsed, self.seconds),
-                          self.scoring.streak_bonus(player.streak), player.streak)
+                          self.scoring.streak_bonus(player.streak), player.streak,
+                          self.scoring.typed_bonus if answer.text is not None else 0)
             player.correct += 1
             player.points += award.total
             awards.append(award)

@@ -27,6 +27,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import random
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar, cast
@@ -34,7 +35,7 @@ from typing import TypeVar, cast
 from bot.packs.model import CastEntry, Episode, Fact, FactValue, Person, Source, source_names
 from bot.packs.model import Question as PackQuestion
 from bot.store.facts import FactStore
-from bot.store.models import DramaInfo, PersonInfo, PersonRef, TrackInfo
+from bot.store.models import CastMember, DramaInfo, PersonInfo, PersonRef, TrackInfo
 from bot.store.names import fold, loose
 
 T = TypeVar("T")
@@ -60,8 +61,12 @@ JOB_PROMPTS = {
 
 @dataclass(frozen=True)
 class Question:
-    """One four-choice question. `key` is stable across runs (it names the facts, not the
-    wording) so a channel's memory can keep it out of the next games."""
+    """One four-choice question. `key` names the question (template and subject), `fact`
+    the fact it asks, whatever the wording: "Who plays Gyeol-han?" and "Which character
+    does Park Hoon play?" are two keys and one fact (the cast entry). A game asks a fact
+    once, and a channel's rotation and a server's hidden list key on facts. Both are
+    stable across runs. `accepted` holds every name of a right answer (aliases, Hangul,
+    co-credits), for typed answers; the answer itself is always accepted."""
 
     key: str
     kind: str
@@ -70,10 +75,21 @@ class Question:
     distractors: tuple[str, ...]
     sources: tuple[str, ...]  # source names, for the reveal
     episode: int | None = None
+    fact: str = ""  # "" means the question is its own fact (its key)
+    accepted: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.fact:
+            object.__setattr__(self, "fact", self.key)
 
     @property
     def choices(self) -> tuple[str, ...]:
         return (self.answer, *self.distractors)
+
+    @property
+    def right_names(self) -> tuple[str, ...]:
+        """The answer and its other accepted names, without repeats."""
+        return tuple(dict.fromkeys((self.answer, *self.accepted)))
 
 
 @dataclass(frozen=True)
@@ -153,24 +169,66 @@ def max_episode(*facts: Fact | None) -> int | None:
 def pick_distractors(rng: random.Random, tiers: Iterable[Iterable[str]],
                      right: Iterable[str], count: int = CHOICES - 1) -> tuple[str, ...] | None:
     """`count` wrong choices, taken from the first tier first (the nearest kind: the same
-    drama's people before other dramas'), never folding to a right name or to each other.
-    None when the tiers cannot supply enough."""
+    drama's people before other dramas'), never folding to a right name or to each other,
+    and never one choice inside another ("owner" beside "co-owner": the odd one out gives
+    the answer away). Choices of the answer's shape (`shape`: a Hangul name of as many
+    syllables, a date, a number) come before the rest. None when the tiers cannot supply
+    enough."""
     right = list(right)
-    hangul = bool(right) and _is_hangul(right[0])
+    wanted = shape(right[0]) if right else None
     tiers = [list(t) for t in tiers]
-    # Same script as the answer first: a lone Hangul name among romanised ones stands out.
-    ordered = [[n for n in t if _is_hangul(n) == hangul] for t in tiers]
-    ordered += [[n for n in t if _is_hangul(n) != hangul] for t in tiers]
+    ordered = [[n for n in t if shape(n) == wanted] for t in tiers]
+    ordered += [[n for n in t if shape(n) != wanted] for t in tiers]
     taken: list[str] = []
     keys = {k for name in right for k in (fold(name), loose(name)) if k}
     for tier in ordered:
         fresh = _unique(tier, keys)
         rng.shuffle(fresh)
-        for name in fresh[:count - len(taken)]:
+        for name in fresh:
+            if len(taken) == count:
+                break
+            if any(_affix_clash(name, other) for other in [*right[:1], *taken]):
+                continue
             taken.append(name)
             keys.update((fold(name), loose(name)))
         if len(taken) == count:
             return tuple(taken)
+    return None
+
+
+def shape(label: str) -> tuple[str, int]:
+    """What a choice looks like at a glance: a date, a number, a Hangul name of n
+    syllables, or other text. A lone choice of its shape is a giveaway."""
+    if parse_date(label) is not None:
+        return ("date", 0)
+    if label.strip().isdigit():
+        return ("number", 0)
+    if _is_hangul(label):
+        return ("hangul", len(fold(label)))
+    return ("text", 0)
+
+
+def _affix_clash(a: str, b: str) -> bool:
+    """One text choice is the other with words added ("owner of the bar" and "co-owner of
+    the bar"): the pair stands out. Dates and numbers are exempt (23 March, 3 March)."""
+    if shape(a)[0] in ("date", "number") or shape(b)[0] in ("date", "number"):
+        return False
+    x, y = sorted((fold(a), fold(b)), key=len)
+    return len(x) >= 4 and x != y and (y.startswith(x) or y.endswith(x))
+
+
+DATE_FORMATS = ("%d %B %Y", "%B %d, %Y", "%B %d %Y", "%Y-%m-%d", "%d %b %Y", "%b %d, %Y")
+
+
+def parse_date(text: str) -> dt.date | None:
+    """A date written the usual ways ("23 March 2022", "March 23, 2022", "2022-03-23"),
+    so a hand-written question and a template asking one date are seen as one fact."""
+    cleaned = " ".join(text.replace(",", ", ").split()).replace(" ,", ",")
+    for form in DATE_FORMATS:
+        try:
+            return dt.datetime.strptime(cleaned, form).date()
+        except ValueError:
+            continue
     return None
 
 
@@ -255,13 +313,19 @@ class Context:
 
     def question(self, key: str, kind: str, prompt: str, answer: str,
                  tiers: Iterable[Iterable[str]], right: Iterable[str],
-                 source_ids: Iterable[str], episode: int | None = None) -> Question | None:
-        """Assemble a question, or None when there are not enough distractors."""
+                 source_ids: Iterable[str], episode: int | None = None, *,
+                 fact: str = "") -> Question | None:
+        """Assemble a question about `fact` (default: its own key), or None when there
+        are not enough fair distractors. `right` are the other right names: never
+        distractors, and accepted when typed."""
+        right = [r for r in right if r.strip()]
         distractors = pick_distractors(self.rng, tiers, [answer, *right])
         if distractors is None or len(answer) > LABEL_MAX or len(prompt) > PROMPT_MAX:
             return None
+        accepted = tuple(r for r in dict.fromkeys(right) if r != answer)
         return Question(key, kind, prompt, answer, distractors,
-                        source_names(source_ids, self.sources), episode)
+                        source_names(source_ids, self.sources), episode,
+                        fact=fact, accepted=accepted)
 
     def drama_people(self) -> list[PersonRef]:
         """Everyone credited in the drama: cast, crew and OST artists."""
@@ -294,59 +358,84 @@ def _everyone(dramas: Iterable[DramaInfo]) -> list[str]:
     return _actors(dramas) + _crew(dramas) + _singers(dramas)
 
 
+def _individuals(ctx: Context) -> list[str]:
+    """People, not groups: the last pool for an actor or a crew member (a band is never
+    a wrong choice for a screenwriter)."""
+    return [p.name for p in ctx.material.persons() if p.kind == "person"]
+
+
+def _no_groups(ctx: Context, names: Iterable[str]) -> list[str]:
+    groups = {fold(p.name) for p in ctx.material.persons() if p.kind == "group"}
+    return [n for n in names if fold(n) not in groups]
+
+
+def _character(entry: CastEntry) -> str | None:
+    """The role's name when it is on record and settled; packs may leave it out."""
+    fact: Fact | None = entry.character
+    return str(fact.value) if fact is not None and certain(fact) else None
+
+
+def cast_fact(slug: str, member: CastMember) -> str:
+    """The identity of a cast entry: who plays which role in which drama."""
+    fact: Fact | None = member.entry.character
+    role = fold(str(fact.value)) if fact is not None else "role"
+    return f"{slug}:cast:{member.person.id}:{role}"
+
+
 # -- drama templates -----------------------------------------------------------------------
 
 def cast_actor(ctx: Context) -> Iterator[Question | None]:
     """Who plays a role."""
     for member in ctx.drama.cast:
         entry = member.entry
-        if entry.character is None or not (certain(entry.character)
-                                           and well_sourced(entry.sources)):
-            continue  # a role not on record is never asked
-        character = str(entry.character.value)
-        same_role = [m.person for m in ctx.drama.cast if m.entry.character is not None
-                     and same_name(str(m.entry.character.value), character)]
+        character, fact = _character(entry), entry.character
+        if character is None or fact is None or not well_sourced(entry.sources):
+            continue
+        same_role = [m.person for m in ctx.drama.cast
+                     if same_name(_character(m.entry) or "", character)]
         right = [n for ref in same_role for n in ctx.material.person_names(ref)]
         yield ctx.question(
             f"{ctx.slug}:cast-actor:{member.person.id}", "cast-actor",
             f"Who plays {character} in {ctx.title}?", member.person.name,
-            [_actors([ctx.drama]), _actors(ctx.material.others),
-             _everyone(ctx.material.all_dramas)],
-            right, [*entry.sources, *entry.character.sources],
-            max_episode(entry.character))
+            [_no_groups(ctx, _actors([ctx.drama])), _no_groups(ctx, _actors(ctx.material.others)),
+             _individuals(ctx)],
+            right, [*entry.sources, *fact.sources],
+            max_episode(fact), fact=cast_fact(ctx.slug, member))
 
 
 def cast_role(ctx: Context) -> Iterator[Question | None]:
-    """Which character a person plays."""
+    """Which character a person plays: the same fact as `cast_actor`, asked the other way."""
     for member in ctx.drama.cast:
         entry = member.entry
-        if entry.character is None or not (certain(entry.character)
-                                           and well_sourced(entry.sources)):
-            continue  # a role not on record is never asked
+        character, fact = _character(entry), entry.character
+        if character is None or fact is None or not well_sourced(entry.sources):
+            continue
         roles = [m.entry for m in ctx.drama.cast if m.person.id == member.person.id]
         right = [n for e in roles for n in _character_names(e)]
         yield ctx.question(
             f"{ctx.slug}:cast-role:{member.person.id}", "cast-role",
-            f"Which character does {member.person.name} play in {ctx.title}?",
-            str(entry.character.value),
+            f"Which character does {member.person.name} play in {ctx.title}?", character,
             [_characters([ctx.drama]), _characters(ctx.material.others)],
-            right, [*entry.sources, *entry.character.sources],
-            max_episode(entry.character, entry.character_hangul))
+            right, [*entry.sources, *fact.sources],
+            max_episode(fact, entry.character_hangul),
+            fact=cast_fact(ctx.slug, member))
 
 
 def _character_names(entry: CastEntry) -> list[str]:
-    if entry.character is None:
+    fact: Fact | None = entry.character
+    if fact is None:
         return []
-    names = [str(entry.character.value), *entry.character_aliases]
-    names += [str(r.value) for r in entry.character.also]
+    names = [str(fact.value), *entry.character_aliases]
+    names += [str(r.value) for r in fact.also]
     if entry.character_hangul is not None:
         names.append(str(entry.character_hangul.value))
     return names
 
 
 def _characters(dramas: Iterable[DramaInfo]) -> list[str]:
-    return [str(m.entry.character.value) for d in dramas for m in d.cast
-            if m.entry.character is not None]
+    """Settled role names only: a contested or single-source name is never shown, not
+    even as a wrong choice."""
+    return [c for d in dramas for m in d.cast if (c := _character(m.entry)) is not None]
 
 
 def role_description(ctx: Context) -> Iterator[Question | None]:
@@ -365,36 +454,37 @@ def role_description(ctx: Context) -> Iterator[Question | None]:
             [str(m.entry.description.value) for m in ctx.drama.cast
              if m.person.id == member.person.id and m.entry.description is not None],
             [*entry.sources, *entry.description.sources],
-            max_episode(entry.description))
+            max_episode(entry.description),
+            fact=f"{ctx.slug}:cast-description:{member.person.id}")
 
 
 def _descriptions(dramas: Iterable[DramaInfo]) -> list[str]:
     return [str(m.entry.description.value) for d in dramas for m in d.cast
-            if m.entry.description is not None]
+            if m.entry.description is not None and certain(m.entry.description)]
 
 
 def crew(ctx: Context) -> Iterator[Question | None]:
     """Who directed, wrote, produced, ...: one question per job, every co-credited
-    person counted right."""
+    person counted right; the wrong choices hold the same job elsewhere, then any crew,
+    then people (never a group)."""
     asked: set[str] = set()
     for member in ctx.drama.crew:
-        credit = member.credit
-        if (credit.job is None or credit.job in asked or credit.also
-                or not well_sourced(credit.sources)):
-            continue
-        asked.add(credit.job)
-        prompt = JOB_PROMPTS.get(credit.job, "Who is credited as {job} of {title}?")
-        same_job = [m.person for m in ctx.drama.crew if m.credit.job == credit.job]
+        credit, job = member.credit, member.credit.job
+        if job is None or job in asked or credit.also or not well_sourced(credit.sources):
+            continue  # a credit whose job is not on record is never asked
+        asked.add(job)
+        prompt = JOB_PROMPTS.get(job, "Who is credited as {job} of {title}?")
+        same_job = [m.person for m in ctx.drama.crew if m.credit.job == job]
         right = [n for ref in same_job for n in ctx.material.person_names(ref)]
-        right += [str(r.value) for m in ctx.drama.crew if m.credit.job == credit.job
+        right += [str(r.value) for m in ctx.drama.crew if m.credit.job == job
                   for r in m.credit.also]
         yield ctx.question(
-            f"{ctx.slug}:crew:{credit.job}", "crew",
-            prompt.format(title=ctx.title, job=credit.job.replace("-", " ")),
+            f"{ctx.slug}:crew:{job}", "crew",
+            prompt.format(title=ctx.title, job=job.replace("-", " ")),
             member.person.name,
-            [_crew(ctx.material.others, credit.job), _crew(ctx.material.all_dramas),
-             _everyone(ctx.material.all_dramas)],
-            right, credit.sources)
+            [_no_groups(ctx, _crew(ctx.material.others, credit.job)),
+             _no_groups(ctx, _crew(ctx.material.all_dramas)), _individuals(ctx)],
+            right, credit.sources, fact=f"{ctx.slug}:crew:{job}")
 
 
 def _track_label(track: TrackInfo, title: str) -> str | None:
@@ -422,11 +512,17 @@ def track_artist(ctx: Context) -> Iterator[Question | None]:
             [_singers([ctx.drama]), _singers(ctx.material.others),
              _everyone(ctx.material.all_dramas)],
             right, [*track.artists[0].sources, *(track.title.sources if track.title else ())],
-            max_episode(track.title))
+            max_episode(track.title), fact=track_fact(ctx.slug, info))
+
+
+def track_fact(slug: str, info: TrackInfo) -> str:
+    """The identity of a track's (first) artist credit."""
+    return f"{slug}:track-artist:{info.track.number}"
 
 
 def artist_track(ctx: Context) -> Iterator[Question | None]:
-    """Which track an artist sang (every track of that artist counts right)."""
+    """Which track an artist sang (every track of that artist counts right): the same
+    fact as `track_artist`, asked the other way."""
     for info in ctx.drama.tracks:
         track = info.track
         if not (certain(track.title) and track.artists and info.artists
@@ -444,7 +540,7 @@ def artist_track(ctx: Context) -> Iterator[Question | None]:
             str(track.title.value),
             [_all_track_titles([ctx.drama]), _all_track_titles(ctx.material.others)],
             right, [*track.artists[0].sources, *track.title.sources],
-            max_episode(track.title))
+            max_episode(track.title), fact=track_fact(ctx.slug, info))
 
 
 def _track_titles(info: TrackInfo) -> list[str]:
@@ -455,7 +551,7 @@ def _track_titles(info: TrackInfo) -> list[str]:
 
 def _all_track_titles(dramas: Iterable[DramaInfo]) -> list[str]:
     return [str(t.track.title.value) for d in dramas for t in d.tracks
-            if t.track.title is not None]
+            if t.track.title is not None and certain(t.track.title)]
 
 
 def track_release(ctx: Context) -> Iterator[Question | None]:
@@ -511,12 +607,27 @@ def dates(ctx: Context) -> Iterator[Question | None]:
 
 
 def year(ctx: Context) -> Iterator[Question | None]:
-    """The release year, where a pack knows only the year."""
+    """The release year, where a pack knows only the year; the premiere's fact when the
+    premiere is known (asking both would ask one thing twice)."""
     fact = ctx.drama.drama.year
     if certain(fact) and fact is not None and isinstance(fact.value, int):
+        premiere = ctx.drama.drama.premiere
+        same = (certain(premiere) and premiere is not None
+                and isinstance(premiere.value, dt.date) and premiere.value.year == fact.value)
         yield ctx.question(
             f"{ctx.slug}:year", "year", f"In which year was {ctx.title} released?",
-            str(fact.value), [near_years(fact.value)], [], fact.sources, max_episode(fact))
+            str(fact.value), [near_years(fact.value)], [], fact.sources, max_episode(fact),
+            fact=f"{ctx.slug}:premiere" if same else "")
+
+
+def date_fact(ctx: Context, value: dt.date) -> str:
+    """One date, one fact: the first episode's air date is the premiere, the last one's
+    the finale."""
+    for name in ("premiere", "finale"):
+        fact = getattr(ctx.drama.drama, name)
+        if certain(fact) and fact.value == value:
+            return f"{ctx.slug}:{name}"
+    return ""
 
 
 def _titles(dramas: Iterable[DramaInfo]) -> list[str]:
@@ -583,11 +694,12 @@ def episodes(ctx: Context) -> Iterator[Question | None]:
             yield ctx.question(
                 f"{ctx.slug}:episode-date:{episode.number}", "episode",
                 f"When did {where} first air?", show(fact.value), [near_dates(fact.value)],
-                [], fact.sources, max(episode.number, max_episode(fact) or 0))
+                [], fact.sources, max(episode.number, max_episode(fact) or 0),
+                fact=date_fact(ctx, fact.value))
         title = episode.title
         if certain(title) and title is not None:
             others = [str(e.title.value) for d in ctx.material.all_dramas
-                      for e in d.episodes if e.title is not None]
+                      for e in d.episodes if e.title is not None and certain(e.title)]
             yield ctx.question(
                 f"{ctx.slug}:episode-title:{episode.number}", "episode",
                 f"What is the title of {where}?", str(title.value), [others],
@@ -595,17 +707,82 @@ def episodes(ctx: Context) -> Iterator[Question | None]:
                 max(episode.number, max_episode(title) or 0))
 
 
+def trivia(ctx: Context) -> Iterator[Question | None]:
+    """A trivia fact, asked as which drama its sources tell it of. The choices are
+    titles, so no wrong statement is ever made up; the drama's own names are masked in
+    the sentence, which must not give the answer away, and a sentence that names an
+    unsettled fact (a contested role name) is not asked."""
+    names = _drama_names(ctx.drama)
+    others = [title_of(d) for d in ctx.material.others]
+    unsettled = _unsettled_names(ctx.drama)
+    for item in ctx.drama.trivia:
+        fact = item.fact
+        if not certain(fact) or any(_names_in(n, str(fact.value)) for n in unsettled):
+            continue
+        text = mask_names(str(fact.value), names)
+        about = "OST" if item.topic == "ost" else "drama"
+        digest = hashlib.sha1(str(fact.value).encode()).hexdigest()[:10]
+        yield ctx.question(
+            f"{ctx.slug}:trivia:{digest}", "trivia",
+            f"Which {about} is this true of? “{text}”", ctx.title, [others], names,
+            fact.sources, max_episode(fact))
+
+
+def _unsettled_names(info: DramaInfo) -> list[str]:
+    """Role names and track titles the quiz may not state (contested or single-source),
+    every reading of them."""
+    facts: list[Fact] = [m.entry.character for m in info.cast if _character(m.entry) is None
+                         and m.entry.character is not None]
+    facts += [t.track.title for t in info.tracks
+              if t.track.title is not None and not certain(t.track.title)]
+    return [str(v) for f in facts for v in (f.value, *(r.value for r in f.also))]
+
+
+def _names_in(name: str, text: str) -> bool:
+    """`name`, or a role's given name alone ("Eun-soo" of "Lee Eun-soo"), occurs in text."""
+    words = name.split()
+    forms = [name, " ".join(words[1:])] if len(words) > 1 else [name]
+    return any(re.search(rf"(?<!\w){re.escape(f)}(?!\w)", text, re.IGNORECASE)
+               for f in forms if len(f) >= 3)
+
+
+def mask_names(text: str, names: Iterable[str]) -> str:
+    """`text` with every name of the drama replaced by "this drama"."""
+    for name in sorted({n for n in names if len(n) >= 3}, key=len, reverse=True):
+        text = re.sub(re.escape(name), "this drama", text, flags=re.IGNORECASE)
+    return text[:1].upper() + text[1:]
+
+
 def handwritten(ctx: Context) -> Iterator[Question | None]:
-    """A pack's own `[[questions]]`, as written; with a single source the prompt names it."""
+    """A pack's own `[[questions]]`, as written; with a single source the prompt names it.
+    A question that names a group ("Which NCT member ...") is kept only when every
+    choice is of that group: otherwise the wording gives the answer away."""
     for item in ctx.drama.questions:
         digest = hashlib.sha1(item.question.encode()).hexdigest()[:10]
         names = source_names(item.sources, ctx.sources)
         prompt = item.question
         if len(set(item.sources)) < 2 and names:
             prompt = f"According to {names[0]}: {prompt}"
+        if not _group_wording_fair(ctx, prompt, [item.answer, *item.wrong]):
+            continue
         yield ctx.question(
             f"{ctx.slug}:hand:{digest}", "handwritten", prompt, item.answer,
             [item.wrong], [], item.sources, item.episode)
+
+
+def _group_wording_fair(ctx: Context, prompt: str, choices: Sequence[str]) -> bool:
+    people = ctx.material.persons()
+    groups = {str(f.value) for p in people for f in p.groups}
+    groups |= {p.name for p in people if p.kind == "group"}
+    for group in groups:
+        if not re.search(rf"(?<!\w){re.escape(group)}(?!\w)", prompt, re.IGNORECASE):
+            continue
+        members = [p for p in people
+                   if any(same_name(str(f.value), group) for f in p.groups)]
+        member_names = [n for p in members for n in (p.name, *p.aliases)]
+        if not all(any(same_name(c, n) for n in member_names) for c in choices):
+            return False
+    return True
 
 
 # -- person templates ----------------------------------------------------------------------
@@ -635,20 +812,29 @@ def person_group(ctx: Context) -> Iterator[Question | None]:
 
 
 def person_hangul(ctx: Context) -> Iterator[Question | None]:
-    """A name in Hangul: the other choices are other people's Hangul names, of the same
-    length first."""
-    hanguls = [p.hangul for p in ctx.material.persons() if p.hangul]
-    hanguls += [r.hangul for d in ctx.material.all_dramas for m in d.cast
-                for r in (m.person,) if r.hangul]
+    """A name in Hangul. Every choice has as many syllables as the answer, and one shares
+    its surname when anyone does: "Park" gives 박 away when the answer is the only 박."""
+    records = ctx.material.persons()
+    kinds = {p.name: p.kind for p in records}
+    pool = [(p.hangul, p.kind) for p in records if p.hangul]
+    pool += [(m.person.hangul, kinds.get(m.person.name, "person"))
+             for d in ctx.material.all_dramas for m in d.cast if m.person.hangul]
     for info in _known_people(ctx):
         hangul = info.person.hangul
         if not hangul:
             continue
-        same_length = [h for h in hanguls if len(h) == len(hangul)]
+        same = sorted({h for h, kind in pool if kind == info.person.kind
+                       and len(fold(h)) == len(fold(hangul)) and fold(h) != fold(hangul)})
+        tiers: list[list[str]] = [same]
+        if info.person.kind == "person":
+            kin = [h for h in same if h[0] == hangul[0]]
+            if not kin:
+                continue  # the surname alone would give the answer away
+            tiers = [[ctx.rng.choice(kin)], [h for h in same if h[0] != hangul[0]], same]
         yield ctx.question(
             f"person:{info.person.id}:hangul", "person-hangul",
             f"How is {info.person.name}'s name written in Hangul?", hangul,
-            [same_length, hanguls], [], info.person.sources)
+            tiers, [], info.person.sources)
 
 
 def person_work(ctx: Context) -> Iterator[Question | None]:
@@ -685,6 +871,7 @@ TEMPLATES: dict[str, Template] = {
     "person-group": person_group,
     "person-hangul": person_hangul,
     "person-work": person_work,
+    "trivia": trivia,
     "handwritten": handwritten,
 }
 
@@ -695,7 +882,9 @@ def generate(material: Material, rng: random.Random, *, up_to_episode: int | Non
              templates: Mapping[str, Template] | None = None) -> list[Question]:
     """Every question the material supports, with nothing revealed after `up_to_episode`
     (neither asked nor offered as a wrong choice). Deterministic for a given rng state;
-    keys are unique."""
+    keys are unique. A hand-written question that restates a generated one (the same
+    answer, about the same subject) becomes another wording of that fact, with the
+    template's fair choices."""
     visible = without_spoilers(material, up_to_episode)
     ctx = Context(visible, rng, material.sources())
     found: dict[str, Question] = {}
@@ -706,7 +895,58 @@ def generate(material: Material, rng: random.Random, *, up_to_episode: int | Non
             if up_to_episode is not None and (question.episode or 0) > up_to_episode:
                 continue
             found[question.key] = question
-    return list(found.values())
+    made = [q for q in found.values() if q.kind != "handwritten"]
+    people = {loose(n) for p in visible.persons() for n in (p.name, *p.aliases)}
+    return [q if q.kind != "handwritten" else _as_wording(q, made, people, ctx.title)
+            for q in found.values()]
+
+
+def _as_wording(hand: Question, made: Sequence[Question], people: set[str],
+                title: str) -> Question:
+    """A hand-written question as a wording of the generated question it restates, if
+    any: that question's fact, answer label, wrong choices and accepted names."""
+    same = _restated(hand, made, people, title)
+    if same is None:
+        return hand
+    sources = tuple(dict.fromkeys((*hand.sources, *same.sources)))
+    return dataclasses.replace(
+        hand, answer=same.answer, distractors=same.distractors, sources=sources,
+        episode=max(hand.episode or 0, same.episode or 0) or None, fact=same.fact,
+        accepted=same.accepted)
+
+
+def _restated(hand: Question, made: Sequence[Question], people: set[str], title: str
+              ) -> Question | None:
+    """The generated question a hand-written one asks again: the same answer and, when
+    the answer is a person (who answers many facts), a word of the generated question's
+    subject ("Han Sun-woo", "directed") in the hand-written prompt."""
+    answer = _answer_key(hand.answer)
+    words = _words(hand.prompt)
+    for question in made:
+        if _answer_key(question.answer) != answer:
+            continue
+        subject = _words(question.prompt) - _words(title) - STOP_WORDS
+        if answer not in people or subject & words:
+            return question
+    return None
+
+
+def _answer_key(text: str) -> str:
+    """How two answers compare: one date however written, else one name by the store's
+    folding."""
+    date = parse_date(text)
+    return date.isoformat() if date is not None else loose(text)
+
+
+def _words(text: str) -> set[str]:
+    return set(re.findall(r"[a-z0-9]+", text.lower()))
+
+
+STOP_WORDS = frozenset((
+    "a", "an", "and", "as", "at", "by", "did", "do", "does", "for", "from", "has", "have",
+    "his", "her", "how", "in", "is", "it", "its", "of", "on", "or", "s", "the", "their",
+    "this", "to", "was", "were", "what", "when", "where", "which", "who", "whom", "whose",
+    "with"))
 
 
 # -- spoilers ------------------------------------------------------------------------------
@@ -760,24 +1000,39 @@ def _scrub(obj: T, facts: int, episodes: int) -> T | None:
 
 def choose(questions: Sequence[Question], count: int, rng: random.Random,
            recent: Mapping[str, float] | None = None) -> list[Question]:
-    """Pick `count` questions: ones the channel has not seen recently first, then the
-    longest-ago seen; kinds taken in turn for variety; never two with the same answer
-    while others remain (a hand-written question and a template often ask the same)."""
+    """Pick `count` questions, each about a different fact. `recent` maps the facts this
+    channel was asked to when (larger is later): facts never asked come first, then the
+    least recently asked, so no fact comes back before every other has had its turn.
+    Among the facts never asked the kinds are taken in turn for variety, and two
+    questions with one answer are not put together while others remain; the facts asked
+    before come strictly least recent first, so the rotation is exact."""
     recent = recent or {}
-    fresh = [q for q in questions if q.key not in recent]
-    stale = sorted((q for q in questions if q.key in recent),
-                   key=lambda q: (recent[q.key], q.key))
-    ordered = _interleave(fresh, rng) + stale
+    by_fact: dict[str, list[Question]] = {}
+    for question in questions:
+        by_fact.setdefault(question.fact, []).append(question)
+    one = {fact: rng.choice(sorted(qs, key=lambda q: q.key)) for fact, qs in by_fact.items()}
+    fresh = [q for fact, q in sorted(one.items()) if fact not in recent]
+    stale = sorted((q for fact, q in one.items() if fact in recent),
+                   key=lambda q: (recent[q.fact], q.fact))
     chosen: list[Question] = []
     answers: set[str] = set()
-    for question in ordered:
-        if len(chosen) < count and fold(question.answer) not in answers:
+    _take(_interleave(fresh, rng), count, chosen, answers)
+    _take(stale, count, chosen, answers, strict=True)  # the rotation's order comes first
+    return chosen
+
+
+def _take(tier: Sequence[Question], count: int, chosen: list[Question],
+          answers: set[str], *, strict: bool = False) -> None:
+    """Fill `chosen` from one tier: distinct answers first, then the rest of the tier;
+    `strict` keeps the tier's order (no reordering for distinct answers)."""
+    for distinct in ((False,) if strict else (True, False)):
+        for question in tier:
+            if len(chosen) >= count:
+                return
+            if question in chosen or (distinct and fold(question.answer) in answers):
+                continue
             chosen.append(question)
             answers.add(fold(question.answer))
-    for question in ordered:
-        if len(chosen) < count and question not in chosen:
-            chosen.append(question)
-    return chosen
 
 
 def _interleave(questions: Sequence[Question], rng: random.Random) -> list[Question]:

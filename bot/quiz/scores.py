@@ -5,11 +5,19 @@ the game's progress, the channel's memory), so a crash loses nothing already ans
 never leaves half a question behind. Totals are written as absolute values taken from the
 engine, which makes a repeated write harmless (and lets shard processes share one
 PostgreSQL store without locking rows). The schema is in
-`bot/store/migrations/<dialect>/0002_quiz.sql`; the SQL here runs unchanged on both.
+`bot/store/migrations/<dialect>/0002_quiz.sql` and `0003_quiz_facts.sql`; the SQL here
+runs unchanged on both.
+
+The channel's rotation keys on facts, not wordings: every asked question is kept in
+`quiz_asked` with its fact and a per-channel turn number, and `fact_memory` gives each
+fact's latest turn, so the next game asks the facts never asked first, then the least
+recently asked.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -36,6 +44,7 @@ class GameRecord:
     up_to_episode: int | None
     status: str
     asked: int
+    mode: str = "buttons"  # or "typed"
 
 
 @dataclass(frozen=True)
@@ -50,10 +59,12 @@ class BoardRow:
     games: int
     wins: int
     best_streak: int
+    asked: int  # questions asked in the games played: a question sat out counts too
 
     @property
     def accuracy(self) -> float:
-        return self.correct / self.answers if self.answers else 0.0
+        """Right answers over the questions asked (not only those answered)."""
+        return self.correct / self.asked if self.asked else 0.0
 
 
 @dataclass(frozen=True)
@@ -67,8 +78,9 @@ class PlayerStats:
 # type it cannot infer. SQLite reads both the same way.
 _TOTALS = """
 SELECT p.user_id, n.name, SUM(p.points), SUM(p.correct), SUM(p.answers), COUNT(*),
-       SUM(p.won), MAX(p.best_streak)
-FROM quiz_players p LEFT JOIN quiz_names n ON n.user_id = p.user_id
+       SUM(p.won), MAX(p.best_streak), SUM(g.asked)
+FROM quiz_players p JOIN quiz_games g ON g.id = p.game_id
+LEFT JOIN quiz_names n ON n.user_id = p.user_id
 WHERE (CAST(:guild AS BIGINT) IS NULL OR p.guild_id = :guild) AND p.played_at >= :since
 GROUP BY p.user_id, n.name
 """
@@ -87,6 +99,41 @@ ON CONFLICT (game_id, user_id) DO UPDATE SET
   points = excluded.points, correct = excluded.correct, answers = excluded.answers,
   best_streak = excluded.best_streak
 """
+_ASKED = """
+INSERT INTO quiz_asked (game_id, question, guild_id, channel_id, turn, question_key,
+                        fact_key, kind, prompt, answer, sources, asked_at)
+VALUES (?, ?, ?, ?, (SELECT COALESCE(MAX(turn), 0) + 1 FROM quiz_asked WHERE channel_id = ?),
+        ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (game_id, question) DO NOTHING
+"""
+_MEMORY = """
+SELECT fact_key, MAX(turn) FROM quiz_asked WHERE channel_id = ? GROUP BY fact_key
+"""
+_ASKED_QUESTION = """
+SELECT game_id, question, guild_id, channel_id, question_key, fact_key, kind, prompt, answer,
+       sources FROM quiz_asked WHERE game_id = ? AND question = ?
+"""
+
+
+@dataclass(frozen=True)
+class AskedRecord:
+    """A question as a game asked it: what a report refers to."""
+
+    game_id: str
+    question: int
+    guild_id: int
+    channel_id: int
+    question_key: str
+    fact_key: str
+    kind: str
+    prompt: str
+    answer: str
+    sources: tuple[str, ...]
+
+
+def iso(timestamp: float) -> str:
+    """Unix time as the ISO 8601 UTC text the newer tables keep."""
+    return dt.datetime.fromtimestamp(timestamp, dt.UTC).isoformat(timespec="microseconds")
 
 
 class ScoreBook:
@@ -103,10 +150,10 @@ class ScoreBook:
         async with self.state.transaction() as db:
             await db.execute(
                 "INSERT INTO quiz_games (id, guild_id, channel_id, starter_id, drama,"
-                " questions, seconds, up_to_episode, status, asked, started_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'running', 0, ?)",
+                " questions, seconds, up_to_episode, status, asked, started_at, mode)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'running', 0, ?, ?)",
                 (game.id, game.guild_id, game.channel_id, game.starter_id, game.drama,
-                 game.questions, game.seconds, game.up_to_episode, self.clock()))
+                 game.questions, game.seconds, game.up_to_episode, self.clock(), game.mode))
 
     async def record_question(self, game_id: str, guild_id: int, channel_id: int,
                               result: QuestionResult, scores: Mapping[int, PlayerScore],
@@ -132,6 +179,7 @@ class ScoreBook:
             await db.execute("UPDATE quiz_games SET asked = ? WHERE id = ?",
                              (result.asked.index + 1, game_id))
             await self._remember_question(channel_id, result.asked.question.key, now)
+            await self._remember_fact(game_id, guild_id, channel_id, result, now)
 
     async def finish_game(self, game_id: str, reason: EndReason, winners: Iterable[int]) -> None:
         """Close the game's record; its top scorers get a win."""
@@ -166,13 +214,36 @@ class ScoreBook:
     async def game(self, game_id: str) -> GameRecord | None:
         row = await self.state.fetchone(
             "SELECT id, guild_id, channel_id, starter_id, drama, questions, seconds,"
-            " up_to_episode, status, asked FROM quiz_games WHERE id = ?", (game_id,))
+            " up_to_episode, status, asked, mode FROM quiz_games WHERE id = ?", (game_id,))
         return GameRecord(*row) if row else None
 
     # -- channel memory ---------------------------------------------------------------------
 
+    async def fact_memory(self, channel_id: int) -> dict[str, float]:
+        """The facts this channel was asked, each with its latest turn (larger is later):
+        what `bot.quiz.questions.choose` rotates on. Survives restarts."""
+        rows = await self.state.fetchall(_MEMORY, (channel_id,))
+        return {str(fact): float(turn) for fact, turn in rows}
+
+    async def asked_question(self, game_id: str, index: int) -> AskedRecord | None:
+        row = await self.state.fetchone(_ASKED_QUESTION, (game_id, index))
+        if row is None:
+            return None
+        game, question, guild, channel, key, fact, kind, prompt, answer, sources = row
+        return AskedRecord(str(game), int(question), int(guild), int(channel), str(key),
+                           str(fact), str(kind), str(prompt), str(answer),
+                           tuple(json.loads(sources)))
+
+    async def _remember_fact(self, game_id: str, guild_id: int, channel_id: int,
+                             result: QuestionResult, now: float) -> None:
+        q = result.asked.question
+        await self.state.execute(_ASKED, (
+            game_id, result.asked.index, guild_id, channel_id, channel_id, q.key, q.fact,
+            q.kind, q.prompt, result.asked.answer, json.dumps(list(q.sources)), iso(now)))
+
     async def recent_questions(self, channel_id: int) -> dict[str, float]:
-        """Keys of the questions this channel was asked lately, with when."""
+        """Keys of the questions (wordings) this channel was asked lately, with when; the
+        rotation itself keys on facts (`fact_memory`)."""
         rows = await self.state.fetchall(
             "SELECT question_key, asked_at FROM quiz_recent WHERE channel_id = ?",
             (channel_id,))
@@ -221,6 +292,7 @@ class ScoreBook:
 
 
 def _row(r: Sequence[Any]) -> BoardRow:
-    user_id, name, points, correct, answers, games, wins, best = r
+    user_id, name, points, correct, answers, games, wins, best, asked = r
     return BoardRow(int(user_id), None if name is None else str(name), int(points),
-                    int(correct), int(answers), int(games), int(wins), int(best))
+                    int(correct), int(answers), int(games), int(wins), int(best),
+                    int(asked or 0))

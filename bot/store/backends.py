@@ -9,6 +9,7 @@ migrating at once) is here and nowhere else.
 
 from __future__ import annotations
 
+import asyncio
 import re
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
@@ -114,14 +115,30 @@ class SqliteExecutor:
         return [tuple(r) for r in await self.db.execute_fetchall(sql, params)]
 
 
+async def _pragma(db: aiosqlite.Connection, pragma: str, attempts: int = 50) -> None:
+    """Run a PRAGMA, waiting out a lock: SQLite can answer the switch to WAL of a file
+    that another process is opening at that moment with SQLITE_BUSY at once, without its
+    busy handler."""
+    for attempt in range(attempts):
+        try:
+            await db.execute(f"PRAGMA {pragma}")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or attempt == attempts - 1:
+                raise
+            await asyncio.sleep(0.05 * (attempt + 1))
+
+
 class SqliteBackend:
     """One aiosqlite connection in autocommit mode, shared by the whole process. WAL lets
     readers run beside a writer; `synchronous=FULL` because a committed quiz score must
     survive a power cut."""
 
     dialect = "sqlite"
-    PRAGMAS = ("journal_mode = WAL", "synchronous = FULL", "foreign_keys = ON",
-               "busy_timeout = 5000")
+    # busy_timeout first: switching a new file to WAL takes a lock that a second process
+    # opening it at the same moment must wait for, not fail on.
+    PRAGMAS = ("busy_timeout = 5000", "journal_mode = WAL", "synchronous = FULL",
+               "foreign_keys = ON")
 
     def __init__(self, db: aiosqlite.Connection) -> None:
         self.db = db
@@ -133,7 +150,7 @@ class SqliteBackend:
         db = await aiosqlite.connect(path, isolation_level=None)
         try:
             for pragma in cls.PRAGMAS:
-                await db.execute(f"PRAGMA {pragma}")
+                await _pragma(db, pragma)
         except BaseException:
             await db.close()
             raise

@@ -35,7 +35,7 @@ TABLES: tuple[Table, ...] = (
     Table("guild_settings", ("guild_id", "default_drama", "updated_at")),
     Table("quiz_games", ("id", "guild_id", "channel_id", "starter_id", "drama", "questions",
                          "seconds", "up_to_episode", "status", "asked", "started_at",
-                         "ended_at"), ("questions", "asked")),
+                         "ended_at", "mode"), ("questions", "asked")),
     Table("quiz_players", ("game_id", "user_id", "guild_id", "points", "correct", "answers",
                            "best_streak", "won", "played_at"),
           ("points", "correct", "answers", "won", "best_streak")),
@@ -43,6 +43,14 @@ TABLES: tuple[Table, ...] = (
                            "elapsed"), ("points", "correct")),
     Table("quiz_recent", ("channel_id", "question_key", "asked_at")),
     Table("quiz_names", ("user_id", "name", "updated_at")),
+    Table("quiz_asked", ("game_id", "question", "guild_id", "channel_id", "turn",
+                         "question_key", "fact_key", "kind", "prompt", "answer", "sources",
+                         "asked_at"), ("question", "turn")),
+    Table("quiz_hidden", ("guild_id", "fact_key", "report_id", "hidden_by", "hidden_at")),
+    Table("quiz_reports", ("id", "guild_id", "channel_id", "game_id", "question",
+                           "question_key", "fact_key", "prompt", "answer", "sources",
+                           "reporter_id", "reason", "status", "created_at", "resolved_by",
+                           "resolved_at"), ("question",)),
 )
 
 

@@ -98,3 +98,80 @@ class StartButton(
     async def answer(self, interaction: discord.Interaction[DramaBot]) -> Reply:
         return await quiz_cog(interaction).start_reply(
             interaction, self.slug, self.questions, self.seconds, self.up_to)
+
+
+QUESTION = r"(?P<question>[0-9]{1,2})"
+
+
+class TypedAnswerButton(BotButton, template=rf"quiz:type:(?P<game>{GAME}):{QUESTION}"):
+    """A typed game's "Answer": opens the answer form, or says privately why not."""
+
+    def __init__(self, game_id: str, question: int, *, label: str = "Answer",
+                 style: discord.ButtonStyle = discord.ButtonStyle.primary) -> None:
+        super().__init__(f"quiz:type:{game_id}:{question}", label, style=style)
+        self.game_id, self.question = game_id, question
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction[Any],
+                             item: discord.ui.Item[Any], match: re.Match[str], /) -> Self:
+        return cls(match["game"], int(match["question"]), label=label_of(item))
+
+    async def answer(self, interaction: discord.Interaction[DramaBot]) -> Reply | None:
+        return await quiz_cog(interaction).typed_form(interaction, self.game_id, self.question)
+
+
+class ReportButton(BotButton, template=rf"quiz:report:(?P<game>{GAME}):{QUESTION}"):
+    """On every revealed question: opens the form to say what is wrong with it."""
+
+    def __init__(self, game_id: str, question: int, *, label: str = "Report") -> None:
+        super().__init__(f"quiz:report:{game_id}:{question}", label)
+        self.game_id, self.question = game_id, question
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction[Any],
+                             item: discord.ui.Item[Any], match: re.Match[str], /) -> Self:
+        return cls(match["game"], int(match["question"]), label=label_of(item))
+
+    async def answer(self, interaction: discord.Interaction[DramaBot]) -> Reply | None:
+        return await quiz_cog(interaction).report_form(interaction, self.game_id, self.question)
+
+
+REPORT = r"[0-9a-f]{8}"
+
+
+class HideReportButton(BotButton, template=rf"quiz:reports:hide:(?P<report>{REPORT})"):
+    """/quiz reports: hide the reported question's fact in this server (Manage Server)."""
+
+    edits_message = True
+
+    def __init__(self, report_id: str, *, label: str) -> None:
+        super().__init__(f"quiz:reports:hide:{report_id}", label,
+                         style=discord.ButtonStyle.danger)
+        self.report_id = report_id
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction[Any],
+                             item: discord.ui.Item[Any], match: re.Match[str], /) -> Self:
+        return cls(match["report"], label=label_of(item))
+
+    async def answer(self, interaction: discord.Interaction[DramaBot]) -> Reply:
+        return await quiz_cog(interaction).resolve_report(interaction, self.report_id, "hidden")
+
+
+class DismissReportButton(BotButton, template=rf"quiz:reports:dismiss:(?P<report>{REPORT})"):
+    """/quiz reports: dismiss a report, the question stays (Manage Server)."""
+
+    edits_message = True
+
+    def __init__(self, report_id: str, *, label: str) -> None:
+        super().__init__(f"quiz:reports:dismiss:{report_id}", label)
+        self.report_id = report_id
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction[Any],
+                             item: discord.ui.Item[Any], match: re.Match[str], /) -> Self:
+        return cls(match["report"], label=label_of(item))
+
+    async def answer(self, interaction: discord.Interaction[DramaBot]) -> Reply:
+        return await quiz_cog(interaction).resolve_report(interaction, self.report_id,
+                                                          "dismissed")

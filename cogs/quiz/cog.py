@@ -16,7 +16,7 @@ import contextlib
 import logging
 import random
 import secrets
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import discord
 from discord import app_commands
@@ -25,13 +25,23 @@ from discord.ext import commands
 from bot.quiz.clock import GameClock, RealClock
 from bot.quiz.engine import QuizGame
 from bot.quiz.questions import Material, Question, choose, generate, load_material
+from bot.quiz.reports import HIDDEN, Report, ReportBook
 from bot.quiz.scores import BoardRow, GameRecord, ScoreBook
-from cogs.quiz.buttons import StartButton, StopButton, quiz_cog
+from bot.store.names import fold
+from cogs.quiz.buttons import (
+    DismissReportButton,
+    HideReportButton,
+    StartButton,
+    StopButton,
+    quiz_cog,
+)
+from cogs.quiz.forms import AnswerForm, ReportForm
 from cogs.quiz.options import FIRST_EPISODE, LAST_EPISODE, QUESTIONS, SECONDS, check_options
 from cogs.quiz.session import QuizSession, player_name
+from cogs.utils.checks import manage_server_only, manages_server
 from cogs.utils.embeds import Field, build_embed
 from cogs.utils.errors import Refused, Unanswerable
-from cogs.utils.formatting import Limits, join_limited, plural
+from cogs.utils.formatting import Limits, join_limited, plural, truncate
 from cogs.utils.lookup import DramaOption, drama_or_default
 from cogs.utils.replies import Reply, answer_pending, defer_thinking, private, send_reply
 from cogs.utils.views import make_view
@@ -48,6 +58,10 @@ BOARD_SIZE = 10
 MATERIALS_KEPT = 32  # dramas whose quiz material stays in memory
 ANNOUNCE_WAIT = 3.0  # real seconds a session waits for the start reply to be posted
 STOP_HINT = "`/quiz stop` ends it (its starter or anyone with Manage Server)."
+ALL = "*"  # the drama option's value for a quiz across every drama
+ALL_LABEL = "All dramas"
+MIN_FACTS = 3  # a drama with fewer settled facts sits out a quiz across dramas
+REPORTS_SHOWN = 5  # reports /quiz reports lists at once (two buttons each)
 
 
 def episodes_known(material: Material) -> int | None:
@@ -74,7 +88,24 @@ def may_stop_here(interaction: Interaction) -> bool:
     return session is None or may_stop(interaction, session)
 
 
-QuizDrama = app_commands.Transform[str, DramaOption(StartButton.choice, optional=True)]
+class QuizDramaOption(DramaOption):
+    """A drama, or "all dramas" (`ALL`): a quiz across every drama with enough facts."""
+
+    async def transform(self, interaction: discord.Interaction[DramaBot], value: Any) -> str:
+        if fold(str(value)) in ("all", "alldramas", "everydrama", "*"):
+            return ALL
+        return await super().transform(interaction, value)
+
+    async def autocomplete(  # type: ignore[override]  # as DramaOption's
+        self, interaction: discord.Interaction[DramaBot], value: str
+    ) -> list[app_commands.Choice[str]]:
+        found = await super().autocomplete(interaction, value)
+        if fold(ALL_LABEL).startswith(fold(str(value))):
+            found = [app_commands.Choice(name=ALL_LABEL, value="all dramas"), *found]
+        return found[: Limits.CHOICES]
+
+
+QuizDrama = app_commands.Transform[str, QuizDramaOption(StartButton.choice, optional=True)]
 
 
 class QuizCog(commands.Cog, name="Quiz"):
@@ -86,6 +117,7 @@ class QuizCog(commands.Cog, name="Quiz"):
     def __init__(self, bot: DramaBot) -> None:
         self.bot = bot
         self.scores = ScoreBook(bot.state)
+        self.reports = ReportBook(bot.state)
         self.sessions: dict[int, QuizSession] = {}  # by channel id
         self.games: dict[str, QuizSession] = {}  # by game id
         self._starting: set[int] = set()  # channels with a game being set up
@@ -124,6 +156,7 @@ class QuizCog(commands.Cog, name="Quiz"):
         seconds=f"Seconds to answer each question, {SECONDS.low}-{SECONDS.high} "
                 f"(default {SECONDS.default})",
         up_to_episode="The last episode you have seen: nothing after it is asked (no spoilers)",
+        mode="Answer with buttons (default), or type the answer (scores more)",
     )
     async def start(
         self, interaction: Interaction,
@@ -131,13 +164,15 @@ class QuizCog(commands.Cog, name="Quiz"):
         questions: app_commands.Range[int, QUESTIONS.low, QUESTIONS.high] = QUESTIONS.default,
         seconds: app_commands.Range[int, SECONDS.low, SECONDS.high] = SECONDS.default,
         up_to_episode: app_commands.Range[int, FIRST_EPISODE, LAST_EPISODE] | None = None,
+        mode: Literal["buttons", "typed"] = "buttons",
     ) -> None:
-        slug = await drama_or_default(interaction, drama)
-        reply = await self.start_reply(interaction, slug, questions, seconds, up_to_episode)
+        slug = await _drama_or_all(interaction, drama)
+        reply = await self.start_reply(interaction, slug, questions, seconds, up_to_episode,
+                                       mode)
         await send_reply(interaction, reply)
 
     async def start_reply(self, interaction: Interaction, slug: str, questions: int,
-                          seconds: int, up_to: int | None) -> Reply:
+                          seconds: int, up_to: int | None, mode: str = "buttons") -> Reply:
         """Everything a start needs, as one reply: an error (ephemeral) or the
         announcement, with the session started behind it. A drama not quizzed lately is
         read from the store first, and that may take longer than Discord waits for a
@@ -154,7 +189,8 @@ class QuizCog(commands.Cog, name="Quiz"):
         check_options(questions, seconds, up_to)
         self._starting.add(channel_id)  # no second start while this one awaits the stores
         try:
-            return await self._prepare(interaction, channel, slug, questions, seconds, up_to)
+            return await self._prepare(interaction, channel, slug, questions, seconds, up_to,
+                                       mode)
         finally:
             self._starting.discard(channel_id)
 
@@ -168,43 +204,63 @@ class QuizCog(commands.Cog, name="Quiz"):
         return None
 
     async def _prepare(self, interaction: Interaction, channel: Channel, slug: str,
-                       questions: int, seconds: int, up_to: int | None) -> Reply:
-        if slug not in self._materials:
+                       questions: int, seconds: int, up_to: int | None, mode: str) -> Reply:
+        if slug == ALL and up_to is not None:
+            return private("`up_to_episode` needs one drama: name it with the `drama` "
+                           "option, or leave `up_to_episode` out for all dramas.")
+        if slug == ALL or slug not in self._materials:
             await defer_thinking(interaction)
-        material = await self._material(slug)
-        if material is None:
-            return private("That drama is no longer in my records.")
-        title = str(material.drama.drama.title.value)
-        known = episodes_known(material)
-        if up_to is not None and known is not None and up_to > known:
-            return private(f"**{title}** has {plural(known, 'episode')}, so "
-                           f"`up_to_episode` can be at most {known}.")
-        rng = random.Random()
-        pool = generate(material, rng, up_to_episode=up_to)
-        recent = await self.scores.recent_questions(interaction.channel_id or 0)
-        chosen = choose(pool, questions, rng, recent)
+        found = await self._pool(slug, up_to)
+        if isinstance(found, str):
+            return private(found)
+        title, pool = found
+        hidden = await self.reports.hidden_facts(interaction.guild_id or 0)
+        pool = [q for q in pool if q.fact not in hidden]
+        memory = await self.scores.fact_memory(interaction.channel_id or 0)
+        chosen = choose(pool, questions, random.Random(), memory)
         if not chosen:
             spoiler = f" up to episode {up_to}" if up_to else ""
             return private(f"I don't know enough certain facts about **{title}**{spoiler} "
                            "to ask questions yet. Try another drama.")
-        session = await self._open_session(interaction, channel, material, chosen, seconds,
-                                           up_to)
+        session = await self._open_session(interaction, channel, slug, title, chosen,
+                                           seconds, up_to, mode)
         return Reply(content=self._announcement(interaction, session, questions, up_to),
                      view=make_view([StopButton(session.game_id)]))
 
-    async def _open_session(self, interaction: Interaction, channel: Channel,
-                            material: Material, chosen: list[Question], seconds: int,
-                            up_to: int | None) -> QuizSession:
+    async def _pool(self, slug: str, up_to: int | None) -> tuple[str, list[Question]] | str:
+        """The title and every question of a drama, or of all dramas with enough facts
+        mixed; or what to say when there are none."""
+        if slug != ALL:
+            material = await self._material(slug)
+            if material is None:
+                return "That drama is no longer in my records."
+            title = str(material.drama.drama.title.value)
+            known = episodes_known(material)
+            if up_to is not None and known is not None and up_to > known:
+                return (f"**{title}** has {plural(known, 'episode')}, so "
+                        f"`up_to_episode` can be at most {known}.")
+            return title, generate(material, random.Random(), up_to_episode=up_to)
+        pool: dict[str, Question] = {}
+        for ref in await self.bot.facts.dramas():
+            material = await self._material(ref.slug)
+            made = generate(material, random.Random()) if material else []
+            if len({q.fact for q in made}) >= MIN_FACTS:
+                pool.update((q.key, q) for q in made if q.key not in pool)
+        return ALL_LABEL, list(pool.values())
+
+    async def _open_session(self, interaction: Interaction, channel: Channel, slug: str,
+                            title: str, chosen: list[Question], seconds: int,
+                            up_to: int | None, mode: str) -> QuizSession:
         """Record the game, then start its session (which waits for the announcement)."""
         game_id = secrets.token_hex(6)
         record = GameRecord(game_id, interaction.guild_id or 0, interaction.channel_id or 0,
-                            interaction.user.id, material.drama.drama.slug, len(chosen),
-                            seconds, up_to, "running", 0)
+                            interaction.user.id, slug, len(chosen), seconds, up_to,
+                            "running", 0, mode)
         await self.scores.start_game(record)
         clock = self.clock()
-        game = QuizGame(chosen, seconds=seconds, clock=clock.now)
-        session = QuizSession(game_id, game, record, channel, self.scores, clock,
-                              str(material.drama.drama.title.value), self._ended)
+        game = QuizGame(chosen, seconds=seconds, clock=clock.now, typed=mode == "typed")
+        session = QuizSession(game_id, game, record, channel, self.scores, clock, title,
+                              self._ended)
         self.sessions[record.channel_id] = session
         self.games[game_id] = session
         session.start(after=lambda: _announced(interaction))
@@ -221,7 +277,9 @@ class QuizCog(commands.Cog, name="Quiz"):
         text = "".join(parts) + "."
         if count < asked_for:
             text += f" (I know enough for {count} right now, not {asked_for}.)"
-        text += ("\nPress a button to answer: one answer per question, faster right answers "
+        how = ("Press **Answer** and type it (spelling and Hangul are forgiven; typed "
+               "answers score more)" if session.game.typed else "Press a button to answer")
+        text += (f"\n{how}: one answer per question, faster right answers "
                  f"score more, and right answers in a row earn a streak bonus. {STOP_HINT}")
         return text
 
@@ -261,6 +319,84 @@ class QuizCog(commands.Cog, name="Quiz"):
             return ("This quiz ended when the bot restarted. Points scored before that were "
                     "kept; start a new game with `/quiz start`.")
         return "This quiz is over. Start a new game with `/quiz start`."
+
+    # -- typed answers ----------------------------------------------------------------------
+
+    async def typed_form(self, interaction: Interaction, game_id: str, index: int
+                         ) -> Reply | None:
+        """The Answer button: open the form, or say privately why not."""
+        session = self.games.get(game_id)
+        if session is None:
+            return private(await self._ended_text(game_id))
+        refusal = session.typed_refusal(interaction, index)
+        if refusal is not None:
+            return private(refusal)
+        await interaction.response.send_modal(AnswerForm(game_id, index))
+        return None
+
+    async def submit_typed(self, interaction: Interaction, game_id: str, index: int,
+                           text: str) -> Reply:
+        session = self.games.get(game_id)
+        if session is None:
+            return private(await self._ended_text(game_id))
+        return private(session.submit_text(interaction, index, text))
+
+    # -- reports ----------------------------------------------------------------------------
+
+    async def report_form(self, interaction: Interaction, game_id: str, index: int
+                          ) -> Reply | None:
+        """The Report button of a revealed question: open the form. The question is read
+        from the state store, so a week-old or pre-restart question can be reported."""
+        asked = await self.scores.asked_question(game_id, index)
+        if asked is None or asked.guild_id != interaction.guild_id:
+            return private("I have no record of that question, so it cannot be reported.")
+        await interaction.response.send_modal(ReportForm(game_id, index))
+        return None
+
+    async def submit_report(self, interaction: Interaction, game_id: str, index: int,
+                            reason: str) -> Reply:
+        asked = await self.scores.asked_question(game_id, index)
+        if asked is None or asked.guild_id != interaction.guild_id:
+            return private("I have no record of that question, so it cannot be reported.")
+        await self.reports.add(asked, interaction.user.id, reason)
+        return private("Thank you: your report is recorded, with the question's sources. "
+                       "The server's managers see it in `/quiz reports`.")
+
+    @quiz.command(name="reports", description="(Manage Server) Reported quiz questions: "
+                                              "hide them here or dismiss the reports")
+    @manage_server_only
+    async def list_reports(self, interaction: Interaction) -> None:
+        await send_reply(interaction, await self._reports_reply(interaction, None))
+
+    async def resolve_report(self, interaction: Interaction, report_id: str,
+                             status: str) -> Reply:
+        """A Hide or Dismiss button: the same right as `/quiz reports`; the list is
+        redrawn with what became of the report."""
+        manages_server(interaction)
+        report = await self.reports.resolve(report_id, interaction.guild_id or 0, status,
+                                            interaction.user.id)
+        if report is None:
+            done = "That report was already handled."
+        elif status == HIDDEN:
+            done = (f"Hidden: “{truncate(report.prompt, 80)}” will not be asked in this "
+                    "server again.")
+        else:
+            done = f"Dismissed the report on “{truncate(report.prompt, 80)}”."
+        return await self._reports_reply(interaction, done)
+
+    async def _reports_reply(self, interaction: Interaction, done: str | None) -> Reply:
+        reports = await self.reports.open_reports(interaction.guild_id or 0, REPORTS_SHOWN)
+        lines = [_report_line(n, r) for n, r in enumerate(reports, 1)]
+        text = join_limited(lines, Limits.DESCRIPTION - 200) if lines else (
+            "No open reports. Players report a question with its **Report** button.")
+        rows = [[HideReportButton(r.id, label=f"Hide #{n}"),
+                 DismissReportButton(r.id, label=f"Dismiss #{n}")]
+                for n, r in enumerate(reports, 1)]
+        return Reply(content=done, embed=build_embed(
+            title="Reported quiz questions", description=text,
+            footer="Hide: the question's fact leaves this server's games. "
+                   "`dramabot reports export` gives pack authors every report."),
+            view=make_view(*rows), ephemeral=True)
 
     @quiz.command(name="stop", description="Stop the quiz running in this channel")
     @app_commands.check(may_stop_here)
@@ -315,7 +451,7 @@ class QuizCog(commands.Cog, name="Quiz"):
         row = found.row
         fields = [Field("Points", str(row.points), True), Field("Rank", f"#{found.rank}", True),
                   Field("Games", f"{row.games} ({plural(row.wins, 'win')})", True),
-                  Field("Right answers", f"{row.correct} of {row.answers}", True),
+                  Field("Right answers", f"{row.correct} of {row.asked}", True),
                   Field("Accuracy", f"{row.accuracy:.0%}", True),
                   Field("Best streak", str(row.best_streak), True)]
         await send_reply(interaction, Reply(embed=build_embed(
@@ -337,8 +473,24 @@ def _missing_permissions(interaction: Interaction) -> str | None:
 
 def _board_line(rank: int, row: BoardRow) -> str:
     return (f"**{rank}.** {player_name(row.name, row.user_id)}: **{row.points}** pts · "
-            f"{row.correct}/{row.answers} right · {plural(row.games, 'game')} · "
+            f"{row.correct}/{row.asked} right · {plural(row.games, 'game')} · "
             f"{plural(row.wins, 'win')}")
+
+
+def _report_line(number: int, report: Report) -> str:
+    sources = ", ".join(report.sources) or "no source"
+    return (f"**#{number}** “{truncate(report.prompt, 150)}” (answer: "
+            f"{truncate(report.answer, 60)}; sources: {truncate(sources, 80)})\n"
+            f"> {truncate(report.reason, 200)} · <@{report.reporter_id}>")
+
+
+async def _drama_or_all(interaction: Interaction, slug: str | None) -> str:
+    """The drama option of /quiz start: blank means the server's default drama and, with
+    no default anywhere, all dramas."""
+    try:
+        return await drama_or_default(interaction, slug)
+    except Unanswerable:
+        return ALL
 
 
 async def _announced(interaction: Interaction) -> None:

@@ -25,6 +25,7 @@ from discord.utils import escape_markdown, escape_mentions
 from bot.quiz.clock import GameClock
 from bot.quiz.engine import (
     AskedQuestion,
+    Award,
     EndReason,
     Outcome,
     PlayerScore,
@@ -32,7 +33,7 @@ from bot.quiz.engine import (
     QuizGame,
 )
 from bot.quiz.scores import GameRecord, ScoreBook
-from cogs.quiz.buttons import AnswerButton
+from cogs.quiz.buttons import AnswerButton, ReportButton, TypedAnswerButton
 from cogs.utils.embeds import Field, build_embed
 from cogs.utils.formatting import Limits, join_limited, plural, truncate
 
@@ -56,67 +57,98 @@ def player_name(name: str | None, user_id: int) -> str:
 # --- the buttons --------------------------------------------------------------------------
 
 def question_view(game_id: str, asked: AskedQuestion,
-                  result: QuestionResult | None = None) -> discord.ui.View:
-    """Four buttons; after the reveal the right one is green and the rest grey (still
-    pressable, so a late press is told the question is over)."""
+                  result: QuestionResult | None = None, *,
+                  typed: bool = False) -> discord.ui.View:
+    """Four buttons, or in a typed game one "Answer" button that opens a form. After the
+    reveal the right choice is green and the rest grey (still pressable, so a late press
+    is told the question is over), and a "Report" button follows on its own row."""
     view = discord.ui.View(timeout=None)
-    for choice, label in enumerate(asked.choices):
-        style = discord.ButtonStyle.primary
-        if result is not None:
-            style = (discord.ButtonStyle.success if choice == asked.correct
-                     else discord.ButtonStyle.secondary)
-        view.add_item(AnswerButton(game_id, asked.index, choice, label=label, style=style))
+    if typed:
+        view.add_item(TypedAnswerButton(game_id, asked.index, style=(
+            discord.ButtonStyle.secondary if result else discord.ButtonStyle.primary)))
+    else:
+        for choice, label in enumerate(asked.choices):
+            style = discord.ButtonStyle.primary
+            if result is not None:
+                style = (discord.ButtonStyle.success if choice == asked.correct
+                         else discord.ButtonStyle.secondary)
+            view.add_item(AnswerButton(game_id, asked.index, choice, label=label, style=style))
+    if result is not None:
+        report = ReportButton(game_id, asked.index)
+        report.row = 1
+        view.add_item(report)
     return view
 
 
 # --- the embeds ---------------------------------------------------------------------------
 
 def question_embed(asked: AskedQuestion, total: int, seconds: int, title: str,
-                   ends_at: float) -> discord.Embed:
+                   ends_at: float, *, typed: bool = False) -> discord.Embed:
     """The question as the embed's title (titles show no markdown, so nothing needs
     escaping), with a live countdown: Discord renders <t:…:R> as "in 12 seconds"."""
+    how = ("press **Answer** and type it: any spelling or Hangul that is clearly the "
+           "answer counts" if typed else "one answer each")
     return build_embed(
         title=asked.question.prompt,
         description=(f"Question {asked.index + 1} of {total} · ⏱️ time's up "
                      f"<t:{int(ends_at)}:R> ({seconds} s)"),
-        footer=f"{title} · one answer each · faster right answers score more")
+        footer=f"{title} · {how} · faster right answers score more")
 
 
 def reveal_embed(result: QuestionResult, total: int, title: str,
-                 names: dict[int, str]) -> discord.Embed:
-    """The answer, its sources, who was right (with points) and who was fastest."""
+                 names: dict[int, str], *, stopped: bool = False,
+                 typed: bool = False) -> discord.Embed:
+    """The answer (and, for typed answers, every form accepted), its sources, who was
+    right (with their points in plain words) and who was fastest. A question nobody
+    answered says so once; a stopped one says stopped, not time's up."""
     asked = result.asked
-    lines = [f"Question {asked.index + 1} of {total} · time's up",
+    ending = "stopped" if stopped else "time's up"
+    lines = [f"Question {asked.index + 1} of {total} · {ending}",
              f"\n{RIGHT} Answer: **{escape_markdown(asked.answer)}**"]
-    if result.fastest is not None:
-        lines.append(f"{FAST} Fastest: {player_name(names.get(result.fastest), result.fastest)}")
-    elif result.idle:
+    also = [n for n in asked.question.right_names if n != asked.answer]
+    if also and typed:
+        lines.append(f"Also accepted: {escape_markdown(', '.join(also))}")
+    fields = []
+    if result.idle:
         lines.append("Nobody answered.")
     else:
-        lines.append("Nobody got it right.")
-    fields = [Field("Right", _award_lines(result, names)),
-              Field("Wrong", _wrong_line(result, names))]
+        if result.fastest is not None:
+            lines.append(f"{FAST} Fastest: "
+                         f"{player_name(names.get(result.fastest), result.fastest)}")
+            fields.append(Field("Right", _award_lines(result, names)))
+        else:
+            lines.append("Nobody got it right.")
+        wrong = _wrong_line(result, names)
+        if wrong:
+            fields.append(Field("Wrong", wrong))
     sources = ", ".join(asked.question.sources) or "the pack's sources"
     return build_embed(
         title=asked.question.prompt, description="\n".join(lines), fields=fields,
         footer=truncate(f"Source: {sources} · {title}", Limits.FOOTER))
 
 
+def award_text(award: Award) -> str:
+    """Points in plain words: "+153: 100 right, 43 speed, 10 streak"."""
+    parts = [f"{award.base} right"]
+    if award.typed:
+        parts.append(f"{award.typed} typed")
+    parts.append(f"{award.speed} speed")
+    if award.streak_bonus:
+        parts.append(f"{award.streak_bonus} streak")
+    return f"**+{award.total}**: {', '.join(parts)}"
+
+
 def _award_lines(result: QuestionResult, names: dict[int, str]) -> str:
-    items = []
-    for award in result.awards:
-        extras = [f"{award.speed} speed"]
-        if award.streak_bonus:
-            extras.append(f"{award.streak_bonus} streak ×{award.streak}")
-        items.append(f"{player_name(names.get(award.user_id), award.user_id)} "
-                     f"**+{award.total}** ({', '.join(extras)})")
+    items = [f"{player_name(names.get(a.user_id), a.user_id)} {award_text(a)}"
+             for a in result.awards]
     return join_limited(items, Limits.FIELD_VALUE) or "nobody"
 
 
 def _wrong_line(result: QuestionResult, names: dict[int, str]) -> str:
     wrong = [player_name(names.get(a.user_id), a.user_id)
+             + (f" ({escape_markdown(truncate(a.text, 40))})" if a.text else "")
              for a in result.answers if not a.correct]
-    return join_limited(wrong, Limits.FIELD_VALUE, sep=", ") or "nobody"
+    return join_limited(wrong, Limits.FIELD_VALUE, sep=", ")
 
 
 def end_text(reason: EndReason, asked: int, stopped_by: str | None = None) -> str:
@@ -135,11 +167,12 @@ def final_embed(game: QuizGame, title: str, names: dict[int, str],
                 stopped_by: str | None) -> discord.Embed:
     """The final scoreboard: rank, points, right answers, best streak; winners named."""
     reason = game.end_reason or EndReason.FINISHED
-    lines = [end_text(reason, len(game.results), stopped_by)]
+    asked = len(game.results)
+    lines = [end_text(reason, asked, stopped_by)]
     table = game.standings()
     if table:
         lines.append("")
-        lines += [_score_line(rank, p, names) for rank, p in enumerate(table, 1)]
+        lines += [_score_line(rank, p, asked, names) for rank, p in enumerate(table, 1)]
     else:
         lines.append("Nobody answered anything this time.")
     winners = game.winners()
@@ -152,9 +185,11 @@ def final_embed(game: QuizGame, title: str, names: dict[int, str],
                        fields=fields, footer="/quiz leaderboard shows the server's best")
 
 
-def _score_line(rank: int, player: PlayerScore, names: dict[int, str]) -> str:
+def _score_line(rank: int, player: PlayerScore, asked: int, names: dict[int, str]) -> str:
+    """A player's line; right answers are counted over every question asked, so a
+    question sat out counts against accuracy."""
     return (f"**{rank}.** {player_name(names.get(player.user_id), player.user_id)}: "
-            f"**{player.points}** pts · {player.correct}/{player.answers} right · "
+            f"**{player.points}** pts · {player.correct}/{asked} right · "
             f"best streak {player.best_streak}")
 
 
@@ -222,8 +257,8 @@ class QuizSession:
         ends_at = time.time() + self.game.remaining() * _scale(self.clock)
         message = await self.channel.send(
             embed=question_embed(asked, self.game.total, self.record.seconds, self.title,
-                                 ends_at),
-            view=question_view(self.game_id, asked))
+                                 ends_at, typed=self.game.typed),
+            view=question_view(self.game_id, asked, typed=self.game.typed))
         self.message_ids[asked.index] = message.id
         await self._wait(asked.deadline)
         result = self.game.close()  # a stop still reveals and scores the open question
@@ -234,8 +269,9 @@ class QuizSession:
             self.game.scores, self.names)
         with contextlib.suppress(discord.NotFound):  # a moderator deleted the question
             await message.edit(
-                embed=reveal_embed(result, self.game.total, self.title, self.names),
-                view=question_view(self.game_id, asked, result))
+                embed=reveal_embed(result, self.game.total, self.title, self.names,
+                                   stopped=self._stop.is_set(), typed=self.game.typed),
+                view=question_view(self.game_id, asked, result, typed=self.game.typed))
 
     async def _wait(self, until: float) -> None:
         """Sleep on the game clock until `until`, or until a stop is requested."""
@@ -270,6 +306,38 @@ class QuizSession:
             self.names[interaction.user.id] = interaction.user.display_name
             label = self.game.current.choices[choice] if self.game.current else "?"
             return f"Your answer: **{escape_markdown(label)}**. Wait for the reveal!"
+        return PRESS_TEXT[outcome]
+
+    def _on_message(self, interaction: discord.Interaction[DramaBot], index: int) -> str | None:
+        """None when the interaction comes from this game's message for question `index`
+        in its own channel and server; else what to say."""
+        message = interaction.message
+        elsewhere = (interaction.guild_id != self.record.guild_id
+                     or interaction.channel_id != self.channel_id)
+        if elsewhere or message is None or self.message_ids.get(index) != message.id:
+            if index in self.message_ids and index < len(self.game.results):
+                return "That question is over."
+            return "That button is not part of this quiz."
+        return None
+
+    def typed_refusal(self, interaction: discord.Interaction[DramaBot], index: int
+                      ) -> str | None:
+        """Why the Answer button may not open its form now (None: it may)."""
+        refusal = self._on_message(interaction, index)
+        if refusal is not None:
+            return refusal
+        outcome = self.game.would_take(interaction.user.id, index)
+        return None if outcome is Outcome.ACCEPTED else PRESS_TEXT[outcome]
+
+    def submit_text(self, interaction: discord.Interaction[DramaBot], index: int,
+                    text: str) -> str:
+        """Record a typed answer (the form was opened from this game's message, so the
+        deadline is the only thing left to check) and say privately what became of it."""
+        outcome = self.game.answer_text(interaction.user.id, index, text)
+        if outcome is Outcome.ACCEPTED:
+            self.names[interaction.user.id] = interaction.user.display_name
+            return (f"Your answer: **{escape_markdown(truncate(text.strip(), 100))}**. "
+                    "Wait for the reveal!")
         return PRESS_TEXT[outcome]
 
 

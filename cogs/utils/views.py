@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any, ClassVar, Self, TypeVar
 
 import discord
@@ -54,21 +54,49 @@ class BotButton(discord.ui.DynamicItem[ButtonItem], template=r"(?!)"):
             label=truncate(label, Limits.LABEL) or "?", custom_id=custom_id, style=style,
             disabled=disabled))
 
-    async def answer(self, interaction: discord.Interaction[Any]) -> Reply:
+    async def answer(self, interaction: discord.Interaction[Any]) -> Reply | None:
+        """What the press answers; None when the subclass already responded (it opened a
+        form with `interaction.response.send_modal`)."""
         raise NotImplementedError
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        try:
-            reply = await self.answer(interaction)
-            await (edit_reply if self.edits_message else send_reply)(interaction, reply)
-        except app_commands.AppCommandError as error:
-            refusal = error_reply(error)
-            if refusal is None:
-                log.error("Button %s failed", self.custom_id, exc_info=error)
-            await answer_privately(interaction, refusal or FAILED)
-        except Exception:
-            log.exception("Button %s failed", self.custom_id)
+        await answer_always(interaction, self.custom_id, self.answer, self.edits_message)
+
+
+async def answer_always(interaction: discord.Interaction[Any], what: str,
+                        answer: Callable[[discord.Interaction[Any]], Awaitable[Reply | None]],
+                        edits_message: bool = False) -> None:
+    """Run `answer` and send its reply; whatever happens, the user gets an answer (a
+    refusal or FAILED, privately), since discord.py only logs a component's or a form's
+    exception and the user would see "This interaction failed"."""
+    try:
+        reply = await answer(interaction)
+        if reply is not None:
+            await (edit_reply if edits_message else send_reply)(interaction, reply)
+        elif not interaction.response.is_done():
+            log.error("%s answered nothing", what)
             await answer_privately(interaction, FAILED)
+    except app_commands.AppCommandError as error:
+        refusal = error_reply(error)
+        if refusal is None:
+            log.error("%s failed", what, exc_info=error)
+        await answer_privately(interaction, refusal or FAILED)
+    except Exception:
+        log.exception("%s failed", what)
+        await answer_privately(interaction, FAILED)
+
+
+class BotModal(discord.ui.Modal):
+    """A form with the buttons' guarantee: `answer` says what a submission answers, and
+    the user always gets a reply. Forms live only in memory (discord.py routes the
+    submission to the instance that was sent), which is fine for a form filled within
+    minutes of opening it."""
+
+    async def answer(self, interaction: discord.Interaction[Any]) -> Reply:
+        raise NotImplementedError
+
+    async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
+        await answer_always(interaction, f"Form {self.custom_id}", self.answer)
 
 
 class KeyButton(BotButton, template=r"(?!)"):
