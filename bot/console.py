@@ -16,6 +16,7 @@ import contextlib
 import json
 import logging
 import sys
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import replace
 from typing import Any, TextIO
@@ -31,6 +32,9 @@ from bot.offline import (
     render_message,
 )
 from bot.offline.invocation import CommandNotAvailable
+from bot.offline.render import as_seen
+from bot.offline.spec import spec_path
+from bot.offline.world import World
 
 EXIT_ANSWERED, EXIT_ERROR_REPLY, EXIT_USAGE = 0, 1, 2
 
@@ -46,10 +50,14 @@ Other:                          users  channels  commands  history  help  quit
 
 @contextlib.asynccontextmanager
 async def offline_bot(settings: Settings) -> AsyncIterator[OfflineDiscord]:
-    """The real bot, started by `serve`, connected to a fresh offline Discord."""
+    """The real bot, started by `serve`, connected to an offline Discord whose servers,
+    channels and users keep their ids from run to run, so the scores and settings kept in
+    `<data dir>/offline` are found again (by the console and by `dramabot ask`). Payloads
+    are checked against the OpenAPI spec when it is there, silently otherwise: that check
+    is the tests' business."""
     from bot.runner import create_bot, serve
 
-    discord = OfflineDiscord()
+    discord = OfflineDiscord(World.default(stable=True), validate=spec_path().is_file())
     await discord.start()
     offline = replace(
         settings, token=discord.token, api_base=discord.api_base,
@@ -93,8 +101,18 @@ async def ask(settings: Settings, invocation: str, *, user: str = "fan1",
         if as_json:
             print(json.dumps(reply.body, indent=2, ensure_ascii=False), file=out)
         else:
-            print(reply.text, file=out)
+            print(seen(discord, reply.text), file=out)
         return EXIT_ERROR_REPLY if reply.rejected or reply.ephemeral else EXIT_ANSWERED
+
+
+def seen(discord: OfflineDiscord, text: str) -> str:
+    """Mentions and timestamps as a person sees them in Discord (@Fan1, "in 12 seconds")."""
+    world = discord.world
+    users = {u.id: u.global_name or u.name for u in world.users.values()}
+    users[world.bot.id] = world.bot.name
+    channels = {c.id: c.name for g in world.guilds.values() for c in g.channels.values()}
+    roles = {r.id: r.name for g in world.guilds.values() for r in g.roles.values()}
+    return as_seen(text, {"user": users, "channel": channels, "role": roles}, time.time())
 
 
 class Console:
@@ -114,7 +132,7 @@ class Console:
         return f"{self.user} #{self.channel}> "
 
     def say(self, text: str) -> None:
-        print(text, file=self.out, flush=True)
+        print(seen(self.discord, text), file=self.out, flush=True)
 
     async def handle(self, line: str) -> bool:
         """Act on one line; False when the person wants to leave."""

@@ -4,9 +4,11 @@ through `serve`, so what is tested is what runs."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
+import aiohttp
 import yarl
 from discord import http
 from discord.gateway import DiscordWebSocket
@@ -20,6 +22,7 @@ from bot.store.build import build_fact_store, needs_build
 log = logging.getLogger(__name__)
 
 DISCORD_API_BASE = http.Route.BASE
+RETRY_FIRST, RETRY_LONGEST = 2.0, 60.0  # seconds between login attempts while offline
 DISCORD_GATEWAY = DiscordWebSocket.DEFAULT_GATEWAY
 
 
@@ -52,7 +55,9 @@ def prepare_fact_store(settings: Settings, *, force: bool = False) -> bool:
         log.error("The data packs have errors; serving the previous fact store until they "
                   "are fixed:\n%s", format_errors(error.errors))
         return False
-    log.info("Fact store built: %s", result)
+    log.info("Fact store built at %s: %d packs, %d dramas, %d people, %d tracks, "
+             "%d sources in %.1f s", result.path, result.packs, result.dramas, result.people,
+             result.tracks, result.sources, result.seconds)
     return True
 
 
@@ -68,4 +73,22 @@ async def serve(settings: Settings, bot: DramaBot | None = None, **bot_options: 
     prepare_fact_store(settings)
     bot = bot or create_bot(settings, **bot_options)
     async with bot:
-        await bot.start(settings.token)
+        await login(bot, settings.token)
+        await bot.connect()
+
+
+async def login(bot: DramaBot, token: str, *, first_delay: float = RETRY_FIRST,
+                longest: float = RETRY_LONGEST) -> None:
+    """Log in, waiting out a network that is down (the machine still booting, Discord
+    unreachable): one line per attempt, and a retry after a delay that doubles up to
+    `longest`. A refused token (LoginFailure) is not retried."""
+    delay = first_delay
+    while True:
+        try:
+            await bot.login(token)
+            return
+        except (aiohttp.ClientConnectionError, TimeoutError) as error:
+            log.warning("Cannot reach Discord at %s (%s); trying again in %.0f s",
+                        http.Route.BASE, error or type(error).__name__, delay)
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, longest)

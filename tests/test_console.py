@@ -12,6 +12,8 @@ import sys
 import time
 from pathlib import Path
 
+from bot.offline.render import as_seen
+
 
 def _environ(data_dir: Path) -> dict[str, str]:
     environ = {k: v for k, v in os.environ.items()
@@ -116,3 +118,67 @@ def _read_until(fd: int, marker: bytes, timeout: float) -> bytes:
             data += chunk
     return data
 
+
+
+def test_console_and_ask_keep_one_world_across_restarts(tmp_path: Path) -> None:
+    chosen = dramabot("ask", "/settings default-drama drama:vincenzo", "--user", "admin",
+                      data_dir=tmp_path)
+    assert chosen.returncode == 0, chosen.stdout + chosen.stderr
+    later = dramabot("ask", "/ost list", data_dir=tmp_path)  # a new process, same server
+    assert "Vincenzo" in later.stdout, later.stdout
+    console = dramabot("console", data_dir=tmp_path, stdin="/ost track 1\nquit\n")
+    assert "Vincenzo" in console.stdout
+
+
+def test_mentions_and_timestamps_read_as_in_discord(tmp_path: Path) -> None:
+    result = dramabot("console", data_dir=tmp_path,
+                      stdin="channel quiz\n/quiz start questions:1\n/quiz start\nquit\n")
+    out = result.stdout
+    assert "A quiz is already running in this channel, started by @Fan1." in out
+    assert "<@" not in out
+
+
+def test_as_seen_renders_mentions_and_timestamps() -> None:
+    names = {"user": {1: "Fan1"}, "channel": {2: "quiz"}, "role": {3: "Admin"}}
+    text = "<@1> and <@!1> in <#2>, ask <@&3>; time's up <t:1020:R>, began <t:0:R> · <t:0:f>"
+    assert as_seen(text, names, now=1000.0) == (
+        "@Fan1 and @Fan1 in #quiz, ask @Admin; time's up in 20 seconds, began 17 minutes ago"
+        " · 1970-01-01 00:00 UTC")
+    assert as_seen("<@99>", names, now=0) == "<@99>"  # unknown ids stay as Discord sent them
+
+
+def test_a_misspelled_option_name_is_an_error_naming_the_options(tmp_path: Path) -> None:
+    result = dramabot("ask", "/drama nmae:soundtrack1", data_dir=tmp_path)
+    assert result.returncode == 2
+    assert "no option named 'nmae'; its options: name" in result.stderr
+
+
+def test_no_spec_warning_outside_the_tests(tmp_path: Path) -> None:
+    environ = {**_environ(tmp_path), "DISCORD_OPENAPI_SPEC": str(tmp_path / "missing.json")}
+    result = subprocess.run([sys.executable, "-m", "bot", "ask", "/ost track 7"],
+                            capture_output=True, text=True, env=environ, cwd=tmp_path,
+                            timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
+    assert "spec" not in result.stderr.lower() and "Warning" not in result.stderr
+
+
+def test_run_without_network_says_so_in_one_line_and_retries(tmp_path: Path) -> None:
+    environ = {**_environ(tmp_path), "DISCORD_API_BASE": "http://127.0.0.1:9/api/v10",
+               "DISCORD_TOKEN": "MTAxMjM0NTY3ODkwMTIzNDU2Nzg5.GabcDE." + "a" * 38}
+    process = subprocess.Popen([sys.executable, "-m", "bot", "run"], env=environ,
+                               cwd=tmp_path, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
+    try:
+        lines: list[str] = []
+        deadline = time.monotonic() + 60
+        while sum("Cannot reach Discord" in line for line in lines) < 2:
+            assert time.monotonic() < deadline, "".join(lines)
+            line = process.stdout.readline() if process.stdout else ""
+            assert line, "".join(lines)
+            lines.append(line)
+    finally:
+        process.kill()
+        process.wait()
+    text = "".join(lines)
+    assert "Traceback" not in text
+    assert "trying again in 2 s" in text and "trying again in 4 s" in text

@@ -13,6 +13,7 @@ Discord's text box would.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -140,6 +141,9 @@ def _find_subcommand(names: list[str], options: list[JSON], rest: list[str]) -> 
     raise UsageError(f"/{' '.join(names)}: {what}; choose one of: {listed}")
 
 
+_OPTION_NAME_RE = re.compile(r"[a-z0-9_-]{1,32}")  # what Discord allows an option name
+
+
 def _split_given(tokens: list[str], options: list[JSON], names: list[str]) -> _Given:
     """`name:value` sets an option; words after a text option's value belong to it (as
     in Discord's box, where the value runs until the next option); other words are
@@ -157,6 +161,10 @@ def _split_given(tokens: list[str], options: list[JSON], names: list[str]) -> _G
             extending = key if types[key] == STRING else None
         elif extending is not None:
             given.named[extending] = f"{given.named[extending]} {token}".lstrip()
+        elif sep and _OPTION_NAME_RE.fullmatch(key):
+            known = ", ".join(types) or "none"
+            raise UsageError(f"/{' '.join(names)}: no option named {key!r}; its options: "
+                             f"{known}")
         else:
             given.positional.append(token)
     _assign_positional(given, options, names)

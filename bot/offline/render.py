@@ -4,7 +4,9 @@ console and `reply.click(2)` in a test mean the same button."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from bot.offline.rules import walk_components
@@ -156,3 +158,38 @@ def render_modal(modal: Mapping[str, Any]) -> str:
         elif component.get("type") == 18:
             lines.append(f"  {component.get('label', '')}")
     return "\n".join(lines)
+
+
+_MENTION_RE = re.compile(r"<(@!?|@&|#)(\d+)>")
+_TIMESTAMP_RE = re.compile(r"<t:(-?\d+)(?::([tTdDfFR]))?>")
+
+
+def as_seen(text: str, names: Mapping[str, Mapping[int, str]], now: float) -> str:
+    """Text as a Discord client shows it: `<@id>` as @name, `<#id>` as #channel, `<@&id>`
+    as @role (names: {"user": ..., "channel": ..., "role": ...}), `<t:unix:R>` as "in 12
+    seconds", other timestamps as a UTC date and time."""
+    kinds = {"@": "user", "@!": "user", "@&": "role", "#": "channel"}
+
+    def mention(m: re.Match[str]) -> str:
+        found = names.get(kinds[m.group(1)], {}).get(int(m.group(2)))
+        sign = "#" if m.group(1) == "#" else "@"
+        return f"{sign}{found}" if found else m.group(0)
+
+    def timestamp(m: re.Match[str]) -> str:
+        at = int(m.group(1))
+        if m.group(2) == "R":
+            return _relative(at - now)
+        return datetime.fromtimestamp(at, UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+    return _TIMESTAMP_RE.sub(timestamp, _MENTION_RE.sub(mention, text))
+
+
+def _relative(seconds: float) -> str:
+    amount, unit = abs(seconds), "second"
+    for size, name in ((86_400, "day"), (3_600, "hour"), (60, "minute")):
+        if amount >= size:
+            amount, unit = amount / size, name
+            break
+    count = round(amount)
+    words = f"{count} {unit}{'' if count == 1 else 's'}"
+    return f"in {words}" if seconds >= 0 else f"{words} ago"

@@ -68,20 +68,26 @@ DM = 1
 
 
 class Snowflakes:
-    """Unique, increasing, time-based ids, as Discord makes them."""
+    """Unique, increasing, time-based ids, as Discord makes them. With `at_ms` (ms since
+    Discord's epoch) every id carries that fixed time instead of the clock's, so the same
+    sequence of calls gives the same ids in every run (a world that outlives a process)."""
 
-    def __init__(self) -> None:
+    def __init__(self, at_ms: int | None = None) -> None:
         self._counter = itertools.count()
+        self.at_ms = at_ms
 
     def next(self, shard: tuple[int, int] | None = None) -> int:
         """A new id; with `shard=(shard_id, shard_count)`, one Discord puts on that shard
         (`(id >> 22) % shard_count == shard_id`: the timestamp is moved up to
         shard_count - 1 ms ahead)."""
-        ms = int(time.time() * 1000) - DISCORD_EPOCH_MS
+        ms = self.at_ms if self.at_ms is not None else int(time.time() * 1000) - DISCORD_EPOCH_MS
         if shard is not None:
             shard_id, count = shard
             ms += (shard_id - ms) % count
         return (ms << 22) | (1 << 17) | (next(self._counter) & 0xFFF)
+
+
+STABLE_WORLD_MS = 40_000_000_000  # a fixed moment (2016) for the ids of a stable world
 
 
 def iso_now() -> str:
@@ -334,29 +340,37 @@ class World:
     dms: dict[int, Channel] = field(default_factory=dict)  # by recipient user id
 
     @classmethod
-    def empty(cls, bot_name: str = "DramaBot") -> World:
-        ids = Snowflakes()
+    def empty(cls, bot_name: str = "DramaBot", ids: Snowflakes | None = None) -> World:
+        ids = ids or Snowflakes()
         return cls(bot=User(ids.next(), bot_name, bot=True), ids=ids)
 
     @classmethod
-    def default(cls) -> World:
+    def default(cls, *, stable: bool = False) -> World:
         """Two servers to play in.
 
         "Drama Club" (#general, #quiz, #quiz-2): owner, admin (Manage Server), fan1-3.
         "Drama Lounge" (#general, #quiz): owner, fan1, fan2 - for per-server isolation.
-        """
-        world = cls.empty()
-        for name in ("owner", "admin", "fan1", "fan2", "fan3"):
-            world.add_user(name)
-        club = world.add_guild("Drama Club", owner="owner",
-                               channels=("general", "quiz", "quiz-2"))
-        world.add_role(club, "Admin", MANAGE_GUILD)
-        for name in ("admin", "fan1", "fan2", "fan3"):
-            world.add_member(club, name, roles=("Admin",) if name == "admin" else ())
-        lounge = world.add_guild("Drama Lounge", owner="owner", channels=("general", "quiz"))
-        for name in ("fan1", "fan2"):
-            world.add_member(lounge, name)
+
+        `stable`: the bot, users, servers, channels and roles get the same ids in every
+        run, so what the bot keeps by id (scores, a server's settings) finds them again
+        after a restart (the console and `dramabot ask`); messages stay time-based."""
+        world = cls.empty(ids=Snowflakes(at_ms=STABLE_WORLD_MS) if stable else None)
+        world._populate()
+        if stable:
+            world.ids = Snowflakes()
         return world
+
+    def _populate(self) -> None:
+        for name in ("owner", "admin", "fan1", "fan2", "fan3"):
+            self.add_user(name)
+        club = self.add_guild("Drama Club", owner="owner",
+                               channels=("general", "quiz", "quiz-2"))
+        self.add_role(club, "Admin", MANAGE_GUILD)
+        for name in ("admin", "fan1", "fan2", "fan3"):
+            self.add_member(club, name, roles=("Admin",) if name == "admin" else ())
+        lounge = self.add_guild("Drama Lounge", owner="owner", channels=("general", "quiz"))
+        for name in ("fan1", "fan2"):
+            self.add_member(lounge, name)
 
     def add_user(self, name: str, *, global_name: str | None = None) -> User:
         user = User(self.ids.next(), name, global_name=global_name or name.capitalize())
