@@ -367,16 +367,17 @@ def person_title(info: PersonInfo) -> str:
     return f"{title} · group" if person.kind == "group" else title
 
 
-def _roles(info: PersonInfo) -> list[str]:
+def _roles(info: PersonInfo, notes: Notes) -> list[str]:
     src = info.sources
-    return [f"**{r.drama.title}** — {_role_text(r, src)}" for r in info.roles]
+    return [f"**{r.drama.title}** — {_role_text(r, src, notes)}" for r in info.roles]
 
 
-def _role_text(role: Role, src: Mapping[str, Source]) -> str:
-    """The character (or "role not on record", with the casting's sources) and billing."""
+def _role_text(role: Role, src: Mapping[str, Source], notes: Notes) -> str:
+    """The character (or "role not on record", with the casting's sources) and billing;
+    a disputed name's notes go to `notes`."""
     entry = role.entry
-    text = (render_fact(entry.character, src, always_cite=True) if entry.character
-            else f"role not on record ({cite(entry.sources, src)})")
+    text = (render_fact(entry.character, src, always_cite=True, notes=notes)
+            if entry.character else f"role not on record ({cite(entry.sources, src)})")
     return text + (f" · {BILLING.get(entry.billing, entry.billing)}" if entry.billing else "")
 
 
@@ -415,11 +416,14 @@ def person_embed(info: PersonInfo) -> discord.Embed:
     def cited(facts: Sequence[Fact]) -> list[str]:
         return [render_fact(f, src, always_cite=True) for f in facts]
 
+    notes: Notes = []
     inline = (("Hangul", [person.hangul] if person.hangul else []),
               ("Also written", [", ".join(person.aliases)] if person.aliases else []))
     blocks = (("Groups", cited(person.groups)), ("Occupations", cited(person.occupations)),
-              ("Roles", _roles(info)), ("Credits", _crew(info)), ("OST tracks", _tracks(info)),
-              ("Other works", cited(person.other_works)), ("Other facts", cited(person.facts)))
+              ("Roles", _roles(info, notes)), ("Credits", _crew(info)),
+              ("OST tracks", _tracks(info)), ("Other works", cited(person.other_works)),
+              ("Other facts", cited(person.facts)),
+              ("Notes", [f"• {n}" for n in dict.fromkeys(notes)]))
     fields = [Field(name, truncate(lines[0], value), True) for name, lines in inline if lines]
     fields.extend(Field(name, join_limited(lines, value)) for name, lines in blocks if lines)
     ids = [*person.sources, *src]
