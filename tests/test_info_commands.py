@@ -556,7 +556,8 @@ async def test_announced_singers_without_a_track_are_shown(dramabot: OfflineDisc
 async def test_a_person_page_names_each_source_of_a_dispute_once(dramabot: OfflineDiscord
                                                                 ) -> None:
     reply = await dramabot.invoke("/person han sohee", user="fan1")
-    role = next(x for x in fields(reply)["Roles"].splitlines() if "Soundtrack #1" in x)
+    role = next(x for x in fields(reply)["Roles"].splitlines()
+                if x.startswith("**Soundtrack #1**"))
     assert "also reported as Seo Eun-soo (" in role and role.count("Pinkvilla") == 1
     assert fields(reply)["Notes"].startswith("• Seo Eun-soo — ")
     assert "**The World of the Married** — role not on record" in fields(reply)["Roles"]
