@@ -16,7 +16,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.packs.model import Source
+from bot.packs.model import Source, Trivia
 from bot.store.models import DramaRef, TrackInfo
 from cogs.utils.embeds import Field, build_embed
 from cogs.utils.formatting import (
@@ -24,6 +24,7 @@ from cogs.utils.formatting import (
     Limits,
     clean_text,
     echo,
+    fact_source_ids,
     footer_sources,
     join_limited,
     number_ranges,
@@ -58,20 +59,26 @@ def drama_heading(ref: DramaRef) -> str:
 # --- /ost track ---------------------------------------------------------------------------
 
 
-def track_embed(info: TrackInfo, sources: Mapping[str, Source]) -> discord.Embed:
-    """Every field of one track, "unknown" where no source says."""
+def track_embed(info: TrackInfo, sources: Mapping[str, Source],
+                trivia: Sequence[Trivia] = ()) -> discord.Embed:
+    """Every field of one track, "unknown" where no source says (a fan asks for the title
+    of track 6, so it is said that nobody knows), then its notes and trivia if any."""
     track = info.track
-    notes = render_facts(track.notes, sources, sep="\n") if track.notes else "none on record"
     fields = [
         Field("Number", str(track.number), True),
         Field("Title", render_fact(track.title, sources), True),
         Field("Korean title", render_fact(track.korean_title, sources), True),
         Field("Artist", track_artists(info, sources), True),
         Field("Release date", render_fact(track.release_date, sources), True),
-        Field("Notes", notes, False),
     ]
+    if track.notes:
+        fields.append(Field("Notes", render_facts(track.notes, sources, sep="\n")))
+    if trivia:
+        fields.append(Field("Trivia", "\n".join(
+            render_fact(t.fact, sources, always_cite=True) for t in trivia)))
+    ids = [*track_source_ids(info), *(s for t in trivia for s in fact_source_ids(t.fact))]
     return build_embed(title=drama_heading(info.drama), description=f"**OST track {track.number}**",
-                       fields=fields, footer=footer_sources(track_source_ids(info), sources))
+                       fields=fields, footer=footer_sources(ids, sources))
 
 
 def out_of_range(ref: DramaRef, number: int, tracks: Sequence[TrackInfo],
@@ -118,9 +125,12 @@ async def track_lookup(bot: DramaBot, slug: str, number: int) -> Reply:
     info = next((t for t in tracks if t.track.number == number), None)
     if info is None:
         return out_of_range(ref, number, tracks, await unnumbered_text(bot, slug))
-    sources = await bot.facts.sources(track_source_ids(info))
+    drama = await bot.facts.drama(slug)
+    trivia = [t for t in drama.trivia if t.track == number] if drama else []
+    sources = await bot.facts.sources(
+        [*track_source_ids(info), *(s for t in trivia for s in fact_source_ids(t.fact))])
     list_button = TrackListButton(slug, "Full track list")
-    return Reply(embed=track_embed(info, sources), view=make_view([list_button]))
+    return Reply(embed=track_embed(info, sources, trivia), view=make_view([list_button]))
 
 
 # --- /ost list ----------------------------------------------------------------------------

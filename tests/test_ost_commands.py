@@ -197,3 +197,12 @@ async def test_ost_autocomplete(dramabot: OfflineDiscord) -> None:
     assert {c["value"] for c in choices} >= {"soundtrack1", "soundtrack2"}
     listing = await dramabot.autocomplete("/ost list drama:", user="fan1")
     assert listing
+
+
+async def test_a_track_shows_its_trivia(dramabot: OfflineDiscord) -> None:
+    third = fields(await dramabot.invoke("/ost track 3", user="fan1"))
+    assert third["Trivia"].startswith("Davichi's track reached No. 1 on the Bugs real-time "
+                                      "chart on its release day. (xportsnews, TenAsia)")
+    seventh = fields(await dramabot.invoke("/ost track 7", user="fan1"))
+    assert "re-record" in seventh["Trivia"]
+    assert "Trivia" not in fields(await dramabot.invoke("/ost track 1", user="fan1"))

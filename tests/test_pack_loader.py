@@ -455,6 +455,20 @@ ERROR_CASES: list[tuple[str, dict[str, str], str, str, str]] = [
         "allowed: production, ost, cast, plot, release",
     ),
     (
+        "trivia about a track the pack does not have",
+        {SOUNDTRACK: variant('topic = "production"', 'topic = "ost"\ntrack = 9')},
+        SOUNDTRACK,
+        "trivia[0].track",
+        "there is no [[ost]] track 9 in this pack (tracks: 1)",
+    ),
+    (
+        "trivia track that is no number",
+        {SOUNDTRACK: variant('topic = "production"', 'topic = "ost"\ntrack = "one"')},
+        SOUNDTRACK,
+        "trivia[0].track",
+        "a whole number",
+    ),
+    (
         "bad person kind",
         {SOUNDTRACK: variant('name = "Kim Hee-won"', 'name = "Kim Hee-won"\nkind = "band"')},
         SOUNDTRACK,

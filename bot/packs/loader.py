@@ -698,11 +698,24 @@ def _artist(ctx: _Ctx, raw: object, path: str) -> ArtistCredit | None:
 
 
 def _trivia(ctx: _Ctx, raw: object, path: str) -> Trivia | None:
-    """A trivia entry is a fact (the sentence) plus an optional topic."""
+    """A trivia entry is a fact (the sentence) plus an optional topic and the number of
+    the OST track it is about."""
     fact = _fact(ctx, raw, path, S.STR, known=S.TRIVIA_KEYS)
     table = raw if isinstance(raw, dict) else {}
     topic = _choice(ctx, table, "topic", path, "topic", None)
-    return None if fact is None else Trivia(fact=fact, topic=topic)
+    track = _whole(ctx, table["track"], _key(path, "track")) if "track" in table else None
+    return None if fact is None else Trivia(fact=fact, topic=topic, track=track)
+
+
+def _check_trivia_tracks(ctx: _Ctx, trivia: Sequence[Trivia], tracks: Sequence[Track]
+                         ) -> None:
+    """A trivia entry's `track` must be one of the pack's [[ost]] numbers."""
+    numbers = {t.number for t in tracks}
+    for index, item in enumerate(trivia):
+        if item.track is not None and item.track not in numbers:
+            known = ", ".join(map(str, sorted(numbers))) or "none"
+            ctx.error(_key(_at("trivia", index), "track"),
+                      f"there is no [[ost]] track {item.track} in this pack (tracks: {known})")
 
 
 def _question(ctx: _Ctx, raw: object, path: str) -> Question | None:
@@ -806,6 +819,7 @@ def _parse(path: Path, data: Table) -> _Parsed:
         drama = replace(drama, ost_unnumbered=unnumbered)  # travels with the drama record
     _check_unique_numbers(ctx, data, "episodes", "episode")
     _check_unique_numbers(ctx, data, "ost", "track")
+    _check_trivia_tracks(ctx, parts["trivia"], parts["ost"])
     pack = None
     if not ctx.errors and drama is not None:
         pack = Pack(str(path), drama, sources=sources, people=people, **parts)

@@ -212,6 +212,7 @@ class UnnumberedTrack:
 class Trivia:
     fact: Fact
     topic: str | None = None
+    track: int | None = None  # the OST track it is about, shown with that track
 
 
 @dataclass(frozen=True)

@@ -73,7 +73,7 @@ TRACK_KEYS = ("number", "artists", "notes", *TRACK_FACTS)
 UNNUMBERED_KEYS = ("artists", "notes", *TRACK_FACTS)
 ARTIST_KEYS = ("person", "sources", "note")
 
-TRIVIA_KEYS = (*FACT_KEYS, "topic")
+TRIVIA_KEYS = (*FACT_KEYS, "topic", "track")
 
 QUESTION_KEYS = ("question", "answer", "wrong", "sources", "episode")
 
