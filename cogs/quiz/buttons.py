@@ -5,7 +5,7 @@ the press to the running `QuizCog`."""
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any, Self, cast
+from typing import TYPE_CHECKING, Any, ClassVar, Self, cast
 
 import discord
 
@@ -100,37 +100,45 @@ class StartButton(
             interaction, self.slug, self.questions, self.seconds, self.up_to)
 
 
-QUESTION = r"(?P<question>[0-9]{1,2})"
+class QuestionButton(BotButton, template=r"(?!)"):
+    """A button about one question of one game, `quiz:<action>:<game id>:<question>`:
+    subclasses give the `action`, a `default_label` and an `answer`."""
 
+    action: ClassVar[str]
+    default_label: ClassVar[str]
+    default_style: ClassVar[discord.ButtonStyle] = discord.ButtonStyle.secondary
 
-class TypedAnswerButton(BotButton, template=rf"quiz:type:(?P<game>{GAME}):{QUESTION}"):
-    """A typed game's "Answer": opens the answer form, or says privately why not."""
+    def __init_subclass__(cls, *, action: str, **kwargs: Any) -> None:
+        super().__init_subclass__(
+            template=rf"quiz:{action}:(?P<game>{GAME}):(?P<question>[0-9]{{1,2}})", **kwargs)
+        cls.action = action
 
-    def __init__(self, game_id: str, question: int, *, label: str = "Answer",
-                 style: discord.ButtonStyle = discord.ButtonStyle.primary) -> None:
-        super().__init__(f"quiz:type:{game_id}:{question}", label, style=style)
+    def __init__(self, game_id: str, question: int, *, label: str | None = None,
+                 style: discord.ButtonStyle | None = None) -> None:
+        super().__init__(f"quiz:{self.action}:{game_id}:{question}",
+                         label or self.default_label, style=style or self.default_style)
         self.game_id, self.question = game_id, question
 
     @classmethod
     async def from_custom_id(cls, interaction: discord.Interaction[Any],
                              item: discord.ui.Item[Any], match: re.Match[str], /) -> Self:
         return cls(match["game"], int(match["question"]), label=label_of(item))
+
+
+class TypedAnswerButton(QuestionButton, action="type"):
+    """A typed game's "Answer": opens the answer form, or says privately why not."""
+
+    default_label = "Answer"
+    default_style = discord.ButtonStyle.primary
 
     async def answer(self, interaction: discord.Interaction[DramaBot]) -> Reply | None:
         return await quiz_cog(interaction).typed_form(interaction, self.game_id, self.question)
 
 
-class ReportButton(BotButton, template=rf"quiz:report:(?P<game>{GAME}):{QUESTION}"):
+class ReportButton(QuestionButton, action="report"):
     """On every revealed question: opens the form to say what is wrong with it."""
 
-    def __init__(self, game_id: str, question: int, *, label: str = "Report") -> None:
-        super().__init__(f"quiz:report:{game_id}:{question}", label)
-        self.game_id, self.question = game_id, question
-
-    @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction[Any],
-                             item: discord.ui.Item[Any], match: re.Match[str], /) -> Self:
-        return cls(match["game"], int(match["question"]), label=label_of(item))
+    default_label = "Report"
 
     async def answer(self, interaction: discord.Interaction[DramaBot]) -> Reply | None:
         return await quiz_cog(interaction).report_form(interaction, self.game_id, self.question)
@@ -139,32 +147,25 @@ class ReportButton(BotButton, template=rf"quiz:report:(?P<game>{GAME}):{QUESTION
 REPORT = r"[0-9a-f]{8}"
 
 
-class HideReportButton(BotButton, template=rf"quiz:reports:hide:(?P<report>{REPORT})"):
-    """/quiz reports: hide the reported question's fact in this server (Manage Server)."""
+class ReportDecisionButton(BotButton, template=r"(?!)"):
+    """/quiz reports: decide one report, `quiz:reports:<decision>:<report id>` (Manage
+    Server); the list is redrawn in place. Subclasses give the decision and the status
+    it leaves the report in."""
 
     edits_message = True
+    status: ClassVar[str]
+    default_style: ClassVar[discord.ButtonStyle] = discord.ButtonStyle.secondary
+
+    def __init_subclass__(cls, *, decision: str, status: str, **kwargs: Any) -> None:
+        super().__init_subclass__(
+            template=rf"quiz:reports:{decision}:(?P<report>{REPORT})", **kwargs)
+        cls.decision, cls.status = decision, status
+
+    decision: ClassVar[str]
 
     def __init__(self, report_id: str, *, label: str) -> None:
-        super().__init__(f"quiz:reports:hide:{report_id}", label,
-                         style=discord.ButtonStyle.danger)
-        self.report_id = report_id
-
-    @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction[Any],
-                             item: discord.ui.Item[Any], match: re.Match[str], /) -> Self:
-        return cls(match["report"], label=label_of(item))
-
-    async def answer(self, interaction: discord.Interaction[DramaBot]) -> Reply:
-        return await quiz_cog(interaction).resolve_report(interaction, self.report_id, "hidden")
-
-
-class DismissReportButton(BotButton, template=rf"quiz:reports:dismiss:(?P<report>{REPORT})"):
-    """/quiz reports: dismiss a report, the question stays (Manage Server)."""
-
-    edits_message = True
-
-    def __init__(self, report_id: str, *, label: str) -> None:
-        super().__init__(f"quiz:reports:dismiss:{report_id}", label)
+        super().__init__(f"quiz:reports:{self.decision}:{report_id}", label,
+                         style=self.default_style)
         self.report_id = report_id
 
     @classmethod
@@ -174,4 +175,14 @@ class DismissReportButton(BotButton, template=rf"quiz:reports:dismiss:(?P<report
 
     async def answer(self, interaction: discord.Interaction[DramaBot]) -> Reply:
         return await quiz_cog(interaction).resolve_report(interaction, self.report_id,
-                                                          "dismissed")
+                                                          self.status)
+
+
+class HideReportButton(ReportDecisionButton, decision="hide", status="hidden"):
+    """Hide the reported question's fact in this server."""
+
+    default_style = discord.ButtonStyle.danger
+
+
+class DismissReportButton(ReportDecisionButton, decision="dismiss", status="dismissed"):
+    """Dismiss the report; the question stays."""

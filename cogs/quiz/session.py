@@ -294,13 +294,9 @@ class QuizSession:
     def press_text(self, interaction: discord.Interaction[DramaBot], index: int,
                    choice: int) -> str:
         """Record a press and say privately what became of it."""
-        message = interaction.message
-        elsewhere = (interaction.guild_id != self.record.guild_id
-                     or interaction.channel_id != self.channel_id)
-        if elsewhere or message is None or self.message_ids.get(index) != message.id:
-            if index in self.message_ids and index < len(self.game.results):
-                return "That question is over."
-            return "That button is not part of this quiz."
+        refused = self._on_message(interaction, index)
+        if refused is not None:
+            return refused
         outcome = self.game.answer(interaction.user.id, index, choice)
         if outcome is Outcome.ACCEPTED:
             self.names[interaction.user.id] = interaction.user.display_name
