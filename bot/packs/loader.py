@@ -467,11 +467,18 @@ def _fact_lists(ctx: _Ctx, table: Table, path: str, spec: Mapping[str, str]) -> 
 # --------------------------------------------------------------------------- sections
 
 
-def _parse_sources(ctx: _Ctx, data: Table) -> dict[str, Source]:
-    if "sources" not in data:
+def _keyed(ctx: _Ctx, data: Table, key: str,
+           parse: Callable[[_Ctx, str, object], T | None]) -> dict[str, T]:
+    """A set of `[<key>.<id>]` tables, each parsed by `parse`; entries with errors left out."""
+    if key not in data:
         return {}
-    table = _as_table(ctx, data["sources"], "sources", "a set of [sources.<id>] tables") or {}
-    return {sid: s for sid, raw in table.items() if (s := _source(ctx, sid, raw)) is not None}
+    table = _as_table(ctx, data[key], key, f"a set of [{key}.<id>] tables") or {}
+    return {ident: item for ident, raw in table.items()
+            if (item := parse(ctx, ident, raw)) is not None}
+
+
+def _parse_sources(ctx: _Ctx, data: Table) -> dict[str, Source]:
+    return _keyed(ctx, data, "sources", _source)
 
 
 def _source(ctx: _Ctx, sid: str, raw: object) -> Source | None:
@@ -766,10 +773,7 @@ def _wrong(ctx: _Ctx, table: Table, path: str, answer: str | None) -> tuple[str,
 
 
 def _parse_people(ctx: _Ctx, data: Table) -> dict[str, Person]:
-    if "people" not in data:
-        return {}
-    table = _as_table(ctx, data["people"], "people", "a set of [people.<id>] tables") or {}
-    return {pid: p for pid, raw in table.items() if (p := _person(ctx, pid, raw)) is not None}
+    return _keyed(ctx, data, "people", _person)
 
 
 def _person(ctx: _Ctx, pid: str, raw: object) -> Person | None:
