@@ -3,8 +3,8 @@ query API (the contract in bot/store/API.md).
 
 Facts are stored as JSON of the pack dataclasses (`to_json` / `from_json` below), so a fact
 keeps every reading, source, note and episode from the pack file to the reply. Name lookups
-never touch SQL: `FactStore.open` loads every name into two `NameIndex`es (dramas, people)
-once, and `resolve_*` / `complete_*` run in memory.
+never touch SQL: the build stores two `NameIndex`es (dramas, people) ready-made,
+`FactStore.open` reads them back, and `resolve_*` / `complete_*` run in memory.
 
 The store knows nothing of Discord. It opens the file read-only; `bot.store.build` replaces
 the file atomically, and an open store keeps reading the file it opened until reopened.
@@ -21,7 +21,7 @@ import sqlite3
 import types
 import typing
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import quote
@@ -56,7 +56,7 @@ from bot.store.names import KEY_VERSION, NameIndex, NameRow, clip, loose, search
 
 # Bump when sql/facts.sql or the JSON encoding changes (the build fingerprint includes it,
 # so a new version forces a rebuild; FactStore.open refuses a store of another version).
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # Decoded DramaInfo / PersonInfo kept per store: the store never changes while it is open,
 # and fans ask about the same few dramas and people again and again.
@@ -277,9 +277,9 @@ class FactStore:
 
     @classmethod
     async def open(cls, path: Path | str) -> FactStore:
-        """Open a built store read-only and load the name index (in a worker thread: at
-        100,000 dramas that takes seconds). Raises FactStoreError if the file is missing
-        or was built by another schema version."""
+        """Open a built store read-only and read back its name indexes (in a worker
+        thread: tens of megabytes at 100,000 dramas). Raises FactStoreError if the file is
+        missing or was built by another schema version."""
         path = Path(path)
         if not path.is_file():
             raise FactStoreError(f"no fact store at {path}: run `dramabot db build`")
@@ -644,13 +644,22 @@ def _check_version(conn: sqlite3.Connection, path: Path) -> None:
 
 
 def _load_indexes(conn: sqlite3.Connection) -> tuple[NameIndex, NameIndex]:
-    """Both name indexes, the rows streamed from the cursor one by one: fetching them all
-    first would hold every row twice over at once (about 60 MB at 10,000 dramas), and
-    Python keeps the memory it once held."""
-    indexes = []
-    for kind in ("drama", "person"):
-        cursor = conn.execute(
-            "SELECT key, label, name, skey, loose, words FROM names WHERE kind = ?"
-            " ORDER BY rowid", (kind,))
-        indexes.append(NameIndex(kind, (NameRow(*r) for r in cursor)))
-    return indexes[0], indexes[1]
+    """Both name indexes, read back in the form the build stored (`NameIndex.to_parts`)."""
+    parts: dict[str, dict[str, bytes]] = {"drama": {}, "person": {}}
+    for kind, part, data in conn.execute("SELECT kind, part, data FROM name_index"):
+        parts.setdefault(str(kind), {})[str(part)] = data
+    try:
+        return (NameIndex.from_parts("drama", parts["drama"]),
+                NameIndex.from_parts("person", parts["person"]))
+    except (KeyError, ValueError) as exc:
+        raise FactStoreError(f"the fact store's name index is damaged ({exc!r}): "
+                             "rebuild it with `dramabot db build`") from exc
+
+
+def index_rows(conn: sqlite3.Connection, kind: str) -> Iterator[NameRow]:
+    """The `names` rows of one kind in rowid (pack) order, streamed from the cursor: the
+    build makes each NameIndex from them, without holding every row at once."""
+    cursor = conn.execute(
+        "SELECT key, label, name, skey, loose, words FROM names WHERE kind = ?"
+        " ORDER BY rowid", (kind,))
+    return (NameRow(*r) for r in cursor)

@@ -123,3 +123,13 @@ CREATE TABLE names (
     loose  TEXT NOT NULL,
     words  TEXT NOT NULL                    -- word start offsets in skey, "5,10"
 );  -- rowid order = pack order: a title comes before its aliases
+
+-- Each NameIndex in its stored form (NameIndex.to_parts: sorted orders and packed strings),
+-- made by the build from the rows above, so opening the store reads a few blobs instead of
+-- sorting every name.
+CREATE TABLE name_index (
+    kind TEXT NOT NULL,                     -- "drama" | "person"
+    part TEXT NOT NULL,
+    data BLOB NOT NULL,
+    PRIMARY KEY (kind, part)
+);
