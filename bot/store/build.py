@@ -23,19 +23,27 @@ call it through `asyncio.to_thread` from async code.
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import datetime as dt
+import gc
 import hashlib
+import itertools
 import json
+import multiprocessing
 import os
 import sqlite3
+import sys
 import tempfile
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
 from urllib.parse import quote
 
-from bot.packs.model import Fact, Pack, PackSet, Person, Track
+from bot.packs.model import Fact, Pack, PackLoadError, PackSet, Person, Source, Track
 from bot.store.facts import (
     SCHEMA_PATH,
     SCHEMA_VERSION,
@@ -51,9 +59,17 @@ STALE_TEMP_SECONDS = 3600
 # edit within one mtime tick (2 s on FAT, coarser on some network mounts) would keep the
 # mtime, so its hash is taken again at each start until the next build.
 RACY_NS = 2_000_000_000
+# From this many packs a build parses in worker processes, BATCH files per task, at most
+# BATCHES_AHEAD tasks per worker ahead of the writer.
+PARALLEL_MIN = 2000
+BATCH = 64
+BATCHES_AHEAD = 3
+
+if TYPE_CHECKING:
+    from bot.packs.loader import _Parsed as ParsedFile
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class BuildResult:
     """What a build wrote, for the CLI to report."""
 
@@ -68,7 +84,7 @@ class BuildResult:
     seconds: float
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class PackFile:
     """One pack file as the fingerprint saw it; `sha256` is of its bytes."""
 
@@ -181,18 +197,38 @@ def needs_build(packs_dir: Path, db_path: Path) -> bool:
     return meta["fingerprint"] != packs_fingerprint(packs_dir, known)
 
 
-def build_fact_store(packs_dir: Path, db_path: Path) -> BuildResult:
+def build_fact_store(packs_dir: Path, db_path: Path, workers: int | None = None
+                     ) -> BuildResult:
     """Load and check every pack (raising PackLoadError with all errors), then write the
     store atomically. On any error the old store stays in place. Every file is hashed
-    afresh (the build reads them all anyway), so a build also repairs the cache."""
-    from bot.packs.loader import load_packs  # the loader is optional for write_fact_store
+    afresh (the build reads them all anyway), so a build also repairs the cache.
+
+    Packs are parsed and written one by one, keeping only what the checks across packs
+    need (the merged people and sources), and for a large folder parsed in `workers`
+    processes (default: one per CPU from PARALLEL_MIN packs on; 1 parses here)."""
+    from bot.packs.loader import PackChecker, pack_paths  # optional for write_fact_store
 
     started = time.monotonic()
     now_ns = time.time_ns()
     files = pack_files(packs_dir, {})
-    packset = load_packs(Path(packs_dir))
-    return write_fact_store(packset, db_path, fingerprint_of(files), started=started,
-                            files_json=_encode_pack_files(files, now_ns))
+    paths, errors = pack_paths(Path(packs_dir))
+    if errors:
+        raise PackLoadError(errors)
+    checker = PackChecker()
+
+    def packs() -> Iterator[_PackRows]:
+        for parsed, rows in _parse_all(paths, workers):
+            checker.add(parsed)
+            if rows is not None and not checker.errors:
+                yield rows
+
+    def merged() -> tuple[Mapping[str, Person], Mapping[str, Source]]:
+        if checker.errors:
+            raise PackLoadError(checker.errors)
+        return checker.people, checker.sources
+
+    return _write_store(db_path, packs(), merged, fingerprint_of(files), started,
+                        _encode_pack_files(files, now_ns))
 
 
 def write_fact_store(packset: PackSet, db_path: Path, fingerprint: str = "",
@@ -200,6 +236,18 @@ def write_fact_store(packset: PackSet, db_path: Path, fingerprint: str = "",
     """Write an already loaded PackSet as the store at `db_path`, atomically;
     `files_json` is the pack files' record for meta `pack_files`."""
     started = time.monotonic() if started is None else started
+    return _write_store(db_path, (_pack_rows(p) for p in packset.packs),
+                        lambda: (packset.people, packset.sources), fingerprint, started,
+                        files_json)
+
+
+Merged = Callable[[], tuple[Mapping[str, Person], Mapping[str, Source]]]
+
+
+def _write_store(db_path: Path, packs: Iterable[_PackRows], merged: Merged,
+                 fingerprint: str, started: float, files_json: str) -> BuildResult:
+    """Write every pack's rows, then what needs them all (`merged()`: the people and
+    sources, raising if the packs had errors), to a temp file swapped in atomically."""
     db_path = Path(db_path)
     db_path.parent.mkdir(parents=True, exist_ok=True)
     _remove_stale_temps(db_path)
@@ -208,7 +256,9 @@ def write_fact_store(packset: PackSet, db_path: Path, fingerprint: str = "",
     os.close(fd)
     tmp = Path(tmp_name)
     try:
-        counts = _write(packset, tmp, {"fingerprint": fingerprint, "pack_files": files_json})
+        with _gc_paused():
+            counts = _write(tmp, packs, merged,
+                            {"fingerprint": fingerprint, "pack_files": files_json})
         _fsync(tmp)
         os.replace(tmp, db_path)
     except BaseException:
@@ -217,6 +267,19 @@ def write_fact_store(packset: PackSet, db_path: Path, fingerprint: str = "",
     _fsync_dir(db_path.parent)
     return BuildResult(db_path, fingerprint, seconds=round(time.monotonic() - started, 3),
                        **counts)
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection while a build runs: it makes no cycles, and each
+    collection would walk every merged person again (the heap only grows)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _remove_stale_temps(db_path: Path) -> None:
@@ -231,95 +294,232 @@ def _remove_stale_temps(db_path: Path) -> None:
             continue
 
 
-def _write(packset: PackSet, path: Path, recorded: dict[str, str]) -> dict[str, int]:
+# -- parsing, pack by pack ------------------------------------------------------------------
+
+def _parse_all(paths: Sequence[Path], workers: int | None
+               ) -> Iterator[tuple[ParsedFile, _PackRows | None]]:
+    """Each file parsed, checked alone and turned into rows, in file order: here, or in
+    worker processes a batch at a time, with at most a few batches ahead of the writer
+    (so memory stays bounded whichever side is slower)."""
+    if workers is None:
+        workers = (os.cpu_count() or 1) if len(paths) >= PARALLEL_MIN else 1
+    if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        yield from map(_parse_one, paths)
+        return
+    batches = iter([paths[i:i + BATCH] for i in range(0, len(paths), BATCH)])
+    # fork, not spawn: spawn re-runs the main module in each worker, and `python -m bot`
+    # is not import-safe; the pool starts its workers before any thread of its own.
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
+                               initializer=_worker_init)
+    try:
+        pending = deque(pool.submit(_parse_batch, b)
+                        for b in itertools.islice(batches, workers * BATCHES_AHEAD))
+        while pending:
+            done = pending.popleft().result()
+            following = next(batches, None)
+            if following is not None:
+                pending.append(pool.submit(_parse_batch, following))
+            yield from done
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _worker_init() -> None:
+    gc.disable()  # collected once per batch instead (see _parse_batch)
+
+
+def _parse_batch(paths: Sequence[Path]) -> list[tuple[ParsedFile, _PackRows | None]]:
+    found = [_parse_one(path) for path in paths]
+    gc.collect()
+    return found
+
+
+def _parse_one(path: Path) -> tuple[ParsedFile, _PackRows | None]:
+    """One file parsed and checked, with its rows if it has no errors; the Pack itself
+    is left out of what is handed back (the rows hold all of it)."""
+    from bot.packs.loader import parse_file  # imported already by build_fact_store
+
+    parsed = parse_file(path)
+    if parsed.pack is None:
+        return parsed, None
+    return dataclasses.replace(parsed, pack=None), _pack_rows(parsed.pack)
+
+
+class _PackRows(NamedTuple):
+    """One pack's rows, made where it was parsed; what needs every pack (people, track
+    search keys with the artists' merged names, person names) is written at the end."""
+
+    drama: tuple[str, str, str | None, str, str, str]  # slug, title, korean, sort_key, ...
+    episodes: list[tuple[str, int, str]]
+    cast: list[tuple[str, int, str, str]]
+    credits: list[tuple[str, int, str, str, str]]
+    tracks: list[tuple[int, str, str, tuple[str, ...]]]  # number, data, title keys, artists
+    track_artists: list[tuple[str, int, int, str]]
+    trivia: list[tuple[str, int, str | None, str]]
+    questions: list[tuple[str, int, str]]
+    names: list[tuple[str, ...]]
+    cited: dict[str, set[str]]  # person id -> sources their entries here cite
+
+
+def _pack_rows(pack: Pack) -> _PackRows:
+    drama, slug = pack.drama, pack.drama.slug
+    title = str(drama.title.value)
+    korean = str(drama.korean_title.value) if drama.korean_title else None
+    cited = cited_sources(drama, pack.cast, pack.credits, pack.episodes, pack.ost,
+                          pack.trivia, pack.questions)
+    people_cited: dict[str, set[str]] = {}
+    for entry in pack.cast:
+        people_cited.setdefault(entry.person, set()).update(cited_sources(entry))
+    for credit in pack.credits:
+        people_cited.setdefault(credit.person, set()).update(cited_sources(credit))
+    for track in pack.ost:
+        track_sources = cited_sources(track)
+        for artist in track.artists:
+            people_cited.setdefault(artist.person, set()).update(track_sources)
+    return _PackRows(
+        drama=(slug, title, korean, fold(title), to_json(drama), _id_list(cited)),
+        episodes=[(slug, e.number, to_json(e)) for e in pack.episodes],
+        cast=[(slug, i, c.person, to_json(c)) for i, c in enumerate(pack.cast)],
+        credits=[(slug, i, c.person, c.job, to_json(c)) for i, c in enumerate(pack.credits)],
+        tracks=[(t.number, to_json(t), "|".join(_search_keys(_track_texts(t), {})),
+                 tuple(a.person for a in t.artists)) for t in pack.ost],
+        track_artists=[(slug, t.number, i, a.person)
+                       for t in pack.ost for i, a in enumerate(t.artists)],
+        trivia=[(slug, i, t.topic, to_json(t)) for i, t in enumerate(pack.trivia)],
+        questions=[(slug, i, to_json(q)) for i, q in enumerate(pack.questions)],
+        names=list(_unique(_drama_names([pack]))),
+        cited=people_cited,
+    )
+
+
+# -- writing --------------------------------------------------------------------------------
+
+def _write(path: Path, packs: Iterable[_PackRows], merged: Merged,
+           recorded: dict[str, str]) -> dict[str, int]:
     """Create the schema and every row in one transaction, then check the file."""
     conn = sqlite3.connect(path, isolation_level=None)
     try:
         conn.execute("PRAGMA journal_mode = OFF")  # a temp file: nothing to roll back to
         conn.execute("PRAGMA synchronous = OFF")  # flushed once by _fsync before the swap
-        conn.executescript(SCHEMA_PATH.read_text(encoding="utf-8"))
+        conn.execute("PRAGMA cache_size = -65536")  # 64 MB: the indexes are built at the end
+        tables, indexes = _schema_parts(SCHEMA_PATH.read_text(encoding="utf-8"))
+        conn.executescript(tables)
+        conn.execute(
+            "CREATE TEMP TABLE track_stage (id INTEGER PRIMARY KEY, sort_key TEXT,"
+            " slug TEXT, number INTEGER, title_keys TEXT, artists TEXT)")
         conn.execute("BEGIN")
-        counts = _insert_all(conn, packset)
+        counts, cited = _insert_packs(conn, packs)
+        people, sources = merged()
+        counts = _insert_merged(conn, people, sources, cited, counts)
+        for statement in indexes:  # one sort each, not an insert per row into a B-tree
+            conn.execute(statement)
+        _insert_name_indexes(conn)
         _insert_meta(conn, recorded, counts)
         conn.execute("COMMIT")
+        conn.execute("DROP TABLE temp.track_stage")
         _check(conn)
     finally:
         conn.close()
     return counts
 
 
-def _insert_all(conn: sqlite3.Connection, packset: PackSet) -> dict[str, int]:
+def _schema_parts(schema: str) -> tuple[str, list[str]]:
+    """The schema script without its CREATE INDEX statements, and those statements
+    (comments dropped: the schema has no "--" or ";" inside a literal)."""
+    code = "\n".join(line.split("--", 1)[0] for line in schema.splitlines())
+    tables, indexes = [], []
+    for statement in (part.strip() for part in code.split(";")):
+        if statement.upper().startswith("CREATE INDEX"):
+            indexes.append(statement)
+        elif statement:
+            tables.append(statement + ";")
+    return "\n".join(tables), indexes
+
+
+def _insert_packs(conn: sqlite3.Connection, packs: Iterable[_PackRows]
+                  ) -> tuple[dict[str, int], dict[str, set[str]]]:
+    """Every pack's own rows, in pack order (tracks numbered 1.. in that order); returns
+    counts, and per person the sources their entries in the packs cite."""
+    cited: dict[str, set[str]] = {}
+    dramas = tracks = names = 0
+    batch: dict[str, list[tuple[object, ...]]] = {sql: [] for sql in _PACK_INSERTS.values()}
+    for rows in packs:
+        slug, sort_key = rows.drama[0], rows.drama[3]
+        first = tracks + 1
+        for part, sql in _PACK_INSERTS.items():
+            if part == "drama":
+                batch[sql].append(rows.drama)
+            elif part == "tracks":
+                batch[sql] += [(first + i, slug, t[0], t[1]) for i, t in enumerate(rows.tracks)]
+            elif part == "track_stage":
+                batch[sql] += [(first + i, sort_key, slug, t[0], t[2], ",".join(t[3]))
+                               for i, t in enumerate(rows.tracks)]
+            else:
+                batch[sql] += getattr(rows, part)
+        for pid, ids in rows.cited.items():
+            cited.setdefault(pid, set()).update(map(sys.intern, ids))
+        dramas += 1
+        tracks += len(rows.tracks)
+        names += len(rows.names)
+        if dramas % BATCH == 0:
+            _flush(conn, batch)
+    _flush(conn, batch)
+    return {"packs": dramas, "dramas": dramas, "tracks": tracks, "names": names}, cited
+
+
+_PACK_INSERTS = {  # _PackRows part (or a table made from one) -> its INSERT, in that order
+    "drama": "INSERT INTO dramas (slug, title, korean_title, sort_key, data, cited)"
+             " VALUES (?, ?, ?, ?, ?, ?)",
+    "episodes": "INSERT INTO episodes (slug, number, data) VALUES (?, ?, ?)",
+    "cast": "INSERT INTO cast_entries (slug, position, person_id, data) VALUES (?, ?, ?, ?)",
+    "credits": "INSERT INTO credits (slug, position, person_id, job, data)"
+               " VALUES (?, ?, ?, ?, ?)",
+    "tracks": "INSERT INTO tracks (id, slug, number, data) VALUES (?, ?, ?, ?)",
+    "track_stage": "INSERT INTO temp.track_stage (id, sort_key, slug, number, title_keys,"
+                   " artists) VALUES (?, ?, ?, ?, ?, ?)",
+    "track_artists": "INSERT INTO track_artists (slug, number, position, person_id)"
+                     " VALUES (?, ?, ?, ?)",
+    "trivia": "INSERT INTO trivia (slug, position, topic, data) VALUES (?, ?, ?, ?)",
+    "questions": "INSERT INTO questions (slug, position, data) VALUES (?, ?, ?)",
+    "names": "INSERT INTO names (kind, key, label, name, skey, loose, words)"
+             " VALUES (?, ?, ?, ?, ?, ?, ?)",
+}
+
+
+def _flush(conn: sqlite3.Connection, batch: dict[str, list[tuple[object, ...]]]) -> None:
+    """Insert and empty the rows collected for each table (one executemany per table for
+    BATCH packs, not one per pack)."""
+    for sql, rows in batch.items():
+        if rows:
+            conn.executemany(sql, rows)
+            rows.clear()
+
+
+def _insert_merged(conn: sqlite3.Connection, people: Mapping[str, Person],
+                   sources: Mapping[str, Source], cited: dict[str, set[str]],
+                   counts: dict[str, int]) -> dict[str, int]:
+    """What needs every pack: sources, people (with every source their entries cite),
+    each track's search keys (the artists' merged names) and the person names."""
     conn.executemany("INSERT INTO sources (id, data) VALUES (?, ?)",
-                     ((sid, to_json(s)) for sid, s in sorted(packset.sources.items())))
-    cited = _people_cited(packset)
+                     ((sid, to_json(s)) for sid, s in sorted(sources.items())))
     conn.executemany(
         "INSERT INTO people (id, name, hangul, kind, sort_key, data, cited)"
         " VALUES (?, ?, ?, ?, ?, ?, ?)",
-        ((p.id, p.name, p.hangul, p.kind, fold(p.name), to_json(p), _id_list(cited[p.id]))
-         for p in packset.people.values()))
-    tracks = 0
-    for pack in packset.packs:
-        _insert_pack(conn, pack, packset.people)
-        tracks += len(pack.ost)
-    names = list(_unique(_drama_names(packset.packs), _person_names(packset.people)))
+        ((p.id, p.name, p.hangul, p.kind, fold(p.name), to_json(p),
+          _id_list(cited_sources(p) | cited.get(p.id, set()))) for p in people.values()))
+    staged = conn.execute("SELECT id, sort_key, slug, number, title_keys, artists"
+                          " FROM temp.track_stage ORDER BY id")
+    artist_keys: dict[str, str] = {}
+    conn.executemany(
+        "INSERT INTO track_search (id, sort_key, slug, number, search) VALUES (?, ?, ?, ?, ?)",
+        ((tid, sort_key, slug, number, _track_search(title_keys, artists, people, artist_keys))
+         for tid, sort_key, slug, number, title_keys, artists in staged))
+    names = list(_unique(_person_names(people)))
     conn.executemany(
         "INSERT INTO names (kind, key, label, name, skey, loose, words)"
         " VALUES (?, ?, ?, ?, ?, ?, ?)", names)
-    _insert_name_indexes(conn)
-    return {"packs": len(packset.packs), "dramas": len(packset.packs),
-            "people": len(packset.people), "tracks": tracks,
-            "sources": len(packset.sources), "names": len(names)}
-
-
-def _insert_pack(conn: sqlite3.Connection, pack: Pack, people: dict[str, Person]) -> None:
-    drama, slug = pack.drama, pack.drama.slug
-    title = str(drama.title.value)
-    korean = str(drama.korean_title.value) if drama.korean_title else None
-    cited = cited_sources(drama, pack.cast, pack.credits, pack.episodes, pack.ost,
-                          pack.trivia, pack.questions)
-    conn.execute(
-        "INSERT INTO dramas (slug, title, korean_title, sort_key, data, cited)"
-        " VALUES (?, ?, ?, ?, ?, ?)",
-        (slug, title, korean, fold(title), to_json(drama), _id_list(cited)))
-    conn.executemany("INSERT INTO episodes (slug, number, data) VALUES (?, ?, ?)",
-                     ((slug, e.number, to_json(e)) for e in pack.episodes))
-    conn.executemany(
-        "INSERT INTO cast_entries (slug, position, person_id, data) VALUES (?, ?, ?, ?)",
-        ((slug, i, c.person, to_json(c)) for i, c in enumerate(pack.cast)))
-    conn.executemany(
-        "INSERT INTO credits (slug, position, person_id, job, data) VALUES (?, ?, ?, ?, ?)",
-        ((slug, i, c.person, c.job, to_json(c)) for i, c in enumerate(pack.credits)))
-    for track in pack.ost:
-        track_id = conn.execute("INSERT INTO tracks (slug, number, data) VALUES (?, ?, ?)",
-                                (slug, track.number, to_json(track))).lastrowid
-        conn.execute(
-            "INSERT INTO track_search (id, sort_key, slug, number, search)"
-            " VALUES (?, ?, ?, ?, ?)",
-            (track_id, fold(title), slug, track.number, _track_search(track, people)))
-        conn.executemany(
-            "INSERT INTO track_artists (slug, number, position, person_id) VALUES (?, ?, ?, ?)",
-            ((slug, track.number, i, a.person) for i, a in enumerate(track.artists)))
-    conn.executemany("INSERT INTO trivia (slug, position, topic, data) VALUES (?, ?, ?, ?)",
-                     ((slug, i, t.topic, to_json(t)) for i, t in enumerate(pack.trivia)))
-    conn.executemany("INSERT INTO questions (slug, position, data) VALUES (?, ?, ?)",
-                     ((slug, i, to_json(q)) for i, q in enumerate(pack.questions)))
-
-
-def _people_cited(packset: PackSet) -> dict[str, set[str]]:
-    """Per person, every source id a `PersonInfo` of them cites: the person record, and
-    their cast entries, crew credits and tracks in every drama. Collected here once, so
-    a lookup reads one column instead of walking every object it decoded."""
-    cited = {pid: cited_sources(p) for pid, p in packset.people.items()}
-    for pack in packset.packs:
-        for entry in pack.cast:
-            cited.setdefault(entry.person, set()).update(cited_sources(entry))
-        for credit in pack.credits:
-            cited.setdefault(credit.person, set()).update(cited_sources(credit))
-        for track in pack.ost:
-            track_sources = cited_sources(track)
-            for artist in track.artists:
-                cited.setdefault(artist.person, set()).update(track_sources)
-    return cited
+    return {**counts, "people": len(people), "sources": len(sources),
+            "names": counts["names"] + len(names)}
 
 
 def _id_list(ids: set[str]) -> str:
@@ -333,22 +533,41 @@ def _readings(fact: Fact | None) -> list[str]:
     return [str(fact.primary.value), *(str(r.value) for r in fact.also)]
 
 
-def _track_search(track: Track, people: dict[str, Person]) -> str:
-    """The `track_search.search` column: "|key|key|" over the track's titles (every reading) and
-    each artist's name, Hangul, aliases and groups, in folded and loose form."""
-    texts = _readings(track.title) + _readings(track.korean_title)
-    for artist in track.artists:
-        person = people.get(artist.person)
-        if person is not None:
-            texts += [person.name, person.hangul or "", *person.aliases]
-            texts += [v for g in person.groups for v in _readings(g)]
-    keys: dict[str, None] = {}
+def _track_texts(track: Track) -> list[str]:
+    """A track's titles, every reading, English then Korean."""
+    return _readings(track.title) + _readings(track.korean_title)
+
+
+def _search_keys(texts: Iterable[str], keys: dict[str, None]) -> dict[str, None]:
+    """`keys` with the folded and loose key of each text added, in order, once each."""
     for text in texts:
         key = search_key(text)
         if key:
             keys[key] = None
             keys[loose(text)] = None
+    return keys
+
+
+def _track_search(title_keys: str, artists: str, people: Mapping[str, Person],
+                  artist_keys: dict[str, str]) -> str:
+    """The `track_search.search` column: "|key|key|" over the track's titles (every reading;
+    their keys made with the pack's rows) and each artist's name, Hangul, aliases and
+    groups, in folded and loose form (each artist's keys made once, kept in
+    `artist_keys`)."""
+    keys = dict.fromkeys(k for k in title_keys.split("|") if k)
+    for artist in artists.split(",") if artists else ():
+        if artist not in artist_keys:
+            artist_keys[artist] = "|".join(_search_keys(_artist_texts(people.get(artist)), {}))
+        keys.update(dict.fromkeys(k for k in artist_keys[artist].split("|") if k))
     return "|" + "|".join(keys) + "|"
+
+
+def _artist_texts(person: Person | None) -> list[str]:
+    """What finds a track by its artist: name, Hangul, aliases, groups (every reading)."""
+    if person is None:
+        return []
+    texts = [person.name, person.hangul or "", *person.aliases]
+    return texts + [v for g in person.groups for v in _readings(g)]
 
 
 def _drama_names(packs: Iterable[Pack]) -> Iterator[tuple[str, NameRow]]:
@@ -363,7 +582,7 @@ def _drama_names(packs: Iterable[Pack]) -> Iterator[tuple[str, NameRow]]:
             yield "drama", name_row(d.slug, label, text)
 
 
-def _person_names(people: dict[str, Person]) -> Iterator[tuple[str, NameRow]]:
+def _person_names(people: Mapping[str, Person]) -> Iterator[tuple[str, NameRow]]:
     """A person's name, Hangul, aliases and id. Character names stay out: typing a role's
     name must not find the actor."""
     for p in people.values():
@@ -383,8 +602,7 @@ def _unique(*groups: Iterable[tuple[str, NameRow]]) -> Iterator[tuple[str, ...]]
 
 def _insert_name_indexes(conn: sqlite3.Connection) -> None:
     """Each kind's NameIndex, made from the `names` rows just written and stored whole, so
-    a start reads it back instead of sorting every name (9 s of the start at 100,000
-    dramas)."""
+    a start reads it back instead of sorting every name."""
     for kind in ("drama", "person"):
         parts = NameIndex(kind, index_rows(conn, kind)).to_parts()
         conn.executemany("INSERT INTO name_index (kind, part, data) VALUES (?, ?, ?)",

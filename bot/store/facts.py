@@ -235,18 +235,32 @@ def cited_sources(*objs: object) -> set[str]:
     stack: list[object] = list(objs)
     while stack:
         obj = stack.pop()
-        if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-            for f in dataclasses.fields(obj):
-                value = getattr(obj, f.name)
-                if f.name == "sources" and isinstance(value, tuple):
+        names = _walked_fields(type(obj))
+        if names is not None:
+            for name in names:
+                value = getattr(obj, name)
+                if name == "sources" and isinstance(value, tuple):
                     found.update(v for v in value if isinstance(v, str))
-                else:
+                elif type(value) not in _LEAVES:
                     stack.append(value)
         elif isinstance(obj, tuple | list):
             stack.extend(obj)
         elif isinstance(obj, dict):
             stack.extend(obj.values())
     return found
+
+
+_LEAVES = frozenset({str, int, bool, type(None), dt.date})  # nothing inside to walk
+_WALKED: dict[type, tuple[str, ...] | None] = {}
+
+
+def _walked_fields(cls: type) -> tuple[str, ...] | None:
+    """The field names of a dataclass (cached per class: `dataclasses.fields` on every
+    object was most of a build's time in cited_sources); None for any other type."""
+    if cls not in _WALKED:
+        _WALKED[cls] = (tuple(f.name for f in dataclasses.fields(cls))
+                        if dataclasses.is_dataclass(cls) else None)
+    return _WALKED[cls]
 
 
 # -- the store -----------------------------------------------------------------------------
