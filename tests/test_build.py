@@ -377,3 +377,15 @@ def test_workers_report_the_same_errors(packs: Path, tmp_path: Path) -> None:
             build_fact_store(packs, tmp_path / "facts.sqlite3", workers=workers)
         assert caught.value.errors == expected
     assert leftovers(tmp_path) == []
+
+
+async def test_a_store_made_by_other_model_code_is_refused(packs: Path, tmp_path: Path) -> None:
+    """Each drama's parts are stored pickled, which ties a store to the dataclasses that
+    made it: a store recording another model hash is rebuilt, never read."""
+    db = tmp_path / "facts.sqlite3"
+    build_fact_store(packs, db)
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE meta SET value = 'other' WHERE key = 'model_hash'")
+    conn.close()
+    with pytest.raises(FactStoreError, match="model hash other"):
+        await FactStore.open(db)

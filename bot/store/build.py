@@ -31,7 +31,9 @@ import hashlib
 import itertools
 import json
 import multiprocessing
+import operator
 import os
+import pickle
 import sqlite3
 import sys
 import tempfile
@@ -45,6 +47,7 @@ from urllib.parse import quote
 
 from bot.packs.model import Fact, Pack, PackLoadError, PackSet, Person, Source, Track
 from bot.store.facts import (
+    MODEL_HASH,
     SCHEMA_PATH,
     SCHEMA_VERSION,
     FactStoreError,
@@ -105,7 +108,8 @@ def packs_fingerprint(packs_dir: Path, known: Mapping[str, PackFile] | None = No
 
 def fingerprint_of(files: Sequence[PackFile]) -> str:
     """The fingerprint of pack files already hashed (see `packs_fingerprint`)."""
-    digest = hashlib.sha256(f"facts:{SCHEMA_VERSION};keys:{KEY_VERSION}\n".encode())
+    digest = hashlib.sha256(
+        f"facts:{SCHEMA_VERSION};keys:{KEY_VERSION};model:{MODEL_HASH}\n".encode())
     digest.update(SCHEMA_PATH.read_bytes())
     for f in files:
         digest.update(f"\0{f.name}\0{f.size}\0{f.sha256}".encode())
@@ -349,7 +353,7 @@ class _PackRows(NamedTuple):
     """One pack's rows, made where it was parsed; what needs every pack (people, track
     search keys with the artists' merged names, person names) is written at the end."""
 
-    drama: tuple[str, str, str | None, str, str, str]  # slug, title, korean, sort_key, ...
+    drama: tuple[str, str, str | None, str, str, str, bytes]  # slug, title, korean, ...
     episodes: list[tuple[str, int, str]]
     cast: list[tuple[str, int, str, str]]
     credits: list[tuple[str, int, str, str, str]]
@@ -377,7 +381,8 @@ def _pack_rows(pack: Pack) -> _PackRows:
         for artist in track.artists:
             people_cited.setdefault(artist.person, set()).update(track_sources)
     return _PackRows(
-        drama=(slug, title, korean, fold(title), to_json(drama), _id_list(cited)),
+        drama=(slug, title, korean, fold(title), to_json(drama), _id_list(cited),
+               _drama_info(pack)),
         episodes=[(slug, e.number, to_json(e)) for e in pack.episodes],
         cast=[(slug, i, c.person, to_json(c)) for i, c in enumerate(pack.cast)],
         credits=[(slug, i, c.person, c.job, to_json(c)) for i, c in enumerate(pack.credits)],
@@ -390,6 +395,15 @@ def _pack_rows(pack: Pack) -> _PackRows:
         names=list(_unique(_drama_names([pack]))),
         cited=people_cited,
     )
+
+
+def _drama_info(pack: Pack) -> bytes:
+    """`dramas.info`: the parts of a DramaInfo that need no other pack, in its order."""
+    by_number = operator.attrgetter("number")
+    return pickle.dumps((pack.drama, pack.cast, pack.credits,
+                         tuple(sorted(pack.episodes, key=by_number)),
+                         tuple(sorted(pack.ost, key=by_number)), pack.trivia, pack.questions),
+                        protocol=pickle.HIGHEST_PROTOCOL)
 
 
 # -- writing --------------------------------------------------------------------------------
@@ -468,8 +482,8 @@ def _insert_packs(conn: sqlite3.Connection, packs: Iterable[_PackRows]
 
 
 _PACK_INSERTS = {  # _PackRows part (or a table made from one) -> its INSERT, in that order
-    "drama": "INSERT INTO dramas (slug, title, korean_title, sort_key, data, cited)"
-             " VALUES (?, ?, ?, ?, ?, ?)",
+    "drama": "INSERT INTO dramas (slug, title, korean_title, sort_key, data, cited, info)"
+             " VALUES (?, ?, ?, ?, ?, ?, ?)",
     "episodes": "INSERT INTO episodes (slug, number, data) VALUES (?, ?, ?)",
     "cast": "INSERT INTO cast_entries (slug, position, person_id, data) VALUES (?, ?, ?, ?)",
     "credits": "INSERT INTO credits (slug, position, person_id, job, data)"
@@ -614,6 +628,7 @@ def _insert_meta(conn: sqlite3.Connection, recorded: dict[str, str],
     """Versions, build time and counts, with what the build `recorded` of its packs
     (fingerprint, pack_files)."""
     meta = {"schema_version": str(SCHEMA_VERSION), "key_version": str(KEY_VERSION),
+            "model_hash": MODEL_HASH,
             **recorded,
             "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             **{k: str(v) for k, v in counts.items()}}

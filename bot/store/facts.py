@@ -15,7 +15,9 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import datetime as dt
+import hashlib
 import json
+import pickle
 import random
 import sqlite3
 import types
@@ -31,13 +33,9 @@ import orjson
 from bot.packs.model import (
     CastEntry,
     Credit,
-    Drama,
-    Episode,
     Person,
-    Question,
     Source,
     Track,
-    Trivia,
 )
 from bot.store.models import (
     CastMember,
@@ -63,6 +61,13 @@ SCHEMA_VERSION = 3
 INFO_CACHE_SIZE = 256
 
 SCHEMA_PATH = Path(__file__).with_name("sql") / "facts.sql"
+
+# The store keeps each drama's parts pickled (`dramas.info`): a pickle is tied to the
+# dataclasses that made it, so the build records a hash of their source, the fingerprint
+# includes it (a change forces a rebuild) and FactStore.open refuses a store made by others.
+MODEL_HASH = hashlib.sha256(b"".join(
+    (Path(__file__).parents[1] / part).read_bytes()
+    for part in ("packs/model.py", "store/models.py"))).hexdigest()[:16]
 
 SQL_CHUNK = 500  # ids per "IN (...)": well under SQLite's parameter limit
 # sample_dramas reads a dramas table whole when its rowid range is at most
@@ -345,38 +350,30 @@ class FactStore:
         return await _through_cache(self._dramas, slug, self._read_drama)
 
     async def _read_drama(self, slug: str) -> DramaInfo | None:
-        row = await self._one("SELECT data, cited FROM dramas WHERE slug = ?", slug)
+        """One row, unpickled (the build stored the parts ready-made: decoding some 70
+        dataclasses from JSON was most of a first ask's time), and one query for the
+        people's refs."""
+        row = await self._one(
+            "SELECT title, korean_title, info, cited FROM dramas WHERE slug = ?", slug)
         if row is None:
             return None
-        parts = await self._drama_parts(slug)
-        cast = tuple(from_json(CastEntry, d) for d in parts[0])
-        credits = tuple(from_json(Credit, d) for d in parts[1])
-        refs = await self.person_refs([c.person for c in cast] + [c.person for c in credits])
+        if row[2] is None:  # the build always writes it: a row added by hand
+            raise FactStoreError(f"drama {slug!r} has no stored parts: rebuild the store")
+        drama, cast, credits, episodes, tracks, trivia, questions = pickle.loads(row[2])
+        refs = await self.person_refs([*(c.person for c in cast), *(c.person for c in credits),
+                                       *(a.person for t in tracks for a in t.artists)])
+        ref = DramaRef(slug, row[0], row[1])
         return DramaInfo(
-            drama=from_json(Drama, row[0]),
+            drama=drama,
             cast=tuple(CastMember(_ref(refs, c.person), c) for c in cast),
             crew=tuple(CrewMember(_ref(refs, c.person), c) for c in credits),
-            episodes=tuple(from_json(Episode, d) for d in parts[2]),
-            tracks=await self._read_tracks(slug),
-            trivia=tuple(from_json(Trivia, d) for d in parts[3]),
-            questions=tuple(from_json(Question, d) for d in parts[4]),
-            sources=await self.sources(orjson.loads(row[1])),
+            episodes=episodes,
+            tracks=tuple(TrackInfo(ref, t, tuple(_ref(refs, a.person) for a in t.artists))
+                         for t in tracks),
+            trivia=trivia,
+            questions=questions,
+            sources=await self.sources(orjson.loads(row[3])),
         )
-
-    async def _drama_parts(self, slug: str) -> list[list[str]]:
-        """The JSON rows of a drama's cast, credits, episodes, trivia and questions (in
-        that order, each in pack or episode order), read by one query, not five."""
-        rows = await self._all(
-            "SELECT 0, position, data FROM cast_entries WHERE slug = ?1"
-            " UNION ALL SELECT 1, position, data FROM credits WHERE slug = ?1"
-            " UNION ALL SELECT 2, number, data FROM episodes WHERE slug = ?1"
-            " UNION ALL SELECT 3, position, data FROM trivia WHERE slug = ?1"
-            " UNION ALL SELECT 4, position, data FROM questions WHERE slug = ?1"
-            " ORDER BY 1, 2", (slug,))
-        parts: list[list[str]] = [[], [], [], [], []]
-        for part, _order, data in rows:
-            parts[part].append(data)
-        return parts
 
     async def resolve_drama(self, text: str) -> Resolution:
         """Slug, title, former title, alias or Korean title to one drama."""
@@ -454,9 +451,6 @@ class FactStore:
         cached drama, which `/ost` and the quiz read again and again."""
         info = await self.drama(slug)
         return info.tracks if info is not None else ()
-
-    async def _read_tracks(self, slug: str) -> tuple[TrackInfo, ...]:
-        return tuple(info for _, info in await self._track_infos("t.slug = ?", (slug,)))
 
     async def search_tracks(self, query: str, limit: int = 25) -> tuple[TrackInfo, ...]:
         """Tracks whose English or Korean title, or any artist's name, Hangul or alias
@@ -645,12 +639,13 @@ def _check_version(conn: sqlite3.Connection, path: Path) -> None:
     name keys would not match what this code expects."""
     try:
         rows = conn.execute(
-            "SELECT key, value FROM meta WHERE key IN ('schema_version', 'key_version')"
-        ).fetchall()
+            "SELECT key, value FROM meta"
+            " WHERE key IN ('schema_version', 'key_version', 'model_hash')").fetchall()
     except sqlite3.DatabaseError as exc:
         raise FactStoreError(f"{path} is not a fact store ({exc}): rebuild it") from exc
     found = {str(k): str(v) for k, v in rows}
-    for key, needed in (("schema_version", SCHEMA_VERSION), ("key_version", KEY_VERSION)):
+    for key, needed in (("schema_version", SCHEMA_VERSION), ("key_version", KEY_VERSION),
+                        ("model_hash", MODEL_HASH)):
         if found.get(key) != str(needed):
             raise FactStoreError(
                 f"{path} has {key.replace('_', ' ')} {found.get(key, 'none')}, this bot needs "

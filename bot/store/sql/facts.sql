@@ -22,9 +22,13 @@ CREATE TABLE dramas (
     korean_title TEXT,
     sort_key     TEXT NOT NULL,             -- folded title, for "by title" order
     data         TEXT NOT NULL,             -- JSON Drama
-    cited        TEXT NOT NULL              -- JSON list: every source id the drama, its
+    cited        TEXT NOT NULL,             -- JSON list: every source id the drama, its
                                             -- cast, crew, episodes, tracks, trivia and
                                             -- questions cite (DramaInfo.sources)
+    info         BLOB                       -- pickle: (Drama, cast, credits, episodes by
+                                            -- number, tracks by number, trivia, questions),
+                                            -- what DramaInfo holds but the person refs and
+                                            -- sources (bot.store.facts.MODEL_HASH guards it)
 );
 CREATE INDEX dramas_by_sort_key ON dramas (sort_key, slug);
 
