@@ -23,7 +23,6 @@ call it through `asyncio.to_thread` from async code.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import datetime as dt
 import gc
@@ -37,6 +36,7 @@ import pickle
 import sqlite3
 import sys
 import tempfile
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -260,9 +260,7 @@ def _write_store(db_path: Path, packs: Iterable[_PackRows], merged: Merged,
     os.close(fd)
     tmp = Path(tmp_name)
     try:
-        with _gc_paused():
-            counts = _write(tmp, packs, merged,
-                            {"fingerprint": fingerprint, "pack_files": files_json})
+        counts = _write(tmp, packs, merged, {"fingerprint": fingerprint, "pack_files": files_json})
         _fsync(tmp)
         os.replace(tmp, db_path)
     except BaseException:
@@ -271,19 +269,6 @@ def _write_store(db_path: Path, packs: Iterable[_PackRows], merged: Merged,
     _fsync_dir(db_path.parent)
     return BuildResult(db_path, fingerprint, seconds=round(time.monotonic() - started, 3),
                        **counts)
-
-
-@contextlib.contextmanager
-def _gc_paused() -> Iterator[None]:
-    """No cyclic garbage collection while a build runs: it makes no cycles, and each
-    collection would walk every merged person again (the heap only grows)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _remove_stale_temps(db_path: Path) -> None:
@@ -330,6 +315,13 @@ def _parse_all(paths: Sequence[Path], workers: int | None
 
 def _worker_init() -> None:
     gc.disable()  # collected once per batch instead (see _parse_batch)
+    parent = os.getppid()
+
+    def exit_when_orphaned() -> None:  # a killed build must not leave its workers behind
+        while os.getppid() == parent:
+            time.sleep(1)
+        os._exit(1)
+    threading.Thread(target=exit_when_orphaned, daemon=True).start()
 
 
 def _parse_batch(paths: Sequence[Path]) -> list[tuple[ParsedFile, _PackRows | None]]:
