@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import tomllib
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, TypeVar
@@ -120,7 +120,8 @@ def _load_dir(packs_dir: Path) -> tuple[PackSet | None, list[PackError]]:
     files, errors = _pack_files(packs_dir)
     if errors:
         return None, errors
-    checker = PackChecker()
+    people: dict[str, Person] = {}
+    checker = PackChecker(people)
     packs = []
     for path in files:
         parsed = _load_file(path)
@@ -129,7 +130,7 @@ def _load_dir(packs_dir: Path) -> tuple[PackSet | None, list[PackError]]:
             packs.append(parsed.pack)
     if checker.errors:
         return None, checker.errors
-    return PackSet(packs=tuple(packs), people=checker.people, sources=checker.sources), []
+    return PackSet(packs=tuple(packs), people=people, sources=checker.sources), []
 
 
 def _pack_files(packs_dir: Path) -> tuple[list[Path], list[PackError]]:
@@ -780,10 +781,11 @@ class PackChecker:
     unique; a person's name, hangul and kind agree in every pack (their lists are merged);
     a shared source is declared identically. Only the merged people and sources and the
     slugs' owners are kept, so a build can parse pack by pack. `errors` holds every error
-    so far, each file's own first, in the order `check_packs` reports them."""
+    so far, each file's own first, in the order `check_packs` reports them. `people` may
+    be any mapping to merge into (a build keeps them compact)."""
 
-    def __init__(self) -> None:
-        self.people: dict[str, Person] = {}
+    def __init__(self, people: MutableMapping[str, Person] | None = None) -> None:
+        self.people: MutableMapping[str, Person] = {} if people is None else people
         self.sources: dict[str, Source] = {}
         self.errors: list[PackError] = []
         self._slug_owner: dict[str, str] = {}

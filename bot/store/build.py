@@ -39,7 +39,7 @@ import tempfile
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
@@ -218,7 +218,7 @@ def build_fact_store(packs_dir: Path, db_path: Path, workers: int | None = None
     paths, errors = pack_paths(Path(packs_dir))
     if errors:
         raise PackLoadError(errors)
-    checker = PackChecker()
+    checker = PackChecker(_PickledPeople())
 
     def packs() -> Iterator[_PackRows]:
         for parsed, rows in _parse_all(paths, workers):
@@ -281,6 +281,33 @@ def _remove_stale_temps(db_path: Path) -> None:
                 tmp.unlink()
         except OSError:
             continue
+
+
+class _PickledPeople(MutableMapping[str, Person]):
+    """People by id, each kept pickled: a build merges 290,000 people at 100,000 dramas,
+    and as objects they were most of its memory (about 2 KB each, against 0.3 KB)."""
+
+    def __init__(self) -> None:
+        self._data: dict[str, bytes] = {}
+
+    def __getitem__(self, pid: str) -> Person:
+        person: Person = pickle.loads(self._data[pid])
+        return person
+
+    def __setitem__(self, pid: str, person: Person) -> None:
+        self._data[pid] = pickle.dumps(person, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def __delitem__(self, pid: str) -> None:
+        del self._data[pid]
+
+    def __contains__(self, pid: object) -> bool:
+        return pid in self._data
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
 
 
 # -- parsing, pack by pack ------------------------------------------------------------------
@@ -443,10 +470,10 @@ def _schema_parts(schema: str) -> tuple[str, list[str]]:
 
 
 def _insert_packs(conn: sqlite3.Connection, packs: Iterable[_PackRows]
-                  ) -> tuple[dict[str, int], dict[str, set[str]]]:
+                  ) -> tuple[dict[str, int], dict[str, tuple[str, ...]]]:
     """Every pack's own rows, in pack order (tracks numbered 1.. in that order); returns
     counts, and per person the sources their entries in the packs cite."""
-    cited: dict[str, set[str]] = {}
+    cited: dict[str, tuple[str, ...]] = {}  # tuples: a third of a set's memory
     dramas = tracks = names = 0
     batch: dict[str, list[tuple[object, ...]]] = {sql: [] for sql in _PACK_INSERTS.values()}
     for rows in packs:
@@ -463,7 +490,9 @@ def _insert_packs(conn: sqlite3.Connection, packs: Iterable[_PackRows]
             else:
                 batch[sql] += getattr(rows, part)
         for pid, ids in rows.cited.items():
-            cited.setdefault(pid, set()).update(map(sys.intern, ids))
+            known = cited.get(pid, ())
+            if not ids.issubset(known):
+                cited[pid] = tuple(sorted({*known, *map(sys.intern, ids)}))
         dramas += 1
         tracks += len(rows.tracks)
         names += len(rows.names)
@@ -502,30 +531,34 @@ def _flush(conn: sqlite3.Connection, batch: dict[str, list[tuple[object, ...]]])
 
 
 def _insert_merged(conn: sqlite3.Connection, people: Mapping[str, Person],
-                   sources: Mapping[str, Source], cited: dict[str, set[str]],
+                   sources: Mapping[str, Source], cited: dict[str, tuple[str, ...]],
                    counts: dict[str, int]) -> dict[str, int]:
     """What needs every pack: sources, people (with every source their entries cite),
     each track's search keys (the artists' merged names) and the person names."""
     conn.executemany("INSERT INTO sources (id, data) VALUES (?, ?)",
                      ((sid, to_json(s)) for sid, s in sorted(sources.items())))
-    conn.executemany(
-        "INSERT INTO people (id, name, hangul, kind, sort_key, data, cited)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?)",
-        ((p.id, p.name, p.hangul, p.kind, fold(p.name), to_json(p),
-          _id_list(cited_sources(p) | cited.get(p.id, set()))) for p in people.values()))
+    artist_keys: dict[str, str] = {}
+    names = 0
+    for p in people.values():  # each read once (a build keeps them pickled)
+        conn.execute(
+            "INSERT INTO people (id, name, hangul, kind, sort_key, data, cited)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (p.id, p.name, p.hangul, p.kind, fold(p.name), to_json(p),
+             _id_list(cited_sources(p) | set(cited.pop(p.id, ())))))
+        rows = list(_unique(_person_names({p.id: p})))
+        conn.executemany(
+            "INSERT INTO names (kind, key, label, name, skey, loose, words)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+        names += len(rows)
+        artist_keys[p.id] = "|".join(_search_keys(_artist_texts(p), {}))
     staged = conn.execute("SELECT id, sort_key, slug, number, title_keys, artists"
                           " FROM temp.track_stage ORDER BY id")
-    artist_keys: dict[str, str] = {}
     conn.executemany(
         "INSERT INTO track_search (id, sort_key, slug, number, search) VALUES (?, ?, ?, ?, ?)",
-        ((tid, sort_key, slug, number, _track_search(title_keys, artists, people, artist_keys))
+        ((tid, sort_key, slug, number, _track_search(title_keys, artists, artist_keys))
          for tid, sort_key, slug, number, title_keys, artists in staged))
-    names = list(_unique(_person_names(people)))
-    conn.executemany(
-        "INSERT INTO names (kind, key, label, name, skey, loose, words)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?)", names)
     return {**counts, "people": len(people), "sources": len(sources),
-            "names": counts["names"] + len(names)}
+            "names": counts["names"] + names}
 
 
 def _id_list(ids: set[str]) -> str:
@@ -554,17 +587,13 @@ def _search_keys(texts: Iterable[str], keys: dict[str, None]) -> dict[str, None]
     return keys
 
 
-def _track_search(title_keys: str, artists: str, people: Mapping[str, Person],
-                  artist_keys: dict[str, str]) -> str:
+def _track_search(title_keys: str, artists: str, artist_keys: Mapping[str, str]) -> str:
     """The `track_search.search` column: "|key|key|" over the track's titles (every reading;
     their keys made with the pack's rows) and each artist's name, Hangul, aliases and
-    groups, in folded and loose form (each artist's keys made once, kept in
-    `artist_keys`)."""
+    groups, in folded and loose form (`artist_keys`: each person's, made once)."""
     keys = dict.fromkeys(k for k in title_keys.split("|") if k)
     for artist in artists.split(",") if artists else ():
-        if artist not in artist_keys:
-            artist_keys[artist] = "|".join(_search_keys(_artist_texts(people.get(artist)), {}))
-        keys.update(dict.fromkeys(k for k in artist_keys[artist].split("|") if k))
+        keys.update(dict.fromkeys(k for k in artist_keys.get(artist, "").split("|") if k))
     return "|" + "|".join(keys) + "|"
 
 
