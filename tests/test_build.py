@@ -389,3 +389,23 @@ async def test_a_store_made_by_other_model_code_is_refused(packs: Path, tmp_path
     conn.close()
     with pytest.raises(FactStoreError, match="model hash other"):
         await FactStore.open(db)
+
+
+@pytest.mark.parametrize("folder", [FIXTURE_PACKS, REAL_PACKS], ids=["fixtures", "bundled"])
+def test_the_stored_index_is_the_one_sorting_the_rows_gives(folder: Path,
+                                                             tmp_path: Path) -> None:
+    """The build has SQLite sort the names for each stored NameIndex: the index must be
+    byte for byte the one NameIndex makes by sorting the rows itself."""
+    from bot.store.build import name_index
+    from bot.store.facts import index_rows
+    from bot.store.names import NameIndex
+
+    db = tmp_path / "facts.sqlite3"
+    build_fact_store(folder, db)
+    conn = sqlite3.connect(db)
+    try:
+        for kind in ("drama", "person"):
+            sorted_here = NameIndex(kind, index_rows(conn, kind)).to_parts()
+            assert name_index(conn, kind).to_parts() == sorted_here
+    finally:
+        conn.close()

@@ -156,14 +156,39 @@ class NameIndex:
         words.sort(key=lambda w: skeys[w[0]][w[1]:])
         self._word_name = array("i", (w[0] for w in words))
         self._word_off = array("i", (w[1] for w in words))
-        self._by_label = array("i", sorted(range(len(labels)),
-                                           key=lambda e: (fold(labels[e]), labels[e])))
+        self._by_label = _label_order(labels)
         self._name_ent = lists.name_ent
         self._ent_keys = _Strings(lists.keys)
         self._ent_labels = _Strings(labels)
         self._names = _Strings(lists.names)
         self._loose = _Strings(loose_keys)
         self._skeys = _Keys(skeys)
+
+    @classmethod
+    def assemble(cls, kind: str, *, ent_keys: Iterable[str], ent_labels: list[str],
+                 names: Iterable[str], skeys: list[str], loose_keys: Iterable[str],
+                 name_ent: Iterable[int], by_skey: Iterable[int], by_loose: Iterable[int],
+                 words: Iterable[tuple[int, int]]) -> NameIndex:
+        """The index from its columns with the name orders sorted elsewhere: what
+        `NameIndex(kind, rows)` makes, column by column. The build has SQLite sort the
+        names (UTF-8 order is code point order, so the orders are the ones sorting here
+        gives), so it never holds every name's strings at once."""
+        index = cls.__new__(cls)
+        index.kind = kind
+        index._by_skey = array("i", by_skey)
+        index._by_loose = array("i", by_loose)
+        index._word_name, index._word_off = array("i"), array("i")
+        for name, off in words:
+            index._word_name.append(name)
+            index._word_off.append(off)
+        index._by_label = _label_order(ent_labels)
+        index._name_ent = array("i", name_ent)
+        index._ent_keys = _Strings(ent_keys)
+        index._ent_labels = _Strings(ent_labels)
+        index._names = _Strings(names)
+        index._loose = _Strings(loose_keys)
+        index._skeys = _Keys(skeys)
+        return index
 
     # -- stored form ------------------------------------------------------------------
 
@@ -369,6 +394,11 @@ class NameIndex:
     def _entity_match(self, ent: int) -> Match:
         label = self._ent_labels[ent]
         return Match(self.kind, self._ent_keys[ent], label, label, 0.0)
+
+
+def _label_order(labels: list[str]) -> array[int]:
+    """Entities by label: folded, then as written."""
+    return array("i", sorted(range(len(labels)), key=lambda e: (fold(labels[e]), labels[e])))
 
 
 class _Lists:
