@@ -46,7 +46,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import quote
 
-from bot.packs.model import Fact, Pack, PackLoadError, PackSet, Person, Source, Track
+from bot.packs.model import (
+    CastEntry,
+    Credit,
+    Fact,
+    Pack,
+    PackLoadError,
+    PackSet,
+    Person,
+    Source,
+    Track,
+)
 from bot.store.facts import (
     MODEL_HASH,
     SCHEMA_PATH,
@@ -388,15 +398,16 @@ def _pack_rows(pack: Pack) -> _PackRows:
     drama, slug = pack.drama, pack.drama.slug
     title = str(drama.title.value)
     korean = str(drama.korean_title.value) if drama.korean_title else None
-    cited = cited_sources(drama, pack.cast, pack.credits, pack.episodes, pack.ost,
-                          pack.trivia, pack.questions)
+    cited = cited_sources(drama, pack.episodes, pack.trivia, pack.questions)
     people_cited: dict[str, set[str]] = {}
-    for entry in pack.cast:
-        people_cited.setdefault(entry.person, set()).update(cited_sources(entry))
-    for credit in pack.credits:
-        people_cited.setdefault(credit.person, set()).update(cited_sources(credit))
+    entries: tuple[CastEntry | Credit, ...] = (*pack.cast, *pack.credits)
+    for entry in entries:
+        entry_sources = cited_sources(entry)
+        cited |= entry_sources
+        people_cited.setdefault(entry.person, set()).update(entry_sources)
     for track in pack.ost:
         track_sources = cited_sources(track)
+        cited |= track_sources
         for artist in track.artists:
             people_cited.setdefault(artist.person, set()).update(track_sources)
     return _PackRows(

@@ -103,8 +103,11 @@ def to_jsonable(obj: object) -> Any:
     for name, default in _field_defaults(type(obj)):
         value = getattr(obj, name)
         if default is _REQUIRED or value != default:
-            out[name] = to_jsonable(value)
+            out[name] = value if type(value) in _PLAIN else to_jsonable(value)
     return out
+
+
+_PLAIN = frozenset({str, int, bool, type(None)})  # JSON as they are (most fields)
 
 
 _REQUIRED = object()
