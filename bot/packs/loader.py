@@ -811,15 +811,18 @@ class PackChecker:
         """People by id across packs: name, hangul and kind must agree; lists are merged."""
         merged, owner = self.people, self._person_owner
         for pid, person in p.people.items():
-            if pid not in merged:
+            current = merged.get(pid)  # read once: `merged` may be a store, not a dict
+            if current is None:
                 merged[pid], owner[pid] = person, p.file
                 continue
-            if pid in self._merged and person == merged[pid]:
+            if pid in self._merged and person == current:
                 continue  # a merge's result merged with itself is itself: no work
-            clashes = _person_clashes(merged[pid], person, p.file, owner[pid])
+            clashes = _person_clashes(current, person, p.file, owner[pid])
             self.errors += clashes
             if not clashes:
-                merged[pid] = _merge_person(merged[pid], person)
+                combined = _merge_person(current, person)
+                if combined != current:
+                    merged[pid] = combined
                 self._merged.add(pid)
 
     def _merge_sources(self, p: _Parsed) -> None:
