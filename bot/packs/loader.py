@@ -19,11 +19,6 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from bot.packs import schema as S
-
-try:  # tomli 2.2-2.3 is tomllib's own parser (TOML 1.0), compiled: three times as fast
-    from tomli import loads as _fast_loads
-except ImportError:  # a dependency, but the loader works without it
-    _fast_loads = tomllib.loads
 from bot.packs.model import (
     ArtistCredit,
     CastEntry,
@@ -43,6 +38,11 @@ from bot.packs.model import (
     Track,
     Trivia,
 )
+
+try:  # tomli 2.2-2.3 is tomllib's own parser (TOML 1.0), compiled: three times as fast
+    from tomli import loads as _fast_loads
+except ImportError:  # a dependency, but the loader works without it
+    _fast_loads = tomllib.loads
 
 __all__ = [
     "PackChecker", "check_packs", "format_errors", "load_pack", "load_packs", "pack_paths",

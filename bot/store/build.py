@@ -18,7 +18,8 @@ pack while keeping its size and restoring its mtime must run `dramabot db build`
 always hashes every file afresh.
 
 Builds use the synchronous sqlite3 module (one bulk write, run from the CLI or at start-up);
-call it through `asyncio.to_thread` from async code.
+call it through `asyncio.to_thread` from async code. A large build forks worker processes
+to parse the packs (see `_parse_all`).
 """
 
 from __future__ import annotations
