@@ -23,7 +23,7 @@ import sqlite3
 import types
 import typing
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import quote
@@ -656,16 +656,37 @@ def _check_version(conn: sqlite3.Connection, path: Path) -> None:
 
 
 def _load_indexes(conn: sqlite3.Connection) -> tuple[NameIndex, NameIndex]:
-    """Both name indexes, read back in the form the build stored (`NameIndex.to_parts`)."""
-    parts: dict[str, dict[str, bytes]] = {"drama": {}, "person": {}}
-    for kind, part, data in conn.execute("SELECT kind, part, data FROM name_index"):
-        parts.setdefault(str(kind), {})[str(part)] = data
+    """Both name indexes, read back in the form the build stored (`NameIndex.to_parts`),
+    one part at a time: holding every blob while decoding them doubled the memory a
+    start takes."""
     try:
-        return (NameIndex.from_parts("drama", parts["drama"]),
-                NameIndex.from_parts("person", parts["person"]))
+        return (NameIndex.from_parts("drama", _StoredParts(conn, "drama")),
+                NameIndex.from_parts("person", _StoredParts(conn, "person")))
     except (KeyError, ValueError) as exc:
         raise FactStoreError(f"the fact store's name index is damaged ({exc!r}): "
                              "rebuild it with `dramabot db build`") from exc
+
+
+class _StoredParts(Mapping[str, bytes]):
+    """One kind's stored index parts, each read when asked for."""
+
+    def __init__(self, conn: sqlite3.Connection, kind: str) -> None:
+        self._conn, self._kind = conn, kind
+
+    def __getitem__(self, part: str) -> bytes:
+        row = self._conn.execute("SELECT data FROM name_index WHERE kind = ? AND part = ?",
+                                 (self._kind, part)).fetchone()
+        if row is None:
+            raise KeyError(part)
+        return bytes(row[0])
+
+    def __iter__(self) -> Iterator[str]:
+        return (r[0] for r in self._conn.execute(
+            "SELECT part FROM name_index WHERE kind = ?", (self._kind,)))
+
+    def __len__(self) -> int:
+        return int(self._conn.execute("SELECT count(*) FROM name_index WHERE kind = ?",
+                                      (self._kind,)).fetchone()[0])
 
 
 def index_rows(conn: sqlite3.Connection, kind: str) -> Iterator[NameRow]:

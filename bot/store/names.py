@@ -25,7 +25,7 @@ import sys
 import unicodedata
 from array import array
 from bisect import bisect_left
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import NamedTuple
 
 from rapidfuzz import fuzz, process
@@ -206,7 +206,7 @@ class NameIndex:
         return parts
 
     @classmethod
-    def from_parts(cls, kind: str, parts: dict[str, bytes]) -> NameIndex:
+    def from_parts(cls, kind: str, parts: Mapping[str, bytes]) -> NameIndex:
         """The index `to_parts` stored; raises KeyError or ValueError on a part missing
         or malformed."""
         index = cls.__new__(cls)
@@ -461,7 +461,7 @@ class _Strings:
         return {f"{name}.data": self._data, f"{name}.ends": _array_bytes(self._ends)}
 
     @classmethod
-    def from_parts(cls, name: str, parts: dict[str, bytes]) -> _Strings:
+    def from_parts(cls, name: str, parts: Mapping[str, bytes]) -> _Strings:
         strings = cls.__new__(cls)
         strings._data = bytes(parts[f"{name}.data"])
         strings._ends = _array_of("i", parts[f"{name}.ends"])
@@ -495,7 +495,7 @@ class _Keys:
                 f"{name}.slots": _array_bytes(self._slots)}
 
     @classmethod
-    def from_parts(cls, name: str, parts: dict[str, bytes]) -> _Keys:
+    def from_parts(cls, name: str, parts: Mapping[str, bytes]) -> _Keys:
         keys = cls.__new__(cls)
         keys._ascii = _Blob.from_parts(f"{name}.ascii", parts)
         keys._other = _Blob.from_parts(f"{name}.other", parts)
@@ -544,7 +544,7 @@ class _Blob:
                 f"{name}.starts": _array_bytes(self.starts)}
 
     @classmethod
-    def from_parts(cls, name: str, parts: dict[str, bytes]) -> _Blob:
+    def from_parts(cls, name: str, parts: Mapping[str, bytes]) -> _Blob:
         blob = cls.__new__(cls)
         blob.names = _array_of("i", parts[f"{name}.names"])
         blob.text = bytes(parts[f"{name}.text"]).decode()
