@@ -705,8 +705,9 @@ def _insert_name_indexes(conn: sqlite3.Connection) -> None:
 def name_index(conn: sqlite3.Connection, kind: str) -> NameIndex:
     """The NameIndex of the `names` rows of one kind, the index's own
     `NameIndex(kind, rows in rowid order)`, but with SQLite sorting the names and each
-    column read on its own (sorting 1.8 million names in Python took 0.6 GB at 100,000
-    dramas). A name's number is its place in rowid order; ties keep that order."""
+    column read on its own (sorting in Python holds every name's strings, a million at
+    100,000 dramas, at once). A name's number is its place in rowid order; ties keep
+    that order."""
     ranked = ("(SELECT *, row_number() OVER (ORDER BY rowid) - 1 AS i FROM names"
               " WHERE kind = ?1)")
 

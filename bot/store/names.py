@@ -434,8 +434,8 @@ class _Lists:
 class _Strings:
     """Many short strings kept as one UTF-8 byte string and an array of end offsets. A
     Python str costs about 50 bytes before its first character, and one str holding any
-    Hangul stores every character in two bytes; for the ~1.8 million names of 100,000
-    dramas, kept as separate objects, that overhead was most of the index. Reading one
+    Hangul stores every character in two bytes; for the million names of 100,000 dramas,
+    kept as separate objects, that overhead was most of the index. Reading one
     back decodes its slice: a new small str, which is what callers get anyway."""
 
     __slots__ = ("_data", "_ends")
