@@ -330,3 +330,82 @@ async def test_real_packs_every_drama_opens(bundled_store: FactStore) -> None:
         # every source any fact cites is there to render
         for member in info.cast:
             assert set(member.entry.sources) <= set(info.sources)
+
+
+# -- pack by pack, and in worker processes ----------------------------------------------
+
+def table_rows(db: Path) -> dict[str, list[tuple[object, ...]]]:
+    """Every row of every table but `meta` (build time, fingerprint), in rowid order."""
+    conn = sqlite3.connect(db)
+    try:
+        tables = [r[0] for r in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name != 'meta'")]
+        return {t: conn.execute(f"SELECT * FROM {t} ORDER BY rowid").fetchall()
+                if t not in ("sources",) else conn.execute(f"SELECT * FROM {t}").fetchall()
+                for t in tables}
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("folder", [FIXTURE_PACKS, REAL_PACKS], ids=["fixtures", "bundled"])
+def test_workers_build_the_same_store(folder: Path, tmp_path: Path) -> None:
+    """Parsing in worker processes changes nothing in the store, nor does writing pack by
+    pack from the folder instead of from a loaded PackSet."""
+    here, pooled, loaded = (tmp_path / f"{n}.sqlite3" for n in ("here", "pooled", "loaded"))
+    build_fact_store(folder, here, workers=1)
+    build_fact_store(folder, pooled, workers=2)
+    write_fact_store(load_packs(folder), loaded)
+    assert table_rows(pooled) == table_rows(here) == table_rows(loaded)
+
+
+def test_workers_report_the_same_errors(packs: Path, tmp_path: Path) -> None:
+    """Errors in single files and across packs (a person whose name differs between packs,
+    a duplicated slug) come out of a build in the words and order check_packs gives."""
+    one = packs / "soundtrack1.toml"
+    two = packs / "soundtrack2.toml"
+    one.write_text(one.read_text().replace('person = "doyoung"', 'person = "nobody"'))
+    text = two.read_text()
+    two.write_text(text.replace('[people.kim-hee-won]\nname = "Kim Hee-won"',
+                                '[people.kim-hee-won]\nname = "Kim Heewon"'))
+    (packs / "copy.toml").write_text(two.read_text())
+    expected = check_packs(packs)
+    assert len(expected) >= 3
+    assert any("already used" in e.message for e in expected)
+    assert any("must agree" in e.message for e in expected)
+    for workers in (1, 2):
+        with pytest.raises(PackLoadError) as caught:
+            build_fact_store(packs, tmp_path / "facts.sqlite3", workers=workers)
+        assert caught.value.errors == expected
+    assert leftovers(tmp_path) == []
+
+
+async def test_a_store_made_by_other_model_code_is_refused(packs: Path, tmp_path: Path) -> None:
+    """Each drama's parts are stored pickled, which ties a store to the dataclasses that
+    made it: a store recording another model hash is rebuilt, never read."""
+    db = tmp_path / "facts.sqlite3"
+    build_fact_store(packs, db)
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE meta SET value = 'other' WHERE key = 'model_hash'")
+    conn.close()
+    with pytest.raises(FactStoreError, match="model hash other"):
+        await FactStore.open(db)
+
+
+@pytest.mark.parametrize("folder", [FIXTURE_PACKS, REAL_PACKS], ids=["fixtures", "bundled"])
+def test_the_stored_index_is_the_one_sorting_the_rows_gives(folder: Path,
+                                                             tmp_path: Path) -> None:
+    """The build has SQLite sort the names for each stored NameIndex: the index must be
+    byte for byte the one NameIndex makes by sorting the rows itself."""
+    from bot.store.build import name_index
+    from bot.store.facts import index_rows
+    from bot.store.names import NameIndex
+
+    db = tmp_path / "facts.sqlite3"
+    build_fact_store(folder, db)
+    conn = sqlite3.connect(db)
+    try:
+        for kind in ("drama", "person"):
+            sorted_here = NameIndex(kind, index_rows(conn, kind)).to_parts()
+            assert name_index(conn, kind).to_parts() == sorted_here
+    finally:
+        conn.close()

@@ -317,3 +317,23 @@ def test_complete_is_fast_on_a_large_index() -> None:
         timings.append(time.perf_counter() - start)
     assert statistics.median(timings) < 0.005
     assert max(timings) < 0.05
+
+
+@pytest.mark.parametrize("kind, entities", [("person", PEOPLE), ("drama", DRAMAS)])
+def test_stored_index_answers_as_the_built_one(kind: str,
+                                               entities: dict[str, tuple[str, list[str]]]) -> None:
+    """The fact store keeps each index in its stored form (`to_parts`) and a start reads it
+    back (`from_parts`): the index read back must answer every query as the one built."""
+    built = make_index(kind, entities)
+    parts = {name: bytes(data) for name, data in built.to_parts().items()}
+    stored = NameIndex.from_parts(kind, parts)
+    assert len(stored) == len(built) and stored.keys() == built.keys()
+    queries = ["", "s", "so", "sound", "soundtrack 1", "사운", "사운드트랙", "han", "hansohee",
+               "han sun woo", "han seon-woo", "kim ji-won", "jiwon", "hyung", "Park Hyeong-sik",
+               "vincenzo", "vincezo", "my nam", "zzz", "12", "doyoung", "standng egg"]
+    for text in queries:
+        assert stored.resolve(text) == built.resolve(text), text
+        assert stored.complete(text) == built.complete(text), text
+        assert stored.complete(text, limit=2) == built.complete(text, limit=2), text
+    with pytest.raises(KeyError):
+        NameIndex.from_parts(kind, {k: v for k, v in parts.items() if k != "_by_skey"})

@@ -3,16 +3,17 @@ every rule of the format.
 
 Pack authors are not programmers, so the loader never stops at the first problem: it
 walks the whole file, records every error as a `PackError` (file, key path, plain-English
-message) and only then refuses the pack. `load_packs` adds the checks that need every
-pack at once (unique slugs, people and sources agreeing by id) and merges the people and
-sources into one `PackSet`. The loader knows neither SQLite nor Discord.
+message) and only then refuses the pack. `load_packs` adds the checks across packs
+(unique slugs, people and sources agreeing by id, in `PackChecker`, fed one file at a time)
+and merges the people and sources into one `PackSet`. The loader knows neither SQLite nor
+Discord.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import tomllib
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, TypeVar
@@ -40,7 +41,15 @@ from bot.packs.model import (
     UnnumberedTrack,
 )
 
-__all__ = ["check_packs", "format_errors", "load_pack", "load_packs"]
+try:  # tomli 2.2-2.3 is tomllib's own parser (TOML 1.0), compiled: three times as fast
+    from tomli import loads as _fast_loads
+except ImportError:  # a dependency, but the loader works without it
+    _fast_loads = tomllib.loads
+
+__all__ = [
+    "PackChecker", "check_packs", "format_errors", "load_pack", "load_packs", "pack_paths",
+    "parse_file",
+]
 
 T = TypeVar("T")
 Table = dict[str, Any]
@@ -80,6 +89,17 @@ def format_errors(errors: Sequence[PackError]) -> str:
     return "\n".join(str(error) for error in errors)
 
 
+def pack_paths(packs_dir: Path) -> tuple[list[Path], list[PackError]]:
+    """The pack files `load_packs` reads, in its order, or the folder's error."""
+    return _pack_files(packs_dir)
+
+
+def parse_file(path: Path) -> _Parsed:
+    """One file read and checked on its own: its errors, and what the checks across packs
+    need (`PackChecker.add`). For a caller that parses pack by pack (the store's build)."""
+    return _load_file(path)
+
+
 # --------------------------------------------------------------------------- files
 
 
@@ -102,16 +122,17 @@ def _load_dir(packs_dir: Path) -> tuple[PackSet | None, list[PackError]]:
     files, errors = _pack_files(packs_dir)
     if errors:
         return None, errors
-    parsed = [_load_file(path) for path in files]
-    people, people_errors = _merge_people(parsed)
-    sources, source_errors = _merge_sources(parsed)
-    errors = [e for p in parsed for e in p.errors]
-    errors += _check_slugs(parsed) + people_errors + source_errors
-    if errors:
-        order = {p.file: i for i, p in enumerate(parsed)}
-        return None, sorted(errors, key=lambda e: order.get(e.file, -1))
-    packs = tuple(p.pack for p in parsed if p.pack is not None)
-    return PackSet(packs=packs, people=people, sources=sources), []
+    people: dict[str, Person] = {}
+    checker = PackChecker(people)
+    packs = []
+    for path in files:
+        parsed = _load_file(path)
+        checker.add(parsed)
+        if parsed.pack is not None:
+            packs.append(parsed.pack)
+    if checker.errors:
+        return None, checker.errors
+    return PackSet(packs=tuple(packs), people=people, sources=checker.sources), []
 
 
 def _pack_files(packs_dir: Path) -> tuple[list[Path], list[PackError]]:
@@ -147,6 +168,10 @@ def _read_toml(path: Path) -> tuple[Table | None, list[PackError]]:
         return None, [PackError(name, "", f"cannot read the file: {exc.strerror or exc}")]
     except UnicodeDecodeError:
         return None, [PackError(name, "", "the file is not UTF-8 text; save it as UTF-8")]
+    try:
+        return _fast_loads(text), []
+    except Exception:  # tomllib says what is wrong, in the words it always has
+        pass
     try:
         return tomllib.loads(text), []
     except tomllib.TOMLDecodeError as exc:
@@ -833,17 +858,68 @@ def _parse(path: Path, data: Table) -> _Parsed:
 # --------------------------------------------------------------------------- across packs
 
 
-def _check_slugs(parsed: Sequence[_Parsed]) -> list[PackError]:
-    owners: dict[str, str] = {}
-    errors = []
-    for p in parsed:
+class PackChecker:
+    """The checks across packs, fed one parsed file at a time in file order: slugs are
+    unique; a person's name, hangul and kind agree in every pack (their lists are merged);
+    a shared source is declared identically. Only the merged people and sources and the
+    slugs' owners are kept, so a build can parse pack by pack. `errors` holds every error
+    so far, each file's own first, in the order `check_packs` reports them. `people` may
+    be any mapping to merge into (a build keeps them compact)."""
+
+    def __init__(self, people: MutableMapping[str, Person] | None = None) -> None:
+        self.people: MutableMapping[str, Person] = {} if people is None else people
+        self.sources: dict[str, Source] = {}
+        self.errors: list[PackError] = []
+        self._slug_owner: dict[str, str] = {}
+        self._person_owner: dict[str, str] = {}
+        self._source_owner: dict[str, str] = {}
+        self._merged: set[str] = set()  # people whose record is a merge's result
+
+    def add(self, parsed: _Parsed) -> None:
+        self.errors += parsed.errors
+        self._check_slug(parsed)
+        self._merge_people(parsed)
+        self._merge_sources(parsed)
+
+    def _check_slug(self, p: _Parsed) -> None:
         if p.slug is None:
-            continue
-        if p.slug in owners:
-            message = f"slug '{p.slug}' is already used by {owners[p.slug]}"
-            errors.append(PackError(p.file, "drama.slug", message))
-        owners.setdefault(p.slug, p.file)
-    return errors
+            return
+        if p.slug in self._slug_owner:
+            message = f"slug '{p.slug}' is already used by {self._slug_owner[p.slug]}"
+            self.errors.append(PackError(p.file, "drama.slug", message))
+        self._slug_owner.setdefault(p.slug, p.file)
+
+    def _merge_people(self, p: _Parsed) -> None:
+        """People by id across packs: name, hangul and kind must agree; lists are merged."""
+        merged, owner = self.people, self._person_owner
+        for pid, person in p.people.items():
+            current = merged.get(pid)  # read once: `merged` may be a store, not a dict
+            if current is None:
+                merged[pid], owner[pid] = person, p.file
+                continue
+            if pid in self._merged and person == current:
+                continue  # a merge's result merged with itself is itself: no work
+            clashes = _person_clashes(current, person, p.file, owner[pid])
+            self.errors += clashes
+            if not clashes:
+                combined = _merge_person(current, person)
+                if combined != current:
+                    merged[pid] = combined
+                self._merged.add(pid)
+
+    def _merge_sources(self, p: _Parsed) -> None:
+        """Sources by id across packs: a shared source must be declared identically."""
+        merged, owner = self.sources, self._source_owner
+        for sid, source in p.sources.items():
+            if sid not in merged:
+                merged[sid], owner[sid] = source, p.file
+            elif source != merged[sid]:
+                diffs = _differences(source, merged[sid])
+                message = (
+                    f"differs from source '{sid}' in {owner[sid]} ({diffs}); "
+                    "a source shared by packs must be identical in every pack"
+                )
+                self.errors.append(PackError(p.file, f"sources.{sid}", message))
 
 
 def _show(value: object) -> str:
@@ -851,23 +927,6 @@ def _show(value: object) -> str:
     if isinstance(value, dt.date):
         return repr(value.isoformat())
     return "nothing" if value is None else repr(value)
-
-
-def _merge_people(parsed: Sequence[_Parsed]) -> tuple[dict[str, Person], list[PackError]]:
-    """People by id across packs: name, hangul and kind must agree; lists are merged."""
-    merged: dict[str, Person] = {}
-    owner: dict[str, str] = {}
-    errors: list[PackError] = []
-    for p in parsed:
-        for pid, person in p.people.items():
-            if pid not in merged:
-                merged[pid], owner[pid] = person, p.file
-                continue
-            clashes = _person_clashes(merged[pid], person, p.file, owner[pid])
-            errors += clashes
-            if not clashes:
-                merged[pid] = _merge_person(merged[pid], person)
-    return merged, errors
 
 
 def _person_clashes(first: Person, other: Person, file: str, first_file: str) -> list[PackError]:
@@ -915,25 +974,6 @@ def _merge_person(a: Person, b: Person) -> Person:
         other_works=_union_facts(a.other_works, b.other_works),
         facts=_union_facts(a.facts, b.facts),
     )
-
-
-def _merge_sources(parsed: Sequence[_Parsed]) -> tuple[dict[str, Source], list[PackError]]:
-    """Sources by id across packs: a shared source must be declared identically."""
-    merged: dict[str, Source] = {}
-    owner: dict[str, str] = {}
-    errors: list[PackError] = []
-    for p in parsed:
-        for sid, source in p.sources.items():
-            if sid not in merged:
-                merged[sid], owner[sid] = source, p.file
-            elif source != merged[sid]:
-                diffs = _differences(source, merged[sid])
-                message = (
-                    f"differs from source '{sid}' in {owner[sid]} ({diffs}); "
-                    "a source shared by packs must be identical in every pack"
-                )
-                errors.append(PackError(p.file, f"sources.{sid}", message))
-    return merged, errors
 
 
 def _differences(mine: Source, theirs: Source) -> str:

@@ -18,41 +18,74 @@ pack while keeping its size and restoring its mtime must run `dramabot db build`
 always hashes every file afresh.
 
 Builds use the synchronous sqlite3 module (one bulk write, run from the CLI or at start-up);
-call it through `asyncio.to_thread` from async code.
+call it through `asyncio.to_thread` from async code. A large build forks worker processes
+to parse the packs (see `_parse_all`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import gc
 import hashlib
+import itertools
 import json
+import multiprocessing
+import operator
 import os
+import pickle
 import sqlite3
+import sys
 import tempfile
+import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from array import array
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import quote
 
-from bot.packs.model import Fact, Pack, PackSet, Person, Track
+import orjson
+
+from bot.packs.model import (
+    CastEntry,
+    Credit,
+    Fact,
+    Pack,
+    PackLoadError,
+    PackSet,
+    Person,
+    Source,
+    Track,
+)
 from bot.store.facts import (
+    MODEL_HASH,
     SCHEMA_PATH,
     SCHEMA_VERSION,
     FactStoreError,
     cited_sources,
     to_json,
 )
-from bot.store.names import KEY_VERSION, NameRow, fold, loose, name_row, search_key
+from bot.store.names import KEY_VERSION, NameIndex, NameRow, fold, loose, name_row, search_key
 
 STALE_TEMP_SECONDS = 3600
 # A file modified this close to the build's look at it is not cached: a second same-size
 # edit within one mtime tick (2 s on FAT, coarser on some network mounts) would keep the
 # mtime, so its hash is taken again at each start until the next build.
 RACY_NS = 2_000_000_000
+# From this many packs a build parses in worker processes, BATCH files per task, at most
+# BATCHES_AHEAD tasks per worker ahead of the writer.
+PARALLEL_MIN = 2000
+BATCH = 64
+BATCHES_AHEAD = 3
+
+if TYPE_CHECKING:
+    from bot.packs.loader import _Parsed as ParsedFile
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class BuildResult:
     """What a build wrote, for the CLI to report."""
 
@@ -67,7 +100,7 @@ class BuildResult:
     seconds: float
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class PackFile:
     """One pack file as the fingerprint saw it; `sha256` is of its bytes."""
 
@@ -88,7 +121,8 @@ def packs_fingerprint(packs_dir: Path, known: Mapping[str, PackFile] | None = No
 
 def fingerprint_of(files: Sequence[PackFile]) -> str:
     """The fingerprint of pack files already hashed (see `packs_fingerprint`)."""
-    digest = hashlib.sha256(f"facts:{SCHEMA_VERSION};keys:{KEY_VERSION}\n".encode())
+    digest = hashlib.sha256(
+        f"facts:{SCHEMA_VERSION};keys:{KEY_VERSION};model:{MODEL_HASH}\n".encode())
     digest.update(SCHEMA_PATH.read_bytes())
     for f in files:
         digest.update(f"\0{f.name}\0{f.size}\0{f.sha256}".encode())
@@ -99,21 +133,39 @@ def pack_files(packs_dir: Path, known: Mapping[str, PackFile]) -> list[PackFile]
     """Every `*.toml` file in the folder by name, hashed unless `known` has it with the
     same size and mtime_ns. The stat comes before the read, so an edit made while hashing
     shows as a newer mtime next time rather than being cached under the old one."""
-    return [_pack_file(path, known.get(path.name))
-            for path in sorted(Path(packs_dir).glob("*.toml")) if path.is_file()]
+    return [_pack_file(entry, known.get(entry.name)) for entry in _toml_files(packs_dir)]
 
 
-def _pack_file(path: Path, cached: PackFile | None) -> PackFile:
+def _toml_files(packs_dir: Path) -> list[os.DirEntry[str]]:
+    """The files `sorted(packs_dir.glob("*.toml"))` lists, from one directory scan and a
+    stat each (the glob and a second stat per file took 5 s of a start at 100,000)."""
+    try:
+        with os.scandir(packs_dir) as scan:
+            found = [entry for entry in scan  # as fnmatch "*.toml", without its regex
+                     if os.path.normcase(entry.name).endswith(".toml") and _is_file(entry)]
+    except OSError:
+        return []
+    return sorted(found, key=lambda entry: entry.name)
+
+
+def _is_file(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_file()
+    except OSError:
+        return False
+
+
+def _pack_file(entry: os.DirEntry[str], cached: PackFile | None) -> PackFile:
     """`cached` if size and mtime_ns still match, else the file hashed. A file that cannot
     be read gets a hash no file has, so a build is due and the loader reports the file."""
     try:
-        stat = path.stat()
+        stat = entry.stat()
         if cached is not None and (cached.size, cached.mtime_ns) == (stat.st_size,
                                                                       stat.st_mtime_ns):
             return cached
-        return PackFile(path.name, stat.st_size, stat.st_mtime_ns, _sha256(path))
+        return PackFile(entry.name, stat.st_size, stat.st_mtime_ns, _sha256(Path(entry.path)))
     except OSError as exc:
-        return PackFile(path.name, -1, -1, f"unreadable: {exc.strerror or exc}")
+        return PackFile(entry.name, -1, -1, f"unreadable: {exc.strerror or exc}")
 
 
 def _sha256(path: Path) -> str:
@@ -157,16 +209,17 @@ def _encode_pack_files(files: Sequence[PackFile], now_ns: int) -> str:
 def _decode_pack_files(text: str | None) -> dict[str, PackFile]:
     """`_encode_pack_files` read back; {} for anything else, entry by entry."""
     try:
-        data = json.loads(text) if text else {}
+        data = orjson.loads(text) if text else {}
     except (ValueError, RecursionError):
         return {}
     if not isinstance(data, dict):
         return {}
     found = {}
     for name, entry in data.items():
-        if (isinstance(entry, list) and len(entry) == 3 and isinstance(entry[2], str)
-                and all(type(v) is int for v in entry[:2])):
-            found[name] = PackFile(name, entry[0], entry[1], entry[2])
+        if type(entry) is list and len(entry) == 3:
+            size, mtime_ns, sha256 = entry
+            if type(size) is int and type(mtime_ns) is int and isinstance(sha256, str):
+                found[name] = PackFile(name, size, mtime_ns, sha256)
     return found
 
 
@@ -180,18 +233,42 @@ def needs_build(packs_dir: Path, db_path: Path) -> bool:
     return meta["fingerprint"] != packs_fingerprint(packs_dir, known)
 
 
-def build_fact_store(packs_dir: Path, db_path: Path) -> BuildResult:
+def build_fact_store(packs_dir: Path, db_path: Path, workers: int | None = None
+                     ) -> BuildResult:
     """Load and check every pack (raising PackLoadError with all errors), then write the
     store atomically. On any error the old store stays in place. Every file is hashed
-    afresh (the build reads them all anyway), so a build also repairs the cache."""
-    from bot.packs.loader import load_packs  # the loader is optional for write_fact_store
+    afresh (the build reads them all anyway), so a build also repairs the cache.
+
+    Packs are parsed and written one by one, keeping only what the checks across packs
+    need (the merged people and sources), and for a large folder parsed in `workers`
+    processes (default: one per CPU from PARALLEL_MIN packs on; 1 parses here)."""
+    from bot.packs.loader import PackChecker, pack_paths  # optional for write_fact_store
 
     started = time.monotonic()
     now_ns = time.time_ns()
     files = pack_files(packs_dir, {})
-    packset = load_packs(Path(packs_dir))
-    return write_fact_store(packset, db_path, fingerprint_of(files), started=started,
-                            files_json=_encode_pack_files(files, now_ns))
+    paths, errors = pack_paths(Path(packs_dir))
+    if errors:
+        raise PackLoadError(errors)
+    staged = _StagedPeople()
+    checker = PackChecker(staged)
+
+    def packs() -> Iterator[_PackRows]:
+        for parsed, rows in _parse_all(paths, workers):
+            checker.add(parsed)
+            if rows is not None and not checker.errors:
+                yield rows
+
+    def merged() -> tuple[Mapping[str, Person], Mapping[str, Source]]:
+        if checker.errors:
+            raise PackLoadError(checker.errors)
+        return checker.people, checker.sources
+
+    try:
+        return _write_store(db_path, packs(), merged, fingerprint_of(files), started,
+                            _encode_pack_files(files, now_ns))
+    finally:
+        staged.close()
 
 
 def write_fact_store(packset: PackSet, db_path: Path, fingerprint: str = "",
@@ -199,6 +276,18 @@ def write_fact_store(packset: PackSet, db_path: Path, fingerprint: str = "",
     """Write an already loaded PackSet as the store at `db_path`, atomically;
     `files_json` is the pack files' record for meta `pack_files`."""
     started = time.monotonic() if started is None else started
+    return _write_store(db_path, (_pack_rows(p) for p in packset.packs),
+                        lambda: (packset.people, packset.sources), fingerprint, started,
+                        files_json)
+
+
+Merged = Callable[[], tuple[Mapping[str, Person], Mapping[str, Source]]]
+
+
+def _write_store(db_path: Path, packs: Iterable[_PackRows], merged: Merged,
+                 fingerprint: str, started: float, files_json: str) -> BuildResult:
+    """Write every pack's rows, then what needs them all (`merged()`: the people and
+    sources, raising if the packs had errors), to a temp file swapped in atomically."""
     db_path = Path(db_path)
     db_path.parent.mkdir(parents=True, exist_ok=True)
     _remove_stale_temps(db_path)
@@ -207,7 +296,7 @@ def write_fact_store(packset: PackSet, db_path: Path, fingerprint: str = "",
     os.close(fd)
     tmp = Path(tmp_name)
     try:
-        counts = _write(packset, tmp, {"fingerprint": fingerprint, "pack_files": files_json})
+        counts = _write(tmp, packs, merged, {"fingerprint": fingerprint, "pack_files": files_json})
         _fsync(tmp)
         os.replace(tmp, db_path)
     except BaseException:
@@ -230,95 +319,306 @@ def _remove_stale_temps(db_path: Path) -> None:
             continue
 
 
-def _write(packset: PackSet, path: Path, recorded: dict[str, str]) -> dict[str, int]:
+class _StagedPeople(MutableMapping[str, Person]):
+    """People by id, kept pickled in a private temporary SQLite file rather than in
+    memory: a build merges 290,000 people at 100,000 dramas, and held as objects they were
+    most of its memory. Iteration is in insertion order, as a dict's."""
+
+    def __init__(self) -> None:
+        self._conn = sqlite3.connect("")  # "": a temporary file, deleted on close
+        self._conn.execute("PRAGMA journal_mode = OFF")
+        self._conn.execute("PRAGMA synchronous = OFF")
+        self._conn.execute(
+            "CREATE TABLE people (n INTEGER PRIMARY KEY, id TEXT UNIQUE, data BLOB)")
+
+    def __getitem__(self, pid: str) -> Person:
+        row = self._conn.execute("SELECT data FROM people WHERE id = ?", (pid,)).fetchone()
+        if row is None:
+            raise KeyError(pid)
+        person: Person = pickle.loads(row[0])
+        return person
+
+    def __setitem__(self, pid: str, person: Person) -> None:
+        self._conn.execute(
+            "INSERT INTO people (id, data) VALUES (?, ?)"
+            " ON CONFLICT (id) DO UPDATE SET data = excluded.data",
+            (pid, pickle.dumps(person, protocol=pickle.HIGHEST_PROTOCOL)))
+
+    def __delitem__(self, pid: str) -> None:
+        if self._conn.execute("DELETE FROM people WHERE id = ?", (pid,)).rowcount == 0:
+            raise KeyError(pid)
+
+    def __contains__(self, pid: object) -> bool:
+        found = self._conn.execute("SELECT 1 FROM people WHERE id = ?", (pid,)).fetchone()
+        return found is not None
+
+    def __iter__(self) -> Iterator[str]:
+        return (r[0] for r in self._conn.execute("SELECT id FROM people ORDER BY n"))
+
+    def values(self) -> Iterator[Person]:  # type: ignore[override]
+        """Every person in insertion order, streamed."""
+        return (pickle.loads(r[0]) for r in self._conn.execute(
+            "SELECT data FROM people ORDER BY n"))
+
+    def __len__(self) -> int:
+        return int(self._conn.execute("SELECT count(*) FROM people").fetchone()[0])
+
+    def close(self) -> None:
+        self._conn.close()
+
+
+# -- parsing, pack by pack ------------------------------------------------------------------
+
+def _parse_all(paths: Sequence[Path], workers: int | None
+               ) -> Iterator[tuple[ParsedFile, _PackRows | None]]:
+    """Each file parsed, checked alone and turned into rows, in file order: here, or in
+    worker processes a batch at a time, with at most a few batches ahead of the writer
+    (so memory stays bounded whichever side is slower)."""
+    if workers is None:
+        workers = (os.cpu_count() or 1) if len(paths) >= PARALLEL_MIN else 1
+    if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        yield from map(_parse_one, paths)
+        return
+    batches = iter([paths[i:i + BATCH] for i in range(0, len(paths), BATCH)])
+    # fork, not spawn: spawn re-runs the main module in each worker, and `python -m bot`
+    # is not import-safe; the pool starts its workers before any thread of its own.
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
+                               initializer=_worker_init)
+    try:
+        pending = deque(pool.submit(_parse_batch, b)
+                        for b in itertools.islice(batches, workers * BATCHES_AHEAD))
+        while pending:
+            done = pending.popleft().result()
+            following = next(batches, None)
+            if following is not None:
+                pending.append(pool.submit(_parse_batch, following))
+            yield from done
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _worker_init() -> None:
+    gc.disable()  # collected once per batch instead (see _parse_batch)
+    parent = os.getppid()
+
+    def exit_when_orphaned() -> None:  # a killed build must not leave its workers behind
+        while os.getppid() == parent:
+            time.sleep(1)
+        os._exit(1)
+    threading.Thread(target=exit_when_orphaned, daemon=True).start()
+
+
+def _parse_batch(paths: Sequence[Path]) -> list[tuple[ParsedFile, _PackRows | None]]:
+    found = [_parse_one(path) for path in paths]
+    gc.collect()
+    return found
+
+
+def _parse_one(path: Path) -> tuple[ParsedFile, _PackRows | None]:
+    """One file parsed and checked, with its rows if it has no errors; the Pack itself
+    is left out of what is handed back (the rows hold all of it)."""
+    from bot.packs.loader import parse_file  # imported already by build_fact_store
+
+    parsed = parse_file(path)
+    if parsed.pack is None:
+        return parsed, None
+    return dataclasses.replace(parsed, pack=None), _pack_rows(parsed.pack)
+
+
+class _PackRows(NamedTuple):
+    """One pack's rows, made where it was parsed; what needs every pack (people, track
+    search keys with the artists' merged names, person names) is written at the end."""
+
+    drama: tuple[str, str, str | None, str, str, str, bytes]  # slug, title, korean, ...
+    episodes: list[tuple[str, int, str]]
+    cast: list[tuple[str, int, str, str]]
+    credits: list[tuple[str, int, str, str, str]]
+    tracks: list[tuple[int, str, str, tuple[str, ...]]]  # number, data, title keys, artists
+    track_artists: list[tuple[str, int, int, str]]
+    trivia: list[tuple[str, int, str | None, str]]
+    questions: list[tuple[str, int, str]]
+    names: list[tuple[str, ...]]
+    cited: dict[str, set[str]]  # person id -> sources their entries here cite
+
+
+def _pack_rows(pack: Pack) -> _PackRows:
+    drama, slug = pack.drama, pack.drama.slug
+    title = str(drama.title.value)
+    korean = str(drama.korean_title.value) if drama.korean_title else None
+    cited = cited_sources(drama, pack.episodes, pack.trivia, pack.questions)
+    people_cited: dict[str, set[str]] = {}
+    entries: tuple[CastEntry | Credit, ...] = (*pack.cast, *pack.credits)
+    for entry in entries:
+        entry_sources = cited_sources(entry)
+        cited |= entry_sources
+        people_cited.setdefault(entry.person, set()).update(entry_sources)
+    for track in pack.ost:
+        track_sources = cited_sources(track)
+        cited |= track_sources
+        for artist in track.artists:
+            people_cited.setdefault(artist.person, set()).update(track_sources)
+    return _PackRows(
+        drama=(slug, title, korean, fold(title), to_json(drama), _id_list(cited),
+               _drama_info(pack)),
+        episodes=[(slug, e.number, to_json(e)) for e in pack.episodes],
+        cast=[(slug, i, c.person, to_json(c)) for i, c in enumerate(pack.cast)],
+        # a credit whose job is not on record: "" in the column, None in its JSON
+        credits=[(slug, i, c.person, c.job or "", to_json(c))
+                 for i, c in enumerate(pack.credits)],
+        tracks=[(t.number, to_json(t), "|".join(_search_keys(_track_texts(t), {})),
+                 tuple(a.person for a in t.artists)) for t in pack.ost],
+        track_artists=[(slug, t.number, i, a.person)
+                       for t in pack.ost for i, a in enumerate(t.artists)],
+        trivia=[(slug, i, t.topic, to_json(t)) for i, t in enumerate(pack.trivia)],
+        questions=[(slug, i, to_json(q)) for i, q in enumerate(pack.questions)],
+        names=list(_unique(_drama_names([pack]))),
+        cited=people_cited,
+    )
+
+
+def _drama_info(pack: Pack) -> bytes:
+    """`dramas.info`: the parts of a DramaInfo that need no other pack, in its order."""
+    by_number = operator.attrgetter("number")
+    return pickle.dumps((pack.drama, pack.cast, pack.credits,
+                         tuple(sorted(pack.episodes, key=by_number)),
+                         tuple(sorted(pack.ost, key=by_number)), pack.trivia, pack.questions),
+                        protocol=pickle.HIGHEST_PROTOCOL)
+
+
+# -- writing --------------------------------------------------------------------------------
+
+def _write(path: Path, packs: Iterable[_PackRows], merged: Merged,
+           recorded: dict[str, str]) -> dict[str, int]:
     """Create the schema and every row in one transaction, then check the file."""
     conn = sqlite3.connect(path, isolation_level=None)
     try:
         conn.execute("PRAGMA journal_mode = OFF")  # a temp file: nothing to roll back to
         conn.execute("PRAGMA synchronous = OFF")  # flushed once by _fsync before the swap
-        conn.executescript(SCHEMA_PATH.read_text(encoding="utf-8"))
+        conn.execute("PRAGMA cache_size = -16384")  # 16 MB: rows arrive in key order
+        tables, indexes = _schema_parts(SCHEMA_PATH.read_text(encoding="utf-8"))
+        conn.executescript(tables)
+        conn.execute(
+            "CREATE TEMP TABLE track_stage (id INTEGER PRIMARY KEY, sort_key TEXT,"
+            " slug TEXT, number INTEGER, title_keys TEXT, artists TEXT)")
         conn.execute("BEGIN")
-        counts = _insert_all(conn, packset)
+        counts, cited = _insert_packs(conn, packs)
+        people, sources = merged()
+        counts = _insert_merged(conn, people, sources, cited, counts)
+        for statement in indexes:  # one sort each, not an insert per row into a B-tree
+            conn.execute(statement)
+        _insert_name_indexes(conn)
         _insert_meta(conn, recorded, counts)
         conn.execute("COMMIT")
+        conn.execute("DROP TABLE temp.track_stage")
         _check(conn)
     finally:
         conn.close()
     return counts
 
 
-def _insert_all(conn: sqlite3.Connection, packset: PackSet) -> dict[str, int]:
+def _schema_parts(schema: str) -> tuple[str, list[str]]:
+    """The schema script without its CREATE INDEX statements, and those statements
+    (comments dropped: the schema has no "--" or ";" inside a literal)."""
+    code = "\n".join(line.split("--", 1)[0] for line in schema.splitlines())
+    tables, indexes = [], []
+    for statement in (part.strip() for part in code.split(";")):
+        if statement.upper().startswith("CREATE INDEX"):
+            indexes.append(statement)
+        elif statement:
+            tables.append(statement + ";")
+    return "\n".join(tables), indexes
+
+
+def _insert_packs(conn: sqlite3.Connection, packs: Iterable[_PackRows]
+                  ) -> tuple[dict[str, int], dict[str, tuple[str, ...]]]:
+    """Every pack's own rows, in pack order (tracks numbered 1.. in that order); returns
+    counts, and per person the sources their entries in the packs cite."""
+    cited: dict[str, tuple[str, ...]] = {}  # tuples: a third of a set's memory
+    dramas = tracks = names = 0
+    batch: dict[str, list[tuple[object, ...]]] = {sql: [] for sql in _PACK_INSERTS.values()}
+    for rows in packs:
+        slug, sort_key = rows.drama[0], rows.drama[3]
+        first = tracks + 1
+        for part, sql in _PACK_INSERTS.items():
+            if part == "drama":
+                batch[sql].append(rows.drama)
+            elif part == "tracks":
+                batch[sql] += [(first + i, slug, t[0], t[1]) for i, t in enumerate(rows.tracks)]
+            elif part == "track_stage":
+                batch[sql] += [(first + i, sort_key, slug, t[0], t[2], ",".join(t[3]))
+                               for i, t in enumerate(rows.tracks)]
+            else:
+                batch[sql] += getattr(rows, part)
+        for pid, ids in rows.cited.items():
+            known = cited.get(pid, ())
+            if not ids.issubset(known):
+                cited[pid] = tuple(sorted({*known, *map(sys.intern, ids)}))
+        dramas += 1
+        tracks += len(rows.tracks)
+        names += len(rows.names)
+        if dramas % BATCH == 0:
+            _flush(conn, batch)
+    _flush(conn, batch)
+    return {"packs": dramas, "dramas": dramas, "tracks": tracks, "names": names}, cited
+
+
+_PACK_INSERTS = {  # _PackRows part (or a table made from one) -> its INSERT, in that order
+    "drama": "INSERT INTO dramas (slug, title, korean_title, sort_key, data, cited, info)"
+             " VALUES (?, ?, ?, ?, ?, ?, ?)",
+    "episodes": "INSERT INTO episodes (slug, number, data) VALUES (?, ?, ?)",
+    "cast": "INSERT INTO cast_entries (slug, position, person_id, data) VALUES (?, ?, ?, ?)",
+    "credits": "INSERT INTO credits (slug, position, person_id, job, data)"
+               " VALUES (?, ?, ?, ?, ?)",
+    "tracks": "INSERT INTO tracks (id, slug, number, data) VALUES (?, ?, ?, ?)",
+    "track_stage": "INSERT INTO temp.track_stage (id, sort_key, slug, number, title_keys,"
+                   " artists) VALUES (?, ?, ?, ?, ?, ?)",
+    "track_artists": "INSERT INTO track_artists (slug, number, position, person_id)"
+                     " VALUES (?, ?, ?, ?)",
+    "trivia": "INSERT INTO trivia (slug, position, topic, data) VALUES (?, ?, ?, ?)",
+    "questions": "INSERT INTO questions (slug, position, data) VALUES (?, ?, ?)",
+    "names": "INSERT INTO names (kind, key, label, name, skey, loose, words)"
+             " VALUES (?, ?, ?, ?, ?, ?, ?)",
+}
+
+
+def _flush(conn: sqlite3.Connection, batch: dict[str, list[tuple[object, ...]]]) -> None:
+    """Insert and empty the rows collected for each table (one executemany per table for
+    BATCH packs, not one per pack)."""
+    for sql, rows in batch.items():
+        if rows:
+            conn.executemany(sql, rows)
+            rows.clear()
+
+
+def _insert_merged(conn: sqlite3.Connection, people: Mapping[str, Person],
+                   sources: Mapping[str, Source], cited: dict[str, tuple[str, ...]],
+                   counts: dict[str, int]) -> dict[str, int]:
+    """What needs every pack: sources, people (with every source their entries cite),
+    each track's search keys (the artists' merged names) and the person names."""
     conn.executemany("INSERT INTO sources (id, data) VALUES (?, ?)",
-                     ((sid, to_json(s)) for sid, s in sorted(packset.sources.items())))
-    cited = _people_cited(packset)
-    conn.executemany(
-        "INSERT INTO people (id, name, hangul, kind, sort_key, data, cited)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?)",
-        ((p.id, p.name, p.hangul, p.kind, fold(p.name), to_json(p), _id_list(cited[p.id]))
-         for p in packset.people.values()))
-    tracks = 0
-    for pack in packset.packs:
-        _insert_pack(conn, pack, packset.people)
-        tracks += len(pack.ost)
-    names = list(_unique(_drama_names(packset.packs), _person_names(packset.people)))
-    conn.executemany(
-        "INSERT INTO names (kind, key, label, name, skey, loose, words)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?)", names)
-    return {"packs": len(packset.packs), "dramas": len(packset.packs),
-            "people": len(packset.people), "tracks": tracks,
-            "sources": len(packset.sources), "names": len(names)}
-
-
-def _insert_pack(conn: sqlite3.Connection, pack: Pack, people: dict[str, Person]) -> None:
-    drama, slug = pack.drama, pack.drama.slug
-    title = str(drama.title.value)
-    korean = str(drama.korean_title.value) if drama.korean_title else None
-    cited = cited_sources(drama, pack.cast, pack.credits, pack.episodes, pack.ost,
-                          pack.trivia, pack.questions)
-    conn.execute(
-        "INSERT INTO dramas (slug, title, korean_title, sort_key, data, cited)"
-        " VALUES (?, ?, ?, ?, ?, ?)",
-        (slug, title, korean, fold(title), to_json(drama), _id_list(cited)))
-    conn.executemany("INSERT INTO episodes (slug, number, data) VALUES (?, ?, ?)",
-                     ((slug, e.number, to_json(e)) for e in pack.episodes))
-    conn.executemany(
-        "INSERT INTO cast_entries (slug, position, person_id, data) VALUES (?, ?, ?, ?)",
-        ((slug, i, c.person, to_json(c)) for i, c in enumerate(pack.cast)))
-    conn.executemany(
-        "INSERT INTO credits (slug, position, person_id, job, data) VALUES (?, ?, ?, ?, ?)",
-        # a credit whose job is not on record: "" in the column, None in its JSON
-        ((slug, i, c.person, c.job or "", to_json(c)) for i, c in enumerate(pack.credits)))
-    for track in pack.ost:
-        track_id = conn.execute("INSERT INTO tracks (slug, number, data) VALUES (?, ?, ?)",
-                                (slug, track.number, to_json(track))).lastrowid
+                     ((sid, to_json(s)) for sid, s in sorted(sources.items())))
+    artist_keys: dict[str, str] = {}
+    names = 0
+    for p in people.values():  # each read once (a build keeps them pickled)
         conn.execute(
-            "INSERT INTO track_search (id, sort_key, slug, number, search)"
-            " VALUES (?, ?, ?, ?, ?)",
-            (track_id, fold(title), slug, track.number, _track_search(track, people)))
+            "INSERT INTO people (id, name, hangul, kind, sort_key, data, cited)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (p.id, p.name, p.hangul, p.kind, fold(p.name), to_json(p),
+             _id_list(cited_sources(p) | set(cited.pop(p.id, ())))))
+        rows = list(_unique(_person_names({p.id: p})))
         conn.executemany(
-            "INSERT INTO track_artists (slug, number, position, person_id) VALUES (?, ?, ?, ?)",
-            ((slug, track.number, i, a.person) for i, a in enumerate(track.artists)))
-    conn.executemany("INSERT INTO trivia (slug, position, topic, data) VALUES (?, ?, ?, ?)",
-                     ((slug, i, t.topic, to_json(t)) for i, t in enumerate(pack.trivia)))
-    conn.executemany("INSERT INTO questions (slug, position, data) VALUES (?, ?, ?)",
-                     ((slug, i, to_json(q)) for i, q in enumerate(pack.questions)))
-
-
-def _people_cited(packset: PackSet) -> dict[str, set[str]]:
-    """Per person, every source id a `PersonInfo` of them cites: the person record, and
-    their cast entries, crew credits and tracks in every drama. Collected here once, so
-    a lookup reads one column instead of walking every object it decoded."""
-    cited = {pid: cited_sources(p) for pid, p in packset.people.items()}
-    for pack in packset.packs:
-        for entry in pack.cast:
-            cited.setdefault(entry.person, set()).update(cited_sources(entry))
-        for credit in pack.credits:
-            cited.setdefault(credit.person, set()).update(cited_sources(credit))
-        for track in pack.ost:
-            track_sources = cited_sources(track)
-            for artist in track.artists:
-                cited.setdefault(artist.person, set()).update(track_sources)
-    return cited
+            "INSERT INTO names (kind, key, label, name, skey, loose, words)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+        names += len(rows)
+        artist_keys[p.id] = "|".join(_search_keys(_artist_texts(p), {}))
+    staged = conn.execute("SELECT id, sort_key, slug, number, title_keys, artists"
+                          " FROM temp.track_stage ORDER BY id")
+    conn.executemany(
+        "INSERT INTO track_search (id, sort_key, slug, number, search) VALUES (?, ?, ?, ?, ?)",
+        ((tid, sort_key, slug, number, _track_search(title_keys, artists, artist_keys))
+         for tid, sort_key, slug, number, title_keys, artists in staged))
+    return {**counts, "people": len(people), "sources": len(sources),
+            "names": counts["names"] + names}
 
 
 def _id_list(ids: set[str]) -> str:
@@ -332,22 +632,37 @@ def _readings(fact: Fact | None) -> list[str]:
     return [str(fact.primary.value), *(str(r.value) for r in fact.also)]
 
 
-def _track_search(track: Track, people: dict[str, Person]) -> str:
-    """The `track_search.search` column: "|key|key|" over the track's titles (every reading) and
-    each artist's name, Hangul, aliases and groups, in folded and loose form."""
-    texts = _readings(track.title) + _readings(track.korean_title)
-    for artist in track.artists:
-        person = people.get(artist.person)
-        if person is not None:
-            texts += [person.name, person.hangul or "", *person.aliases]
-            texts += [v for g in person.groups for v in _readings(g)]
-    keys: dict[str, None] = {}
+def _track_texts(track: Track) -> list[str]:
+    """A track's titles, every reading, English then Korean."""
+    return _readings(track.title) + _readings(track.korean_title)
+
+
+def _search_keys(texts: Iterable[str], keys: dict[str, None]) -> dict[str, None]:
+    """`keys` with the folded and loose key of each text added, in order, once each."""
     for text in texts:
         key = search_key(text)
         if key:
             keys[key] = None
             keys[loose(text)] = None
+    return keys
+
+
+def _track_search(title_keys: str, artists: str, artist_keys: Mapping[str, str]) -> str:
+    """The `track_search.search` column: "|key|key|" over the track's titles (every reading;
+    their keys made with the pack's rows) and each artist's name, Hangul, aliases and
+    groups, in folded and loose form (`artist_keys`: each person's, made once)."""
+    keys = dict.fromkeys(k for k in title_keys.split("|") if k)
+    for artist in artists.split(",") if artists else ():
+        keys.update(dict.fromkeys(k for k in artist_keys.get(artist, "").split("|") if k))
     return "|" + "|".join(keys) + "|"
+
+
+def _artist_texts(person: Person | None) -> list[str]:
+    """What finds a track by its artist: name, Hangul, aliases, groups (every reading)."""
+    if person is None:
+        return []
+    texts = [person.name, person.hangul or "", *person.aliases]
+    return texts + [v for g in person.groups for v in _readings(g)]
 
 
 def _drama_names(packs: Iterable[Pack]) -> Iterator[tuple[str, NameRow]]:
@@ -362,7 +677,7 @@ def _drama_names(packs: Iterable[Pack]) -> Iterator[tuple[str, NameRow]]:
             yield "drama", name_row(d.slug, label, text)
 
 
-def _person_names(people: dict[str, Person]) -> Iterator[tuple[str, NameRow]]:
+def _person_names(people: Mapping[str, Person]) -> Iterator[tuple[str, NameRow]]:
     """A person's name, Hangul, aliases and id. Character names stay out: typing a role's
     name must not find the actor."""
     for p in people.values():
@@ -380,11 +695,55 @@ def _unique(*groups: Iterable[tuple[str, NameRow]]) -> Iterator[tuple[str, ...]]
                 yield (kind, *row)
 
 
+def _insert_name_indexes(conn: sqlite3.Connection) -> None:
+    """Each kind's NameIndex, made from the `names` rows just written and stored whole, so
+    a start reads it back instead of sorting every name."""
+    for kind in ("drama", "person"):
+        parts = name_index(conn, kind).to_parts()
+        conn.executemany("INSERT INTO name_index (kind, part, data) VALUES (?, ?, ?)",
+                         ((kind, name, data) for name, data in parts.items()))
+
+
+def name_index(conn: sqlite3.Connection, kind: str) -> NameIndex:
+    """The NameIndex of the `names` rows of one kind, the index's own
+    `NameIndex(kind, rows in rowid order)`, but with SQLite sorting the names and each
+    column read on its own (sorting in Python holds every name's strings, a million at
+    100,000 dramas, at once). A name's number is its place in rowid order; ties keep
+    that order."""
+    ranked = ("(SELECT *, row_number() OVER (ORDER BY rowid) - 1 AS i FROM names"
+              " WHERE kind = ?1)")
+
+    def column(sql: str) -> Iterator[Any]:
+        return (r[0] if len(r) == 1 else r for r in conn.execute(sql, (kind,)))
+
+    entities = conn.execute("SELECT key, label FROM names WHERE kind = ?1"
+                            " GROUP BY key ORDER BY min(rowid)", (kind,)).fetchall()
+    number = {key: i for i, (key, _label) in enumerate(entities)}
+    name_ent = array("i", (number[k] for k in column(
+        "SELECT key FROM names WHERE kind = ?1 ORDER BY rowid")))
+    del number
+    return NameIndex.assemble(
+        kind,
+        ent_keys=(key for key, _label in entities),
+        ent_labels=[label for _key, label in entities],
+        names=column("SELECT name FROM names WHERE kind = ?1 ORDER BY rowid"),
+        skeys=list(column("SELECT skey FROM names WHERE kind = ?1 ORDER BY rowid")),
+        loose_keys=column("SELECT loose FROM names WHERE kind = ?1 ORDER BY rowid"),
+        name_ent=name_ent,
+        by_skey=column(f"SELECT i FROM {ranked} ORDER BY skey, i"),
+        by_loose=column(f"SELECT i FROM {ranked} ORDER BY loose, i"),
+        words=column(f"SELECT n.i, CAST(w.value AS INTEGER) FROM {ranked} n,"
+                     " json_each('[' || n.words || ']') w"
+                     " ORDER BY substr(n.skey, w.value + 1), n.i, w.key"),
+    )
+
+
 def _insert_meta(conn: sqlite3.Connection, recorded: dict[str, str],
                  counts: dict[str, int]) -> None:
     """Versions, build time and counts, with what the build `recorded` of its packs
     (fingerprint, pack_files)."""
     meta = {"schema_version": str(SCHEMA_VERSION), "key_version": str(KEY_VERSION),
+            "model_hash": MODEL_HASH,
             **recorded,
             "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             **{k: str(v) for k, v in counts.items()}}

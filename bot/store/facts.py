@@ -3,8 +3,8 @@ query API (the contract in bot/store/API.md).
 
 Facts are stored as JSON of the pack dataclasses (`to_json` / `from_json` below), so a fact
 keeps every reading, source, note and episode from the pack file to the reply. Name lookups
-never touch SQL: `FactStore.open` loads every name into two `NameIndex`es (dramas, people)
-once, and `resolve_*` / `complete_*` run in memory.
+never touch SQL: the build stores two `NameIndex`es (dramas, people) ready-made,
+`FactStore.open` reads them back, and `resolve_*` / `complete_*` run in memory.
 
 The store knows nothing of Discord. It opens the file read-only; `bot.store.build` replaces
 the file atomically, and an open store keeps reading the file it opened until reopened.
@@ -15,13 +15,15 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import datetime as dt
+import hashlib
 import json
+import pickle
 import random
 import sqlite3
 import types
 import typing
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import quote
@@ -31,13 +33,9 @@ import orjson
 from bot.packs.model import (
     CastEntry,
     Credit,
-    Drama,
-    Episode,
     Person,
-    Question,
     Source,
     Track,
-    Trivia,
 )
 from bot.store.models import (
     CastMember,
@@ -56,13 +54,20 @@ from bot.store.names import KEY_VERSION, NameIndex, NameRow, clip, loose, search
 
 # Bump when sql/facts.sql or the JSON encoding changes (the build fingerprint includes it,
 # so a new version forces a rebuild; FactStore.open refuses a store of another version).
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # Decoded DramaInfo / PersonInfo kept per store: the store never changes while it is open,
 # and fans ask about the same few dramas and people again and again.
 INFO_CACHE_SIZE = 256
 
 SCHEMA_PATH = Path(__file__).with_name("sql") / "facts.sql"
+
+# The store keeps each drama's parts pickled (`dramas.info`): a pickle is tied to the
+# dataclasses that made it, so the build records a hash of their source, the fingerprint
+# includes it (a change forces a rebuild) and FactStore.open refuses a store made by others.
+MODEL_HASH = hashlib.sha256(b"".join(
+    (Path(__file__).parents[1] / part).read_bytes()
+    for part in ("packs/model.py", "store/models.py"))).hexdigest()[:16]
 
 SQL_CHUNK = 500  # ids per "IN (...)": well under SQLite's parameter limit
 # sample_dramas reads a dramas table whole when its rowid range is at most
@@ -98,8 +103,11 @@ def to_jsonable(obj: object) -> Any:
     for name, default in _field_defaults(type(obj)):
         value = getattr(obj, name)
         if default is _REQUIRED or value != default:
-            out[name] = to_jsonable(value)
+            out[name] = value if type(value) in _PLAIN else to_jsonable(value)
     return out
+
+
+_PLAIN = frozenset({str, int, bool, type(None)})  # JSON as they are (most fields)
 
 
 _REQUIRED = object()
@@ -235,18 +243,32 @@ def cited_sources(*objs: object) -> set[str]:
     stack: list[object] = list(objs)
     while stack:
         obj = stack.pop()
-        if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-            for f in dataclasses.fields(obj):
-                value = getattr(obj, f.name)
-                if f.name == "sources" and isinstance(value, tuple):
+        names = _walked_fields(type(obj))
+        if names is not None:
+            for name in names:
+                value = getattr(obj, name)
+                if name == "sources" and isinstance(value, tuple):
                     found.update(v for v in value if isinstance(v, str))
-                else:
+                elif type(value) not in _LEAVES:
                     stack.append(value)
         elif isinstance(obj, tuple | list):
             stack.extend(obj)
         elif isinstance(obj, dict):
             stack.extend(obj.values())
     return found
+
+
+_LEAVES = frozenset({str, int, bool, type(None), dt.date})  # nothing inside to walk
+_WALKED: dict[type, tuple[str, ...] | None] = {}
+
+
+def _walked_fields(cls: type) -> tuple[str, ...] | None:
+    """The field names of a dataclass (cached per class: `dataclasses.fields` on every
+    object was most of a build's time in cited_sources); None for any other type."""
+    if cls not in _WALKED:
+        _WALKED[cls] = (tuple(f.name for f in dataclasses.fields(cls))
+                        if dataclasses.is_dataclass(cls) else None)
+    return _WALKED[cls]
 
 
 # -- the store -----------------------------------------------------------------------------
@@ -277,9 +299,9 @@ class FactStore:
 
     @classmethod
     async def open(cls, path: Path | str) -> FactStore:
-        """Open a built store read-only and load the name index (in a worker thread: at
-        100,000 dramas that takes seconds). Raises FactStoreError if the file is missing
-        or was built by another schema version."""
+        """Open a built store read-only and read back its name indexes (in a worker
+        thread: tens of megabytes at 100,000 dramas). Raises FactStoreError if the file is
+        missing or was built by another schema version."""
         path = Path(path)
         if not path.is_file():
             raise FactStoreError(f"no fact store at {path}: run `dramabot db build`")
@@ -331,38 +353,30 @@ class FactStore:
         return await _through_cache(self._dramas, slug, self._read_drama)
 
     async def _read_drama(self, slug: str) -> DramaInfo | None:
-        row = await self._one("SELECT data, cited FROM dramas WHERE slug = ?", slug)
+        """One row, unpickled (the build stored the parts ready-made: decoding some 70
+        dataclasses from JSON was most of a first ask's time), and one query for the
+        people's refs."""
+        row = await self._one(
+            "SELECT title, korean_title, info, cited FROM dramas WHERE slug = ?", slug)
         if row is None:
             return None
-        parts = await self._drama_parts(slug)
-        cast = tuple(from_json(CastEntry, d) for d in parts[0])
-        credits = tuple(from_json(Credit, d) for d in parts[1])
-        refs = await self.person_refs([c.person for c in cast] + [c.person for c in credits])
+        if row[2] is None:  # the build always writes it: a row added by hand
+            raise FactStoreError(f"drama {slug!r} has no stored parts: rebuild the store")
+        drama, cast, credits, episodes, tracks, trivia, questions = pickle.loads(row[2])
+        refs = await self.person_refs([*(c.person for c in cast), *(c.person for c in credits),
+                                       *(a.person for t in tracks for a in t.artists)])
+        ref = DramaRef(slug, row[0], row[1])
         return DramaInfo(
-            drama=from_json(Drama, row[0]),
+            drama=drama,
             cast=tuple(CastMember(_ref(refs, c.person), c) for c in cast),
             crew=tuple(CrewMember(_ref(refs, c.person), c) for c in credits),
-            episodes=tuple(from_json(Episode, d) for d in parts[2]),
-            tracks=await self._read_tracks(slug),
-            trivia=tuple(from_json(Trivia, d) for d in parts[3]),
-            questions=tuple(from_json(Question, d) for d in parts[4]),
-            sources=await self.sources(orjson.loads(row[1])),
+            episodes=episodes,
+            tracks=tuple(TrackInfo(ref, t, tuple(_ref(refs, a.person) for a in t.artists))
+                         for t in tracks),
+            trivia=trivia,
+            questions=questions,
+            sources=await self.sources(orjson.loads(row[3])),
         )
-
-    async def _drama_parts(self, slug: str) -> list[list[str]]:
-        """The JSON rows of a drama's cast, credits, episodes, trivia and questions (in
-        that order, each in pack or episode order), read by one query, not five."""
-        rows = await self._all(
-            "SELECT 0, position, data FROM cast_entries WHERE slug = ?1"
-            " UNION ALL SELECT 1, position, data FROM credits WHERE slug = ?1"
-            " UNION ALL SELECT 2, number, data FROM episodes WHERE slug = ?1"
-            " UNION ALL SELECT 3, position, data FROM trivia WHERE slug = ?1"
-            " UNION ALL SELECT 4, position, data FROM questions WHERE slug = ?1"
-            " ORDER BY 1, 2", (slug,))
-        parts: list[list[str]] = [[], [], [], [], []]
-        for part, _order, data in rows:
-            parts[part].append(data)
-        return parts
 
     async def resolve_drama(self, text: str) -> Resolution:
         """Slug, title, former title, alias or Korean title to one drama."""
@@ -440,9 +454,6 @@ class FactStore:
         cached drama, which `/ost` and the quiz read again and again."""
         info = await self.drama(slug)
         return info.tracks if info is not None else ()
-
-    async def _read_tracks(self, slug: str) -> tuple[TrackInfo, ...]:
-        return tuple(info for _, info in await self._track_infos("t.slug = ?", (slug,)))
 
     async def search_tracks(self, query: str, limit: int = 25) -> tuple[TrackInfo, ...]:
         """Tracks whose English or Korean title, or any artist's name, Hangul or alias
@@ -631,12 +642,13 @@ def _check_version(conn: sqlite3.Connection, path: Path) -> None:
     name keys would not match what this code expects."""
     try:
         rows = conn.execute(
-            "SELECT key, value FROM meta WHERE key IN ('schema_version', 'key_version')"
-        ).fetchall()
+            "SELECT key, value FROM meta"
+            " WHERE key IN ('schema_version', 'key_version', 'model_hash')").fetchall()
     except sqlite3.DatabaseError as exc:
         raise FactStoreError(f"{path} is not a fact store ({exc}): rebuild it") from exc
     found = {str(k): str(v) for k, v in rows}
-    for key, needed in (("schema_version", SCHEMA_VERSION), ("key_version", KEY_VERSION)):
+    for key, needed in (("schema_version", SCHEMA_VERSION), ("key_version", KEY_VERSION),
+                        ("model_hash", MODEL_HASH)):
         if found.get(key) != str(needed):
             raise FactStoreError(
                 f"{path} has {key.replace('_', ' ')} {found.get(key, 'none')}, this bot needs "
@@ -644,13 +656,43 @@ def _check_version(conn: sqlite3.Connection, path: Path) -> None:
 
 
 def _load_indexes(conn: sqlite3.Connection) -> tuple[NameIndex, NameIndex]:
-    """Both name indexes, the rows streamed from the cursor one by one: fetching them all
-    first would hold every row twice over at once (about 60 MB at 10,000 dramas), and
-    Python keeps the memory it once held."""
-    indexes = []
-    for kind in ("drama", "person"):
-        cursor = conn.execute(
-            "SELECT key, label, name, skey, loose, words FROM names WHERE kind = ?"
-            " ORDER BY rowid", (kind,))
-        indexes.append(NameIndex(kind, (NameRow(*r) for r in cursor)))
-    return indexes[0], indexes[1]
+    """Both name indexes, read back in the form the build stored (`NameIndex.to_parts`),
+    one part at a time: holding every blob while decoding them doubled the memory a
+    start takes."""
+    try:
+        return (NameIndex.from_parts("drama", _StoredParts(conn, "drama")),
+                NameIndex.from_parts("person", _StoredParts(conn, "person")))
+    except (KeyError, ValueError) as exc:
+        raise FactStoreError(f"the fact store's name index is damaged ({exc!r}): "
+                             "rebuild it with `dramabot db build`") from exc
+
+
+class _StoredParts(Mapping[str, bytes]):
+    """One kind's stored index parts, each read when asked for."""
+
+    def __init__(self, conn: sqlite3.Connection, kind: str) -> None:
+        self._conn, self._kind = conn, kind
+
+    def __getitem__(self, part: str) -> bytes:
+        row = self._conn.execute("SELECT data FROM name_index WHERE kind = ? AND part = ?",
+                                 (self._kind, part)).fetchone()
+        if row is None:
+            raise KeyError(part)
+        return bytes(row[0])
+
+    def __iter__(self) -> Iterator[str]:
+        return (r[0] for r in self._conn.execute(
+            "SELECT part FROM name_index WHERE kind = ?", (self._kind,)))
+
+    def __len__(self) -> int:
+        return int(self._conn.execute("SELECT count(*) FROM name_index WHERE kind = ?",
+                                      (self._kind,)).fetchone()[0])
+
+
+def index_rows(conn: sqlite3.Connection, kind: str) -> Iterator[NameRow]:
+    """The `names` rows of one kind in rowid (pack) order, streamed from the cursor: the
+    build makes each NameIndex from them, without holding every row at once."""
+    cursor = conn.execute(
+        "SELECT key, label, name, skey, loose, words FROM names WHERE kind = ?"
+        " ORDER BY rowid", (kind,))
+    return (NameRow(*r) for r in cursor)

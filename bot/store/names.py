@@ -7,7 +7,8 @@ Hyeong-sik" for "Park Hyung-sik". Matching therefore never compares raw strings:
   composed, so "Soundtrack #1", "soundtrack1" and "SOUNDTRACK 1" are one key.
 - `loose` further merges a small, tested table of romanisation variants (eo/u, oo/u, ou/u,
   ee/i, sh/s, doubled letters), so "Han Seon-woo" meets "Han Sun-woo".
-- `NameIndex` is the in-memory index the fact store builds once at open: exact and loose
+- `NameIndex` is the in-memory index the fact store's build makes once and stores, and
+  each start reads back (`to_parts` / `from_parts`): exact and loose
   lookups, autocomplete (prefix, word prefix, substring, then bounded fuzzy) and
   `resolve` (exact, loose, then fuzzy with a clear-winner rule). No I/O, no SQL per keystroke.
 
@@ -20,10 +21,11 @@ from __future__ import annotations
 
 import itertools
 import re
+import sys
 import unicodedata
 from array import array
 from bisect import bisect_left
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import NamedTuple
 
 from rapidfuzz import fuzz, process
@@ -154,14 +156,67 @@ class NameIndex:
         words.sort(key=lambda w: skeys[w[0]][w[1]:])
         self._word_name = array("i", (w[0] for w in words))
         self._word_off = array("i", (w[1] for w in words))
-        self._by_label = array("i", sorted(range(len(labels)),
-                                           key=lambda e: (fold(labels[e]), labels[e])))
+        self._by_label = _label_order(labels)
         self._name_ent = lists.name_ent
         self._ent_keys = _Strings(lists.keys)
         self._ent_labels = _Strings(labels)
         self._names = _Strings(lists.names)
         self._loose = _Strings(loose_keys)
         self._skeys = _Keys(skeys)
+
+    @classmethod
+    def assemble(cls, kind: str, *, ent_keys: Iterable[str], ent_labels: list[str],
+                 names: Iterable[str], skeys: list[str], loose_keys: Iterable[str],
+                 name_ent: Iterable[int], by_skey: Iterable[int], by_loose: Iterable[int],
+                 words: Iterable[tuple[int, int]]) -> NameIndex:
+        """The index from its columns with the name orders sorted elsewhere: what
+        `NameIndex(kind, rows)` makes, column by column. The build has SQLite sort the
+        names (UTF-8 order is code point order, so the orders are the ones sorting here
+        gives), so it never holds every name's strings at once."""
+        index = cls.__new__(cls)
+        index.kind = kind
+        index._by_skey = array("i", by_skey)
+        index._by_loose = array("i", by_loose)
+        index._word_name, index._word_off = array("i"), array("i")
+        for name, off in words:
+            index._word_name.append(name)
+            index._word_off.append(off)
+        index._by_label = _label_order(ent_labels)
+        index._name_ent = array("i", name_ent)
+        index._ent_keys = _Strings(ent_keys)
+        index._ent_labels = _Strings(ent_labels)
+        index._names = _Strings(names)
+        index._loose = _Strings(loose_keys)
+        index._skeys = _Keys(skeys)
+        return index
+
+    # -- stored form ------------------------------------------------------------------
+
+    _ARRAYS = ("_by_skey", "_by_loose", "_word_name", "_word_off", "_by_label", "_name_ent")
+    _STRINGS = ("_ent_keys", "_ent_labels", "_names", "_loose")
+
+    def to_parts(self) -> dict[str, bytes]:
+        """The index as named byte strings, for the fact store to keep beside the rows:
+        opening the store then reads them back (`from_parts`) instead of sorting every
+        name again."""
+        parts = {name: _array_bytes(getattr(self, name)) for name in self._ARRAYS}
+        for name in self._STRINGS:
+            parts.update(getattr(self, name).to_parts(name))
+        parts.update(self._skeys.to_parts("_skeys"))
+        return parts
+
+    @classmethod
+    def from_parts(cls, kind: str, parts: Mapping[str, bytes]) -> NameIndex:
+        """The index `to_parts` stored; raises KeyError or ValueError on a part missing
+        or malformed."""
+        index = cls.__new__(cls)
+        index.kind = kind
+        for name in cls._ARRAYS:
+            setattr(index, name, _array_of("i", parts[name]))
+        for name in cls._STRINGS:
+            setattr(index, name, _Strings.from_parts(name, parts))
+        index._skeys = _Keys.from_parts("_skeys", parts)
+        return index
 
     def __len__(self) -> int:
         return len(self._ent_keys)
@@ -341,6 +396,11 @@ class NameIndex:
         return Match(self.kind, self._ent_keys[ent], label, label, 0.0)
 
 
+def _label_order(labels: list[str]) -> array[int]:
+    """Entities by label: folded, then as written."""
+    return array("i", sorted(range(len(labels)), key=lambda e: (fold(labels[e]), labels[e])))
+
+
 class _Lists:
     """The index's columns as plain lists while rows stream in; `NameIndex` sorts them
     and then packs them into `_Strings` and `_Keys`."""
@@ -372,28 +432,40 @@ class _Lists:
 
 
 class _Strings:
-    """Many short strings kept as one string and an array of end offsets. A Python str
-    costs about 50 bytes before its first character; for the ~90,000 names of 10,000
-    dramas, kept as separate objects, that overhead was most of the index. Reading one
-    back slices it out: a new small str, which is what callers get anyway."""
+    """Many short strings kept as one UTF-8 byte string and an array of end offsets. A
+    Python str costs about 50 bytes before its first character, and one str holding any
+    Hangul stores every character in two bytes; for the million names of 100,000 dramas,
+    kept as separate objects, that overhead was most of the index. Reading one
+    back decodes its slice: a new small str, which is what callers get anyway."""
 
-    __slots__ = ("_ends", "_text")
+    __slots__ = ("_data", "_ends")
 
     def __init__(self, items: Iterable[str]) -> None:
-        parts: list[str] = []
-        self._ends = array("q", [0])
+        parts: list[bytes] = []
+        self._ends = array("i", [0])
         end = 0
         for item in items:
-            parts.append(item)
-            end += len(item)
+            encoded = item.encode()
+            parts.append(encoded)
+            end += len(encoded)
             self._ends.append(end)
-        self._text = "".join(parts)
+        self._data = b"".join(parts)
 
     def __len__(self) -> int:
         return len(self._ends) - 1
 
     def __getitem__(self, i: int) -> str:
-        return self._text[self._ends[i]:self._ends[i + 1]]
+        return self._data[self._ends[i]:self._ends[i + 1]].decode()
+
+    def to_parts(self, name: str) -> dict[str, bytes]:
+        return {f"{name}.data": self._data, f"{name}.ends": _array_bytes(self._ends)}
+
+    @classmethod
+    def from_parts(cls, name: str, parts: Mapping[str, bytes]) -> _Strings:
+        strings = cls.__new__(cls)
+        strings._data = bytes(parts[f"{name}.data"])
+        strings._ends = _array_of("i", parts[f"{name}.ends"])
+        return strings
 
 
 class _Keys:
@@ -417,6 +489,18 @@ class _Keys:
 
     def __len__(self) -> int:
         return len(self._slots)
+
+    def to_parts(self, name: str) -> dict[str, bytes]:
+        return {**self._ascii.to_parts(f"{name}.ascii"), **self._other.to_parts(f"{name}.other"),
+                f"{name}.slots": _array_bytes(self._slots)}
+
+    @classmethod
+    def from_parts(cls, name: str, parts: Mapping[str, bytes]) -> _Keys:
+        keys = cls.__new__(cls)
+        keys._ascii = _Blob.from_parts(f"{name}.ascii", parts)
+        keys._other = _Blob.from_parts(f"{name}.other", parts)
+        keys._slots = _array_of("i", parts[f"{name}.slots"])
+        return keys
 
     def __getitem__(self, i: int) -> str:
         slot = self._slots[i]
@@ -448,12 +532,24 @@ class _Blob:
     def __init__(self, keys: list[str], ascii_keys: bool) -> None:
         self.names = array("i", (i for i, k in enumerate(keys) if k.isascii() == ascii_keys))
         self.text = "\n".join(keys[i] for i in self.names)
-        self.starts = array("q")
+        self.starts = array("i")
         pos = 0
         for i in self.names:
             self.starts.append(pos)
             pos += len(keys[i]) + 1
         self.starts.append(pos)
+
+    def to_parts(self, name: str) -> dict[str, bytes]:
+        return {f"{name}.names": _array_bytes(self.names), f"{name}.text": self.text.encode(),
+                f"{name}.starts": _array_bytes(self.starts)}
+
+    @classmethod
+    def from_parts(cls, name: str, parts: Mapping[str, bytes]) -> _Blob:
+        blob = cls.__new__(cls)
+        blob.names = _array_of("i", parts[f"{name}.names"])
+        blob.text = bytes(parts[f"{name}.text"]).decode()
+        blob.starts = _array_of("i", parts[f"{name}.starts"])
+        return blob
 
     def find(self, query: str) -> Iterator[int]:
         """Indexes of the names containing `query`, each once, at most SUBSTRING_SCAN."""
@@ -464,3 +560,21 @@ class _Blob:
             slot = bisect_left(self.starts, pos + 1) - 1
             yield self.names[slot]
             pos = self.text.find(query, max(pos + 1, self.starts[slot + 1]))
+
+
+def _array_bytes(values: array[int]) -> bytes:
+    """An int array as little-endian bytes (the stored form, whatever the machine)."""
+    if sys.byteorder == "little":
+        return values.tobytes()
+    swapped = array(values.typecode, values)
+    swapped.byteswap()
+    return swapped.tobytes()
+
+
+def _array_of(typecode: str, data: bytes) -> array[int]:
+    """`_array_bytes` read back."""
+    values = array(typecode)
+    values.frombytes(data)
+    if sys.byteorder != "little":
+        values.byteswap()
+    return values

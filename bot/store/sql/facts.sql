@@ -22,9 +22,13 @@ CREATE TABLE dramas (
     korean_title TEXT,
     sort_key     TEXT NOT NULL,             -- folded title, for "by title" order
     data         TEXT NOT NULL,             -- JSON Drama
-    cited        TEXT NOT NULL              -- JSON list: every source id the drama, its
+    cited        TEXT NOT NULL,             -- JSON list: every source id the drama, its
                                             -- cast, crew, episodes, tracks, trivia and
                                             -- questions cite (DramaInfo.sources)
+    info         BLOB                       -- pickle: (Drama, cast, credits, episodes by
+                                            -- number, tracks by number, trivia, questions),
+                                            -- what DramaInfo holds but the person refs and
+                                            -- sources (bot.store.facts.MODEL_HASH guards it)
 );
 CREATE INDEX dramas_by_sort_key ON dramas (sort_key, slug);
 
@@ -123,3 +127,13 @@ CREATE TABLE names (
     loose  TEXT NOT NULL,
     words  TEXT NOT NULL                    -- word start offsets in skey, "5,10"
 );  -- rowid order = pack order: a title comes before its aliases
+
+-- Each NameIndex in its stored form (NameIndex.to_parts: sorted orders and packed strings),
+-- made by the build from the rows above, so opening the store reads a few blobs instead of
+-- sorting every name.
+CREATE TABLE name_index (
+    kind TEXT NOT NULL,                     -- "drama" | "person"
+    part TEXT NOT NULL,
+    data BLOB NOT NULL,
+    PRIMARY KEY (kind, part)
+);
