@@ -15,7 +15,6 @@ from dataclasses import dataclass
 import discord
 
 from bot.i18n import _
-
 from cogs.utils.formatting import COLOUR, ELLIPSIS, UNKNOWN, Limits, more_line, truncate
 
 EMPTY_FIELD = "—"

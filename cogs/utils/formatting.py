@@ -17,7 +17,6 @@ from babel.numbers import format_decimal
 from discord.utils import escape_markdown, escape_mentions
 
 from bot.i18n import DEFAULT, N_, _, current, ngettext
-
 from bot.packs.model import (
     Credit,
     Fact,

@@ -24,10 +24,10 @@ from typing import TYPE_CHECKING, Any
 import discord
 from discord import app_commands
 
+from bot.i18n import N_, _
 from bot.store.facts import FactStore
 from bot.store.models import Match, Resolution
 from bot.store.names import fold, search_key, word_starts
-from bot.i18n import N_, _
 from cogs.utils.errors import Unanswerable
 from cogs.utils.formatting import Limits, clean_text, echo, join_limited, number, truncate
 from cogs.utils.replies import Reply, private

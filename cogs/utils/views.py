@@ -21,8 +21,8 @@ from typing import Any, ClassVar, Self, TypeVar
 import discord
 from discord import app_commands
 
-from cogs.utils.errors import error_reply
 from bot.i18n import _
+from cogs.utils.errors import error_reply
 from cogs.utils.formatting import Limits, number, truncate
 from cogs.utils.language import begin
 from cogs.utils.replies import FAILED, Reply, answer_privately, edit_reply, send_reply
