@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Self, cast
 
 import discord
 
+from bot.i18n import _
 from cogs.quiz.options import QUESTIONS, SECONDS
 from cogs.utils.errors import Unanswerable
 from cogs.utils.replies import Reply, private
@@ -24,7 +25,7 @@ GAME = r"[0-9a-f]{6,32}"
 def quiz_cog(interaction: discord.Interaction[DramaBot]) -> QuizCog:
     cog = interaction.client.get_cog("Quiz")
     if cog is None:
-        raise Unanswerable("The quiz is not available right now.")
+        raise Unanswerable(_("The quiz is not available right now."))
     return cast("QuizCog", cog)
 
 
@@ -54,8 +55,9 @@ class AnswerButton(
 class StopButton(BotButton, template=rf"quiz:stop:(?P<game>{GAME})"):
     """Stops its game; the same right as `/quiz stop` (the starter, or Manage Server)."""
 
-    def __init__(self, game_id: str, *, label: str = "Stop the quiz") -> None:
-        super().__init__(f"quiz:stop:{game_id}", label, style=discord.ButtonStyle.danger)
+    def __init__(self, game_id: str, *, label: str | None = None) -> None:
+        super().__init__(f"quiz:stop:{game_id}", label or _("Stop the quiz"),
+                         style=discord.ButtonStyle.danger)
         self.game_id = game_id
 
     @classmethod
@@ -106,9 +108,9 @@ QUESTION = r"(?P<question>[0-9]{1,2})"
 class TypedAnswerButton(BotButton, template=rf"quiz:type:(?P<game>{GAME}):{QUESTION}"):
     """A typed game's "Answer": opens the answer form, or says privately why not."""
 
-    def __init__(self, game_id: str, question: int, *, label: str = "Answer",
+    def __init__(self, game_id: str, question: int, *, label: str | None = None,
                  style: discord.ButtonStyle = discord.ButtonStyle.primary) -> None:
-        super().__init__(f"quiz:type:{game_id}:{question}", label, style=style)
+        super().__init__(f"quiz:type:{game_id}:{question}", label or _("Answer"), style=style)
         self.game_id, self.question = game_id, question
 
     @classmethod
@@ -123,8 +125,8 @@ class TypedAnswerButton(BotButton, template=rf"quiz:type:(?P<game>{GAME}):{QUEST
 class ReportButton(BotButton, template=rf"quiz:report:(?P<game>{GAME}):{QUESTION}"):
     """On every revealed question: opens the form to say what is wrong with it."""
 
-    def __init__(self, game_id: str, question: int, *, label: str = "Report") -> None:
-        super().__init__(f"quiz:report:{game_id}:{question}", label)
+    def __init__(self, game_id: str, question: int, *, label: str | None = None) -> None:
+        super().__init__(f"quiz:report:{game_id}:{question}", label or _("Report"))
         self.game_id, self.question = game_id, question
 
     @classmethod
