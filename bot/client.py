@@ -19,10 +19,12 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.config import Settings
+from bot.i18n import CatalogueTranslator, language_of, use
 from bot.shards import ShardScope
 from bot.store.facts import FactStore
 from bot.store.state import StateStore
 from cogs.utils.errors import error_reply
+from cogs.utils.language import begin
 from cogs.utils.replies import EXPIRED, FAILED, answer_privately
 from cogs.utils.views import BotButton
 
@@ -36,6 +38,12 @@ class DramaTree(app_commands.CommandTree["DramaBot"]):
     transformer or a check carries, a refusal worded once in `error_reply`, or, for our
     own bugs, an apology with the traceback logged (Discord shows "The application did
     not respond" otherwise)."""
+
+    async def interaction_check(self, interaction: discord.Interaction[DramaBot]) -> bool:
+        """Every command and autocomplete starts here: speak the reader's language (and
+        note the server's) before any option is transformed or check is run."""
+        await begin(interaction)
+        return True
 
     async def on_error(
         self, interaction: discord.Interaction[DramaBot], error: app_commands.AppCommandError
@@ -128,6 +136,7 @@ class DramaBot(commands.AutoShardedBot):
         self.facts = await FactStore.open(self.settings.fact_db)
         self.state = await StateStore.open(self.settings.state_target, pool=self.settings.pool)
         self.state.scope = self.scope
+        await self.tree.set_translator(CatalogueTranslator())
         for extension in self.extensions_to_load:
             await self.load_extension(extension)
         log.info("Loaded %d extensions", len(self.extensions_to_load))
@@ -176,6 +185,7 @@ class DramaBot(commands.AutoShardedBot):
         if not presses_a_button_of(self.buttons, interaction):
             data: dict[str, Any] = dict(interaction.data or {})
             log.info("Unhandled component pressed: %r", data.get("custom_id"))
+            use(language_of(interaction.locale))
             await answer_privately(interaction, EXPIRED)
 
     async def on_ready(self) -> None:

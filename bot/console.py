@@ -44,6 +44,7 @@ Options by position or name:    /quiz start questions:3 seconds:10
 Autocomplete an option:         ?/drama name:sound
 Press a button:                 its number, e.g. 2
 Switch user / channel:          user fan2        channel quiz
+Client / server language:       locale ko        server-locale ko   (en-US: back)
 Other:                          users  channels  commands  history  help  quit
 """
 
@@ -146,7 +147,8 @@ class Console:
             "help": lambda _: self.say(HELP), "users": self._users,
             "channels": self._channels, "commands": self._commands,
             "user": self._switch_user, "channel": self._switch_channel,
-            "history": self._history,
+            "history": self._history, "locale": self._user_locale,
+            "server-locale": self._server_locale,
         }
         try:
             if word in simple:
@@ -166,6 +168,19 @@ class Console:
         except (NoResponse, RejectedResponse) as error:
             self.say(f"! the bot did not answer properly: {error}")
         return True
+
+    def _user_locale(self, locale: str) -> None:
+        """The current user's Discord client language: their private replies follow it."""
+        user = self.discord.user(self.user)
+        user.locale = locale or "en-US"
+        self.say(f"{self.user}'s client language is now {user.locale}")
+
+    def _server_locale(self, locale: str) -> None:
+        """The server's Discord locale (guild_locale): its public messages follow it until
+        /settings language chooses one."""
+        guild = self.discord.guild()
+        guild.locale = locale or "en-US"
+        self.say(f"{guild.name}'s locale is now {guild.locale}")
 
     async def _act(self, action: Awaitable[Reply]) -> None:
         self.busy = True

@@ -21,13 +21,18 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def commands_payload(bot: DramaBot) -> list[dict[str, Any]]:
-    """The global command definitions exactly as they would be sent to Discord."""
-    return [command.to_dict(bot.tree) for command in bot.tree.get_commands()]
+async def commands_payload(bot: DramaBot) -> list[dict[str, Any]]:
+    """The global command definitions exactly as they would be sent to Discord, with the
+    translator's localisations (a changed catalogue is a changed definition)."""
+    translator = bot.tree.translator
+    if translator is None:
+        return [command.to_dict(bot.tree) for command in bot.tree.get_commands()]
+    return [await command.get_translated_payload(bot.tree, translator)
+            for command in bot.tree.get_commands()]
 
 
-def commands_hash(bot: DramaBot) -> str:
-    payload = json.dumps(commands_payload(bot), sort_keys=True, ensure_ascii=False)
+async def commands_hash(bot: DramaBot) -> str:
+    payload = json.dumps(await commands_payload(bot), sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
@@ -44,7 +49,7 @@ async def sync_commands(bot: DramaBot, *, force: bool = False) -> bool:
         synced = await bot.tree.sync(guild=guild)
         log.info("Synced %d commands to development server %s", len(synced), guild_id)
         return True
-    digest = commands_hash(bot)
+    digest = await commands_hash(bot)
     hash_file = _hash_file(bot)
     if not force and hash_file.is_file() and hash_file.read_text().strip() == digest:
         log.info("Command definitions unchanged; global sync skipped")

@@ -16,8 +16,10 @@ from typing import TYPE_CHECKING, Any, Self
 
 import discord
 from discord import app_commands
+from discord.app_commands import locale_str
 from discord.ext import commands
 
+from bot.i18n import N_, _, current
 from bot.packs.model import Fact, FactValue, Source
 from bot.store.models import CastMember, CrewMember, DramaInfo, PersonInfo, Role
 from cogs.ost import TrackListButton
@@ -27,6 +29,7 @@ from cogs.utils.formatting import (
     Notes,
     also_text,
     cite,
+    counted,
     credit_fact,
     describe_source,
     fact_source_ids,
@@ -34,7 +37,6 @@ from cogs.utils.formatting import (
     format_value,
     join_limited,
     line_mark,
-    plural,
     render_fact,
     render_facts,
     render_reading,
@@ -44,6 +46,7 @@ from cogs.utils.formatting import (
     truncate,
     unnumbered_line,
 )
+from cogs.utils.language import public
 from cogs.utils.lookup import DramaOption, PersonOption
 from cogs.utils.replies import Reply, private, send_reply
 from cogs.utils.views import KEY, BotButton, KeyButton, buttons, label_of, make_view
@@ -54,20 +57,40 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SECTIONS: tuple[tuple[str, str], ...] = (
-    ("overview", "Overview"), ("cast", "Cast"), ("episodes", "Episodes"), ("ost", "OST"),
-    ("trivia", "Trivia"), ("sources", "Sources"),
+    ("overview", N_("Overview")), ("cast", N_("Cast")), ("episodes", N_("Episodes")),
+    ("ost", N_("OST")), ("trivia", N_("Trivia")), ("sources", N_("Sources")),
 )
-TRIVIA_TOPICS = {"release": "Release", "production": "Production", "ost": "OST",
-                 "cast": "Cast", "plot": "Plot"}  # in the order shown; others come last
+TRIVIA_TOPICS = {"release": N_("Release"), "production": N_("Production"), "ost": N_("OST"),
+                 "cast": N_("Cast"), "plot": N_("Plot")}  # in this order; others come last
 MAIN_CAST = 4  # cast members on the overview when no one is billed as lead
 # Overview fields whose absence is normal, not a gap in the record.
 OPTIONAL_FIELDS = frozenset({"Former titles", "Country", "Runtime", "Production",
                              "Sequel of", "Followed by"})
-GONE_DRAMA = "That drama is no longer in my records, so this button has nothing to show."
-GONE_PERSON = "That person is no longer in my records, so this button has nothing to show."
-RENDERED = EmbedCache()  # (kind, key, section) -> the embed, for the store's cached results
-BILLING = {"lead": "lead", "supporting": "supporting", "special": "special appearance",
-           "cameo": "cameo"}
+GONE_DRAMA = N_("That drama is no longer in my records, so this button has nothing to show.")
+GONE_PERSON = N_("That person is no longer in my records, so this button has nothing to "
+                 "show.")
+# (kind, key, section, language) -> the embed, for the store's cached results
+RENDERED = EmbedCache()
+BILLING = {"lead": N_("lead"), "supporting": N_("supporting"),
+           "special": N_("special appearance"), "cameo": N_("cameo")}
+
+
+JOBS = {"director": N_("director"), "writer": N_("writer"), "producer": N_("producer"),
+        "composer": N_("composer"), "ost-producer": N_("ost-producer"),
+        "lyricist": N_("lyricist")}  # crew jobs of the packs, as readers say them
+
+
+def billing(value: str) -> str:
+    known = BILLING.get(value)
+    return _(known) if known else value
+
+
+def korean_first(romanised: str, korean: str | None) -> str:
+    """"Soundtrack #1 (사운드트랙 #1)", or for Korean readers "사운드트랙 #1 (Soundtrack #1)";
+    the romanised name alone when the packs have no Korean one."""
+    if not korean:
+        return romanised
+    return f"{korean} ({romanised})" if current() == "ko" else f"{romanised} ({korean})"
 
 
 @dataclass(frozen=True)
@@ -88,9 +111,8 @@ NO_EXTRAS = Extras()
 
 def drama_title(info: DramaInfo) -> str:
     """Embed title: the English title with the Korean title beside it."""
-    title = str(info.drama.title.value)
     korean = info.drama.korean_title
-    return f"{title} ({korean.value})" if korean else title
+    return korean_first(str(info.drama.title.value), str(korean.value) if korean else None)
 
 
 def _credits(info: DramaInfo, job: str) -> list[CrewMember]:
@@ -109,7 +131,7 @@ def _dates(info: DramaInfo, notes: Notes) -> str | None:
         return render_fact(drama.year, info.sources, notes=notes) if drama.year else None
     start = render_fact(drama.premiere, info.sources, notes=notes)
     end = render_fact(drama.finale, info.sources, notes=notes)
-    return f"{start} to {end}"
+    return _("{start} to {end}").format(start=start, end=end)
 
 
 def _main_cast(info: DramaInfo) -> list[CastMember]:
@@ -118,9 +140,12 @@ def _main_cast(info: DramaInfo) -> list[CastMember]:
 
 
 def _as_role(member: CastMember, sources: Mapping[str, Source], notes: Notes) -> str:
+    name = korean_first(member.person.name, member.person.hangul) if current() == "ko" \
+        else member.person.name
     if member.entry.character is None:
-        return f"{member.person.name} (role not on record)"
-    return f"{member.person.name} as {render_fact(member.entry.character, sources, notes=notes)}"
+        return _("{name} (role not on record)").format(name=name)
+    return _("{name} as {role}").format(
+        name=name, role=render_fact(member.entry.character, sources, notes=notes))
 
 
 def _optional(fact: Fact | None, sources: Mapping[str, Source], notes: Notes, *,
@@ -134,7 +159,7 @@ def _many(facts: Sequence[Fact], sources: Mapping[str, Source], notes: Notes,
 
 
 def _minutes(value: FactValue) -> str:
-    return f"{value} minutes"
+    return _("{minutes} minutes").format(minutes=value)
 
 
 def overview_embed(info: DramaInfo, extras: Extras = NO_EXTRAS) -> discord.Embed:
@@ -146,33 +171,33 @@ def overview_embed(info: DramaInfo, extras: Extras = NO_EXTRAS) -> discord.Embed
     main = _main_cast(info)
     notes: Notes = []
     candidates: list[tuple[str, str | None, bool]] = [
-        ("Korean title", _optional(drama.korean_title, src, notes), True),
-        ("Former titles", _many(drama.former_titles, src, notes, "\n"), True),
-        ("Platform", _optional(drama.platform, src, notes), True),
-        ("Country", _optional(drama.country, src, notes), True),
-        ("Genre", _many(drama.genres, src, notes), True),
-        ("Aired", _dates(info, notes), True),
-        ("Episodes", _optional(drama.episode_count, src, notes), True),
-        ("Runtime", _optional(drama.runtime_minutes, src, notes, fmt=_minutes), True),
-        ("Director", _crew_text(info, "director", notes), True),
-        ("Writer", _crew_text(info, "writer", notes), True),
-        ("Production", _many(drama.production_companies, src, notes, "\n"), False),
-        ("Main cast", join_limited([_as_role(m, src, notes) for m in main],
-                                   Limits.FIELD_VALUE) or None, False),
-        ("OST", _ost_count(info, extras), False),
-        ("Sequel of", _many(drama.sequel_of, src, notes), True),
-        ("Followed by", _many(drama.followed_by, src, notes), True),
+        (N_("Korean title"), _optional(drama.korean_title, src, notes), True),
+        (N_("Former titles"), _many(drama.former_titles, src, notes, "\n"), True),
+        (N_("Platform"), _optional(drama.platform, src, notes), True),
+        (N_("Country"), _optional(drama.country, src, notes), True),
+        (N_("Genre"), _many(drama.genres, src, notes), True),
+        (N_("Aired"), _dates(info, notes), True),
+        (N_("Episodes"), _optional(drama.episode_count, src, notes), True),
+        (N_("Runtime"), _optional(drama.runtime_minutes, src, notes, fmt=_minutes), True),
+        (N_("Director"), _crew_text(info, "director", notes), True),
+        (N_("Writer"), _crew_text(info, "writer", notes), True),
+        (N_("Production"), _many(drama.production_companies, src, notes, "\n"), False),
+        (N_("Main cast"), join_limited([_as_role(m, src, notes) for m in main],
+                                       Limits.FIELD_VALUE) or None, False),
+        (N_("OST"), _ost_count(info, extras), False),
+        (N_("Sequel of"), _many(drama.sequel_of, src, notes), True),
+        (N_("Followed by"), _many(drama.followed_by, src, notes), True),
     ]
     if not drama.title.certain:  # the embed title cannot carry the marks: say it here
-        candidates.insert(0, ("English title", render_fact(drama.title, src, notes=notes),
+        candidates.insert(0, (N_("English title"), render_fact(drama.title, src, notes=notes),
                               True))
-    fields = [Field(name, text, inline) for name, text, inline in candidates if text]
-    missing = [name.lower() for name, text, _ in candidates
+    fields = [Field(_(name), text, inline) for name, text, inline in candidates if text]
+    missing = [_(name).lower() for name, text, _inline in candidates
                if not text and name not in OPTIONAL_FIELDS]
     if missing:
-        fields.append(Field("Not on record", ", ".join(missing)))
+        fields.append(Field(_("Not on record"), ", ".join(missing)))
     if notes:
-        fields.append(Field("Notes", join_limited([f"• {n}" for n in dict.fromkeys(notes)],
+        fields.append(Field(_("Notes"), join_limited([f"• {n}" for n in dict.fromkeys(notes)],
                                                   Limits.FIELD_VALUE)))
     synopsis = render_fact(drama.synopsis, src) if drama.synopsis else None
     return build_embed(title=drama_title(info), description=synopsis, fields=fields,
@@ -200,8 +225,14 @@ def _ost_count(info: DramaInfo, extras: Extras) -> str | None:
     if not info.tracks:
         return f"{extras.unnumbered}." if extras.unnumbered else None
     numbers = [t.track.number for t in info.tracks]
-    return (f"{plural(len(numbers), 'track')} on record (the OST section or `/ost list` "
-            "shows them)")
+    return _("{tracks} on record (the OST section or `/ost list` shows them)").format(
+        tracks=counted(len(numbers), "{count} track", "{count} tracks"))
+
+
+def ost_head(tracks: int) -> str:
+    """"**OST** (7 tracks on record)"."""
+    count = counted(tracks, "{count} track", "{count} tracks")
+    return f"**{_('OST')}** (" + _("{tracks} on record").format(tracks=count) + ")"
 
 
 def cast_line(member: CastMember, sources: Mapping[str, Source]) -> str:
@@ -211,20 +242,22 @@ def cast_line(member: CastMember, sources: Mapping[str, Source]) -> str:
     facts = (entry.character, entry.character_hangul, entry.description)
     shared = shared_single_source(facts)
     mark = shared is None
-    name = f"**{member.person.name}**"
-    if member.person.hangul:
-        name += f" ({member.person.hangul})"
+    person = member.person
+    name = (f"**{person.hangul}** ({person.name})" if person.hangul and current() == "ko"
+            else f"**{person.name}**" + (f" ({person.hangul})" if person.hangul else ""))
     if entry.character is None:
-        line = f"{name} (role not on record)"
+        line = _("{name} (role not on record)").format(name=name)
     else:
-        role = render_reading(entry.character.primary, sources, mark_single=mark)
+        roles = [render_reading(entry.character.primary, sources, mark_single=mark)]
         if entry.character_hangul:
-            role += f" · {render_fact(entry.character_hangul, sources, mark_single=mark)}"
-        line = f"{name} as {role}"
+            roles.append(render_fact(entry.character_hangul, sources, mark_single=mark))
+            if current() == "ko":  # the Hangul name first for Korean readers
+                roles.reverse()
+        line = _("{name} as {role}").format(name=name, role=" · ".join(roles))
     if entry.description:
         line += f" — {render_fact(entry.description, sources, mark_single=mark)}"
     if entry.billing:
-        line += f" · {BILLING.get(entry.billing, entry.billing)}"
+        line += f" · {billing(entry.billing)}"
     return line + line_mark(facts, sources) + also_text(entry.character, sources)
 
 
@@ -235,8 +268,8 @@ def cast_embed(info: DramaInfo) -> discord.Embed:
     for m in info.cast:
         for fact in (m.entry.character, m.entry.character_hangul, m.entry.description):
             ids.extend(fact_source_ids(fact))
-    body = join_limited(lines, Limits.DESCRIPTION) if lines else "No cast on record."
-    return build_embed(title=drama_title(info), description=f"**Cast**\n{body}",
+    body = join_limited(lines, Limits.DESCRIPTION) if lines else _("No cast on record.")
+    return build_embed(title=drama_title(info), description=f"**{_('Cast')}**\n{body}",
                        footer=footer_sources(ids, info.sources))
 
 
@@ -246,18 +279,22 @@ def episodes_embed(info: DramaInfo) -> discord.Embed:
     lines: list[str] = []
     ids: list[str] = []
     for ep in info.episodes:
-        line = f"**Episode {ep.number}** — {render_fact(ep.air_date, src)}"
+        line = "**" + _("Episode {number}").format(number=ep.number) + \
+            f"** — {render_fact(ep.air_date, src)}"
         titles = [render_fact(f, src) for f in (ep.title, ep.korean_title) if f]
+        if current() == "ko":
+            titles.reverse()
         if titles:
             line += " — " + " · ".join(titles)
         lines.append(line)
         for fact in (ep.air_date, ep.title, ep.korean_title):
             ids.extend(fact_source_ids(fact))
     count = info.drama.episode_count
-    head = f"**Episodes** ({render_fact(count, src)} in all)" if count else "**Episodes**"
+    head = (f"**{_('Episodes')}** (" + _("{count} in all").format(count=render_fact(count, src))
+            + ")") if count else f"**{_('Episodes')}**"
     ids.extend(fact_source_ids(count))
     body = join_limited(lines, Limits.DESCRIPTION - len(head) - 1) if lines else \
-        "No episode details on record."
+        _("No episode details on record.")
     return build_embed(title=drama_title(info), description=f"{head}\n{body}",
                        footer=footer_sources(ids, src))
 
@@ -270,9 +307,9 @@ def ost_embed(info: DramaInfo, extras: Extras = NO_EXTRAS) -> discord.Embed:
         lines.append(f"\n{extras.unnumbered}.")
     ids = [s for t in info.tracks for s in track_source_ids(t)]
     ids += [s for t in info.drama.ost_unnumbered for c in t.artists for s in c.sources]
-    head = f"**OST** ({plural(len(info.tracks), 'track')} on record)"
+    head = ost_head(len(info.tracks))
     body = join_limited(lines, Limits.DESCRIPTION - len(head) - 1) if lines else \
-        "No OST tracks on record."
+        _("No OST tracks on record.")
     return build_embed(title=drama_title(info), description=f"{head}\n{body}",
                        footer=footer_sources(ids, info.sources))
 
@@ -281,11 +318,11 @@ def sources_embed(info: DramaInfo) -> discord.Embed:
     """Every source any fact about the drama cites."""
     ordered = sorted(info.sources.values(), key=lambda s: s.label.casefold())
     lines = [describe_source(s) for s in ordered]
-    head = f"**Sources** ({plural(len(lines), 'source')})"
+    head = f"**{_('Sources')}** ({counted(len(lines), '{count} source', '{count} sources')})"
     body = join_limited(lines, Limits.DESCRIPTION - len(head) - 1) if lines else \
-        "No sources on record."
+        _("No sources on record.")
     return build_embed(title=drama_title(info), description=f"{head}\n{body}",
-                       footer="Every fact the bot states names one of these sources.")
+                       footer=_("Every fact the bot states names one of these sources."))
 
 
 def trivia_embed(info: DramaInfo) -> discord.Embed:
@@ -298,13 +335,15 @@ def trivia_embed(info: DramaInfo) -> discord.Embed:
     for item in items:
         text = render_fact(item.fact, info.sources, always_cite=True)
         if item.topic == "plot":
-            episode = f" (episode {item.fact.episode})" if item.fact.episode else ""
+            episode = (" (" + _("episode {number}").format(number=item.fact.episode) + ")"
+                       if item.fact.episode else "")
             text = f"||{text}||{episode}"
-        topic = TRIVIA_TOPICS.get(item.topic or "", (item.topic or "other").capitalize())
+        known = TRIVIA_TOPICS.get(item.topic or "")
+        topic = _(known) if known else (item.topic or _("other")).capitalize()
         lines.append(f"**{topic}** · {text}")
-    head = f"**Trivia** ({plural(len(lines), 'fact')})"
+    head = f"**{_('Trivia')}** ({counted(len(lines), '{count} fact', '{count} facts')})"
     body = join_limited(lines, Limits.DESCRIPTION - len(head) - 1) if lines else \
-        "No trivia on record."
+        _("No trivia on record.")
     ids = [s for t in info.trivia for s in fact_source_ids(t.fact)]
     return build_embed(title=drama_title(info), description=f"{head}\n{body}",
                        footer=footer_sources(ids, info.sources))
@@ -333,7 +372,7 @@ def section_rows(info: DramaInfo, current: str) -> list[list[discord.ui.Item[Any
     if len(shown) <= 1:
         return []
     items: list[discord.ui.Item[Any]] = [
-        SectionButton(info.drama.slug, name, label=label, current=name == current)
+        SectionButton(info.drama.slug, name, label=_(label), current=name == current)
         for name, label in shown]
     return [items[i:i + Limits.ROW_BUTTONS] for i in range(0, len(items), Limits.ROW_BUTTONS)]
 
@@ -352,8 +391,8 @@ def drama_reply(info: DramaInfo, section: str = "overview", extras: Extras = NO_
         rows.append(buttons(PersonButton,
                             [(m.person.id, m.person.name) for m in info.cast]))
     if section == "ost" and info.tracks:
-        rows.append([TrackListButton(slug, label="Full track list")])
-    embed = RENDERED.get(("drama", slug, section), info,
+        rows.append([TrackListButton(slug, label=_("Full track list"))])
+    embed = RENDERED.get(("drama", slug, section, current()), info,
                          lambda: RENDERERS[section](info, extras))
     return Reply(embed=embed, view=make_view(*rows))
 
@@ -363,8 +402,8 @@ def drama_reply(info: DramaInfo, section: str = "overview", extras: Extras = NO_
 
 def person_title(info: PersonInfo) -> str:
     person = info.person
-    title = f"{person.name} ({person.hangul})" if person.hangul else person.name
-    return f"{title} · group" if person.kind == "group" else title
+    title = korean_first(person.name, person.hangul)
+    return f"{title} · {_('group')}" if person.kind == "group" else title
 
 
 def _roles(info: PersonInfo, notes: Notes) -> list[str]:
@@ -377,22 +416,24 @@ def _role_text(role: Role, src: Mapping[str, Source], notes: Notes) -> str:
     a disputed name's notes go to `notes`."""
     entry = role.entry
     text = (render_fact(entry.character, src, always_cite=True, notes=notes)
-            if entry.character else f"role not on record ({cite(entry.sources, src)})")
-    return text + (f" · {BILLING.get(entry.billing, entry.billing)}" if entry.billing else "")
+            if entry.character
+            else _("role not on record ({sources})").format(sources=cite(entry.sources, src)))
+    return text + (f" · {billing(entry.billing)}" if entry.billing else "")
 
 
 def _crew(info: PersonInfo) -> list[str]:
     lines = []
     for role in info.crew:
         credit = role.credit
-        job = credit.job or "credited, job not on record"
+        job = _(JOBS[credit.job]) if credit.job in JOBS else (
+            credit.job or _("credited, job not on record"))
         line = f"**{role.drama.title}** — {job} ({cite(credit.sources, info.sources)})"
         if credit.note:
             line += f", {credit.note}"
         if credit.also:
             others = ", ".join(f"{r.value} ({cite(r.sources, info.sources)})"
                                for r in credit.also)
-            line += f"; other sources name {others}"
+            line += _("; other sources name {others}").format(others=others)
         lines.append(line)
     return lines
 
@@ -403,7 +444,8 @@ def _tracks(info: PersonInfo) -> list[str]:
         credit = next((a for a in t.track.artists if a.person == info.person.id), None)
         cited = f" ({cite(credit.sources, info.sources)})" if credit else ""
         title = render_fact(t.track.title, info.sources)
-        lines.append(f"**{t.drama.title}** track {t.track.number}: {title}{cited}")
+        track = _("track {number}").format(number=t.track.number)
+        lines.append(f"**{t.drama.title}** {track}: {title}{cited}")
     return lines
 
 
@@ -417,18 +459,19 @@ def person_embed(info: PersonInfo) -> discord.Embed:
         return [render_fact(f, src, always_cite=True) for f in facts]
 
     notes: Notes = []
-    inline = (("Hangul", [person.hangul] if person.hangul else []),
-              ("Also written", [", ".join(person.aliases)] if person.aliases else []))
-    blocks = (("Groups", cited(person.groups)), ("Occupations", cited(person.occupations)),
-              ("Roles", _roles(info, notes)), ("Credits", _crew(info)),
-              ("OST tracks", _tracks(info)), ("Other works", cited(person.other_works)),
-              ("Other facts", cited(person.facts)),
-              ("Notes", [f"• {n}" for n in dict.fromkeys(notes)]))
+    inline = ((_("Hangul"), [person.hangul] if person.hangul else []),
+              (_("Also written"), [", ".join(person.aliases)] if person.aliases else []))
+    blocks = ((_("Groups"), cited(person.groups)), (_("Occupations"), cited(person.occupations)),
+              (_("Roles"), _roles(info, notes)), (_("Credits"), _crew(info)),
+              (_("OST tracks"), _tracks(info)), (_("Other works"), cited(person.other_works)),
+              (_("Other facts"), cited(person.facts)),
+              (_("Notes"), [f"• {n}" for n in dict.fromkeys(notes)]))
     fields = [Field(name, truncate(lines[0], value), True) for name, lines in inline if lines]
     fields.extend(Field(name, join_limited(lines, value)) for name, lines in blocks if lines)
     ids = [*person.sources, *src]
-    return build_embed(title=person_title(info),
-                       description=f"Name and identity as reported by {cite(person.sources, src)}.",
+    described = _("Name and identity as reported by {sources}.").format(
+        sources=cite(person.sources, src))
+    return build_embed(title=person_title(info), description=described,
                        fields=fields, footer=footer_sources(ids, src))
 
 
@@ -437,7 +480,8 @@ def person_reply(info: PersonInfo) -> Reply:
     dramas = [(r.drama.slug, r.drama.title) for r in info.roles]
     dramas += [(c.drama.slug, c.drama.title) for c in info.crew]
     dramas += [(t.drama.slug, t.drama.title) for t in info.tracks]
-    embed = RENDERED.get(("person", info.person.id), info, lambda: person_embed(info))
+    embed = RENDERED.get(("person", info.person.id, current()), info,
+                         lambda: person_embed(info))
     return Reply(embed=embed, view=make_view(buttons(DramaButton, dramas)))
 
 
@@ -448,7 +492,7 @@ async def drama_lookup(bot: DramaBot, slug: str, section: str = "overview") -> R
     """The /drama reply for a known slug, or a polite note if it has gone."""
     info = await bot.facts.drama(slug)
     if info is None:
-        return private(GONE_DRAMA)
+        return private(_(GONE_DRAMA))
     return drama_reply(info, section, await drama_extras(bot, info))
 
 
@@ -470,7 +514,7 @@ async def drama_extras(bot: DramaBot, info: DramaInfo) -> Extras:
 async def person_lookup(bot: DramaBot, person_id: str) -> Reply:
     info = await bot.facts.person(person_id)
     if info is None:
-        return private(GONE_PERSON)
+        return private(_(GONE_PERSON))
     return person_reply(info)
 
 
@@ -493,21 +537,24 @@ class SectionButton(BotButton, template=rf"drama:s:(?P<slug>{KEY}):(?P<section>[
         return cls(match["slug"], match["section"], label=label_of(item))
 
     async def answer(self, interaction: discord.Interaction[DramaBot]) -> Reply:
-        return await drama_lookup(interaction.client, self.slug, self.section)
+        with public(interaction):  # the message everyone sees
+            return await drama_lookup(interaction.client, self.slug, self.section)
 
 
 class DramaButton(KeyButton, prefix="lookup:drama:"):
     """Opens a drama's /drama message: a did-you-mean choice, a person's drama."""
 
     async def answer(self, interaction: discord.Interaction[DramaBot]) -> Reply:
-        return await drama_lookup(interaction.client, self.key)
+        with public(interaction):
+            return await drama_lookup(interaction.client, self.key)
 
 
 class PersonButton(KeyButton, prefix="lookup:person:"):
     """Opens a person's /person message: a did-you-mean choice, a cast member."""
 
     async def answer(self, interaction: discord.Interaction[DramaBot]) -> Reply:
-        return await person_lookup(interaction.client, self.key)
+        with public(interaction):
+            return await person_lookup(interaction.client, self.key)
 
 
 # --- the cog ------------------------------------------------------------------------------
@@ -520,24 +567,32 @@ class Info(commands.Cog):
         self.bot = bot
 
     @app_commands.command(
-        name="drama", description="Everything known about a K-drama, every fact with its sources")
-    @app_commands.describe(
-        name="The drama's title, former title, alias or Korean title (suggested as you type)")
+        name=locale_str("drama"),
+        description=locale_str("Everything known about a K-drama, every fact with its sources"))
+    @app_commands.rename(name=locale_str("name"))
+    @app_commands.describe(name=locale_str(
+        "The drama's title, former title, alias or Korean title (suggested as you type)"))
     async def drama(
         self, interaction: discord.Interaction[DramaBot],
         name: app_commands.Transform[str, DramaOption(DramaButton.choice, option="name")],
     ) -> None:
-        await send_reply(interaction, await drama_lookup(self.bot, name))
+        with public(interaction):  # a public answer, in the server's language
+            reply = await drama_lookup(self.bot, name)
+        await send_reply(interaction, reply)
 
     @app_commands.command(
-        name="person", description="An actor, singer or crew member: names, roles, OST tracks")
-    @app_commands.describe(
-        name="The person's name in any romanisation, or in Hangul (suggested as you type)")
+        name=locale_str("person"),
+        description=locale_str("An actor, singer or crew member: names, roles, OST tracks"))
+    @app_commands.rename(name=locale_str("name"))
+    @app_commands.describe(name=locale_str(
+        "The person's name in any romanisation, or in Hangul (suggested as you type)"))
     async def person(
         self, interaction: discord.Interaction[DramaBot],
         name: app_commands.Transform[str, PersonOption(PersonButton.choice)],
     ) -> None:
-        await send_reply(interaction, await person_lookup(self.bot, name))
+        with public(interaction):
+            reply = await person_lookup(self.bot, name)
+        await send_reply(interaction, reply)
 
 
 async def setup(bot: DramaBot) -> None:

@@ -14,8 +14,10 @@ from typing import TYPE_CHECKING, Any, Self
 
 import discord
 from discord import app_commands
+from discord.app_commands import locale_str
 from discord.ext import commands
 
+from bot.i18n import N_, _
 from bot.packs.model import Source, Trivia
 from bot.store.models import DramaRef, TrackInfo
 from cogs.utils.embeds import Field, build_embed
@@ -27,9 +29,9 @@ from cogs.utils.formatting import (
     fact_source_ids,
     footer_sources,
     join_limited,
+    number,
     number_ranges,
     paginate,
-    plural,
     render_fact,
     render_facts,
     track_artists,
@@ -37,6 +39,7 @@ from cogs.utils.formatting import (
     track_source_ids,
     unnumbered_line,
 )
+from cogs.utils.language import public
 from cogs.utils.lookup import MAX_NAME, DramaOption, drama_or_default
 from cogs.utils.replies import Reply, private, send_reply
 from cogs.utils.views import KEY, BotButton, KeyButton, label_of, make_view, pager_buttons
@@ -48,12 +51,15 @@ TRACKS_PER_PAGE = 10  # /ost list page size (tests shrink it to force pagination
 PAGE_BUDGET = 3500  # characters of track lines per page, leaving room for the header
 SEARCH_LIMIT = 15  # tracks shown by /ost search
 MAX_BUTTON_TRACK = 999_999_999  # largest track number a button's custom_id carries
-GONE_DRAMA = "That drama is no longer in my records, so this button has nothing to show."
+GONE_DRAMA = N_("That drama is no longer in my records, so this button has nothing to show.")
 
 
 def drama_heading(ref: DramaRef) -> str:
-    """Embed title: the English title with the Korean title beside it."""
-    return f"{ref.title} ({ref.korean_title})" if ref.korean_title else ref.title
+    """Embed title: the English title with the Korean title beside it (Korean first for
+    Korean readers)."""
+    from cogs.info import korean_first  # late: info imports this module's buttons
+
+    return korean_first(ref.title, ref.korean_title)
 
 
 # --- /ost track ---------------------------------------------------------------------------
@@ -65,19 +71,20 @@ def track_embed(info: TrackInfo, sources: Mapping[str, Source],
     of track 6, so it is said that nobody knows), then its notes and trivia if any."""
     track = info.track
     fields = [
-        Field("Number", str(track.number), True),
-        Field("Title", render_fact(track.title, sources), True),
-        Field("Korean title", render_fact(track.korean_title, sources), True),
-        Field("Artist", track_artists(info, sources), True),
-        Field("Release date", render_fact(track.release_date, sources), True),
+        Field(_("Number"), str(track.number), True),
+        Field(_("Title"), render_fact(track.title, sources), True),
+        Field(_("Korean title"), render_fact(track.korean_title, sources), True),
+        Field(_("Artist"), track_artists(info, sources), True),
+        Field(_("Release date"), render_fact(track.release_date, sources), True),
     ]
     if track.notes:
-        fields.append(Field("Notes", render_facts(track.notes, sources, sep="\n")))
+        fields.append(Field(_("Notes"), render_facts(track.notes, sources, sep="\n")))
     if trivia:
-        fields.append(Field("Trivia", "\n".join(
+        fields.append(Field(_("Trivia"), "\n".join(
             render_fact(t.fact, sources, always_cite=True) for t in trivia)))
     ids = [*track_source_ids(info), *(s for t in trivia for s in fact_source_ids(t.fact))]
-    return build_embed(title=drama_heading(info.drama), description=f"**OST track {track.number}**",
+    heading = "**" + _("OST track {number}").format(number=track.number) + "**"
+    return build_embed(title=drama_heading(info.drama), description=heading,
                        fields=fields, footer=footer_sources(ids, sources))
 
 
@@ -87,21 +94,26 @@ def out_of_range(ref: DramaRef, number: int, tracks: Sequence[TrackInfo],
     contributions no source gives a number (one of them may be that track)."""
     numbers = [t.track.number for t in tracks]
     span = number_ranges(numbers)
-    label = "track" if len(numbers) == 1 else "tracks"
+    one = len(numbers) == 1
     if number < 1:
-        text = f"Track numbers start at 1. {ref.title}'s OST has {label} {span} on record."
+        text = _("Track numbers start at 1.") + " " + (
+            _("{title}'s OST has track {span} on record.") if one
+            else _("{title}'s OST has tracks {span} on record."))
     else:
-        text = f"{ref.title}'s OST has {label} {span} on record, and no track {number}."
+        text = (_("{title}'s OST has track {span} on record, and no track {number}.") if one
+                else _("{title}'s OST has tracks {span} on record, and no track {number}."))
+    text = text.format(title=ref.title, span=span, number=number)
     if unnumbered:
         text += f"\n{unnumbered}."
-    view = make_view([TrackListButton(ref.slug, "Show the track list")])
+    view = make_view([TrackListButton(ref.slug, _("Show the track list"))])
     return Reply(content=text, view=view, ephemeral=True)
 
 
 def no_ost(ref: DramaRef, unnumbered: str | None = None) -> Reply:
     if unnumbered:
-        return private(f"No numbered OST track of {ref.title} is on record. {unnumbered}.")
-    return private(f"I have no OST tracks on record for {ref.title} yet.")
+        return private(_("No numbered OST track of {title} is on record.").format(
+            title=ref.title) + f" {unnumbered}.")
+    return private(_("I have no OST tracks on record for {title} yet.").format(title=ref.title))
 
 
 async def unnumbered_text(bot: DramaBot, slug: str) -> str | None:
@@ -118,7 +130,7 @@ async def track_lookup(bot: DramaBot, slug: str, number: int) -> Reply:
     """The /ost track reply for a resolved drama, any integer number."""
     ref = await bot.facts.drama_ref(slug)
     if ref is None:
-        return private(GONE_DRAMA)
+        return private(_(GONE_DRAMA))
     tracks = await bot.facts.tracks(slug)  # never pass a user's 2**63 to SQLite
     if not tracks:
         return no_ost(ref, await unnumbered_text(bot, slug))
@@ -129,7 +141,7 @@ async def track_lookup(bot: DramaBot, slug: str, number: int) -> Reply:
     trivia = [t for t in drama.trivia if t.track == number] if drama else []
     sources = await bot.facts.sources(
         [*track_source_ids(info), *(s for t in trivia for s in fact_source_ids(t.fact))])
-    list_button = TrackListButton(slug, "Full track list")
+    list_button = TrackListButton(slug, _("Full track list"))
     return Reply(embed=track_embed(info, sources, trivia), view=make_view([list_button]))
 
 
@@ -140,7 +152,7 @@ async def list_page(bot: DramaBot, slug: str, page: int) -> Reply:
     """One page of a drama's track list, with pager buttons when there are several."""
     ref = await bot.facts.drama_ref(slug)
     if ref is None:
-        return private(GONE_DRAMA)
+        return private(_(GONE_DRAMA))
     tracks = await bot.facts.tracks(slug)
     unnumbered = await unnumbered_text(bot, slug)
     if not tracks:
@@ -150,7 +162,9 @@ async def list_page(bot: DramaBot, slug: str, page: int) -> Reply:
     page = min(max(page, 0), len(pages) - 1)  # a stale button after the list shrank
     first = sum(len(p) for p in pages[:page])
     shown = tracks[first:first + len(pages[page])]
-    head = f"**OST** ({plural(len(tracks), 'track')} on record)"
+    from cogs.info import ost_head  # late: info imports this module's buttons
+
+    head = ost_head(len(tracks))
     lines = pages[page] + ([f"\n{unnumbered}."] if unnumbered and page == len(pages) - 1
                            else [])
     embed = build_embed(
@@ -171,23 +185,25 @@ async def search_reply(bot: DramaBot, query: str) -> Reply:
     """Tracks whose title or artist matches, across every drama."""
     text = clean_text(query)
     if not text:
-        return Reply(content="Type part of a song title or a singer's name, for example "
-                     "**Doyoung** or **Love Beyond Words**.", ephemeral=True)
+        return Reply(content=_("Type part of a song title or a singer's name, for example "
+                               "**Doyoung** or **Love Beyond Words**."), ephemeral=True)
     if len(text) > MAX_NAME:
-        return Reply(content=f"That is {len(text):,} characters; search with a title or a "
-                     f"name of up to {MAX_NAME} characters.", ephemeral=True)
+        return Reply(content=_("That is {count} characters; search with a title or a name "
+                               "of up to {limit} characters.").format(
+                                   count=number(len(text)), limit=MAX_NAME),
+                     ephemeral=True)
     found = await bot.facts.search_tracks(text, limit=SEARCH_LIMIT + 1)
     if not found:
-        return Reply(content=f"No OST track title or singer matches “{echo(text)}”. "
-                     "Try a singer such as **Doyoung**, or `/ost list` for a drama's tracks.",
-                     ephemeral=True)
+        return Reply(content=_("No OST track title or singer matches “{query}”. Try a "
+                               "singer such as **Doyoung**, or `/ost list` for a drama's "
+                               "tracks.").format(query=echo(text)), ephemeral=True)
     shown = found[:SEARCH_LIMIT]
     sources = await bot.facts.sources(s for t in shown for s in track_source_ids(t))
     lines = [track_line(t, sources, with_drama=True) for t in shown]
     if len(found) > SEARCH_LIMIT:
-        lines.append("...and more: type more of the title or name to narrow it down")
+        lines.append(_("...and more: type more of the title or name to narrow it down"))
     embed = build_embed(
-        title=f"OST tracks matching “{echo(text, 40)}”",
+        title=_("OST tracks matching “{query}”").format(query=echo(text, 40)),
         description=join_limited(lines, Limits.DESCRIPTION),
         footer=footer_sources((s for t in shown for s in track_source_ids(t)), sources))
     return Reply(embed=embed, view=make_view(_track_buttons(shown)))
@@ -197,7 +213,7 @@ def _track_buttons(tracks: Sequence[TrackInfo]) -> list[discord.ui.Item[Any]]:
     """A button per result (up to 5) that opens the track's full card."""
     items: list[discord.ui.Item[Any]] = []
     for info in tracks[: Limits.ROW_BUTTONS]:
-        title = info.track.title.value if info.track.title else UNKNOWN
+        title = info.track.title.value if info.track.title else _(UNKNOWN)
         label = f"#{info.track.number} {title} · {info.drama.title}"  # distinct when cut
         items.append(TrackButton(info.drama.slug, info.track.number, label=label))
     return items
@@ -230,14 +246,16 @@ class TrackButton(BotButton, template=rf"lookup:track:(?P<slug>{KEY}):(?P<number
         return cls(match["slug"], int(match["number"]), label=label_of(item))
 
     async def answer(self, interaction: discord.Interaction[DramaBot]) -> Reply:
-        return await track_lookup(interaction.client, self.slug, self.number)
+        with public(interaction):
+            return await track_lookup(interaction.client, self.slug, self.number)
 
 
 class TrackListButton(KeyButton, prefix="lookup:ostlist:"):
     """Opens a drama's whole track list as a new message."""
 
     async def answer(self, interaction: discord.Interaction[DramaBot]) -> Reply:
-        return await list_page(interaction.client, self.key, 0)
+        with public(interaction):
+            return await list_page(interaction.client, self.key, 0)
 
 
 class TrackPageButton(
@@ -258,7 +276,8 @@ class TrackPageButton(
         return cls(match["slug"], int(match["page"]), match["role"], label=label_of(item))
 
     async def answer(self, interaction: discord.Interaction[DramaBot]) -> Reply:
-        return await list_page(interaction.client, self.slug, self.page)
+        with public(interaction):
+            return await list_page(interaction.client, self.slug, self.page)
 
 
 # --- the cog ------------------------------------------------------------------------------
@@ -271,39 +290,49 @@ ListDrama = app_commands.Transform[str, DramaOption(TrackListButton.choice, opti
 class Ost(commands.Cog):
     """The /ost command group."""
 
-    ost = app_commands.Group(name="ost", description="K-drama soundtracks (OST): tracks, "
-                             "singers and release dates, with sources")
+    ost = app_commands.Group(name=locale_str("ost"), description=locale_str(
+        "K-drama soundtracks (OST): tracks, singers and release dates, with sources"))
 
     def __init__(self, bot: DramaBot) -> None:
         self.bot = bot
 
-    @ost.command(name="track", description="One OST track: title, Korean title, singer, "
-                 "release date, notes and sources")
+    @ost.command(name=locale_str("track"), description=locale_str(
+        "One OST track: title, Korean title, singer, release date, notes and sources"))
+    @app_commands.rename(number=locale_str("number"), drama=locale_str("drama"))
     @app_commands.describe(
-        number="The track's number in the OST (track 1 is the first release)",
-        drama="The drama (default: this server's default drama)")
+        number=locale_str("The track's number in the OST (track 1 is the first release)"),
+        drama=locale_str("The drama (default: this server's default drama)"))
     async def track(
         self, interaction: discord.Interaction[DramaBot], number: int,
         drama: TrackDrama | None = None,
     ) -> None:
         slug = await drama_or_default(interaction, drama)
-        await send_reply(interaction, await track_lookup(self.bot, slug, number))
+        with public(interaction):
+            reply = await track_lookup(self.bot, slug, number)
+        await send_reply(interaction, reply)
 
-    @ost.command(name="list", description="A drama's whole OST track list in order, with "
-                 "singers and release dates")
-    @app_commands.describe(drama="The drama (default: this server's default drama)")
+    @ost.command(name=locale_str("list"), description=locale_str(
+        "A drama's whole OST track list in order, with singers and release dates"))
+    @app_commands.rename(drama=locale_str("drama"))
+    @app_commands.describe(drama=locale_str("The drama (default: this server's default drama)"))
     async def list_(
         self, interaction: discord.Interaction[DramaBot],
         drama: ListDrama | None = None,
     ) -> None:
         slug = await drama_or_default(interaction, drama)
-        await send_reply(interaction, await list_page(self.bot, slug, 0))
+        with public(interaction):
+            reply = await list_page(self.bot, slug, 0)
+        await send_reply(interaction, reply)
 
-    @ost.command(name="search", description="Find OST tracks by title or singer across "
-                 "every drama")
-    @app_commands.describe(query="Part of a song title (English or Korean) or a singer's name")
+    @ost.command(name=locale_str("search"), description=locale_str(
+        "Find OST tracks by title or singer across every drama"))
+    @app_commands.rename(query=locale_str("query"))
+    @app_commands.describe(query=locale_str(
+        "Part of a song title (English or Korean) or a singer's name"))
     async def search(self, interaction: discord.Interaction[DramaBot], query: str) -> None:
-        await send_reply(interaction, await search_reply(self.bot, query))
+        with public(interaction):
+            reply = await search_reply(self.bot, query)
+        await send_reply(interaction, reply)
 
 
 async def setup(bot: DramaBot) -> None:

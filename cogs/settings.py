@@ -1,4 +1,5 @@
-"""/settings default-drama: a server's admins choose the drama /ost and /quiz use by default.
+"""/settings default-drama and /settings language: a server's admins choose the drama /ost
+and /quiz use by default, and the language of the bot's public messages.
 
 The group is declared guild-only with `default_permissions(manage_guild)`, so Discord
 hides it from members without Manage Server; server owners can change that in their
@@ -12,12 +13,16 @@ import random
 from typing import TYPE_CHECKING
 
 import discord
+from babel import Locale
 from discord import app_commands
+from discord.app_commands import Choice, locale_str
 from discord.ext import commands
 
+from bot.i18n import DEFAULT, N_, _, languages, speaking
 from bot.quiz.questions import generate, load_material
 from cogs.utils.checks import manage_server_only, manages_server
-from cogs.utils.formatting import plural
+from cogs.utils.formatting import counted
+from cogs.utils.language import public, server_language
 from cogs.utils.lookup import DramaOption, default_drama
 from cogs.utils.replies import Reply, private, send_reply
 from cogs.utils.views import KeyButton
@@ -26,6 +31,21 @@ if TYPE_CHECKING:
     from bot.client import DramaBot
 
 QUIZ_ENOUGH = 10  # questions for a default-length game
+FOLLOW = "discord"  # /settings language's value for "follow the server's Discord locale"
+ENGLISH = N_("English")  # other languages are named in their own language, as in clients
+
+
+def language_name(language: str) -> str:
+    """A language as its speakers write it: "English", "한국어"."""
+    return str(Locale.parse(language).get_display_name(language))
+
+
+def language_choices() -> list[Choice[str]]:
+    """One choice per catalogue (a new catalogue is a new choice), and "follow Discord"."""
+    named = [Choice(name=locale_str(ENGLISH if lang == DEFAULT else language_name(lang)),
+                    value=lang) for lang in languages()]
+    return [*named, Choice(name=locale_str("Follow the server's Discord language"),
+                           value=FOLLOW)]
 
 
 async def set_default(interaction: discord.Interaction[DramaBot], slug: str) -> Reply:
@@ -34,29 +54,36 @@ async def set_default(interaction: discord.Interaction[DramaBot], slug: str) -> 
     guild_id = interaction.guild_id or 0
     ref = await bot.facts.drama_ref(slug)
     if ref is None:
-        return private("That drama is no longer in my records; pick another one.")
+        return private(_("That drama is no longer in my records; pick another one."))
     previous = await default_drama(bot, guild_id)
     await bot.state.set_default_drama(guild_id, slug)
-    text = f"This server's default drama is now **{ref.title}**"
-    if previous and previous != slug:
-        old = await bot.facts.drama_ref(previous)
-        text += f" (it was {old.title if old else previous})"
-    text += (". `/ost track`, `/ost list` and `/quiz start` use it when no drama is given.")
-    return Reply(content=text + "".join(await _warnings(bot, slug, ref.title)))
+    with public(interaction):  # said publicly: the whole server is affected
+        old = await bot.facts.drama_ref(previous) if previous and previous != slug else None
+        if previous and previous != slug:
+            text = _("This server's default drama is now **{title}** (it was {old}).").format(
+                title=ref.title, old=old.title if old else previous)
+        else:
+            text = _("This server's default drama is now **{title}**.").format(title=ref.title)
+        text += " " + _("`/ost track`, `/ost list` and `/quiz start` use it when no drama is "
+                        "given.")
+        return Reply(content=text + "".join(await _warnings(bot, slug, ref.title)))
 
 
 async def _warnings(bot: DramaBot, slug: str, title: str) -> list[str]:
     """What a server should know before relying on this default."""
     warnings: list[str] = []
     if not await bot.facts.tracks(slug):
-        warnings.append(f"\n⚠️ I have no OST tracks on record for {title}, so `/ost track` "
-                        "and `/ost list` will have nothing to show without a `drama`.")
+        warnings.append("\n⚠️ " + _(
+            "I have no OST tracks on record for {title}, so `/ost track` and `/ost list` "
+            "will have nothing to show without a `drama`.").format(title=title))
     material = await load_material(bot.facts, slug)
     count = len(generate(material, random.Random(0))) if material else 0
     if count < QUIZ_ENOUGH:
-        warnings.append(f"\n⚠️ I know enough certain facts for only "
-                        f"{plural(count, 'quiz question')} about {title}, so `/quiz start` "
-                        "games on it will be short.")
+        warnings.append("\n⚠️ " + _(
+            "I know enough certain facts for only {questions} about {title}, so "
+            "`/quiz start` games on it will be short.").format(
+                questions=counted(count, "{count} quiz question", "{count} quiz questions"),
+                title=title))
     return warnings
 
 
@@ -72,22 +99,56 @@ class Settings(commands.Cog):
     """Per-server settings."""
 
     settings_group = app_commands.Group(
-        name="settings", description="Server settings for dramabot (needs Manage Server)",
+        name=locale_str("settings"),
+        description=locale_str("Server settings for dramabot (needs Manage Server)"),
         guild_only=True, default_permissions=discord.Permissions(manage_guild=True))
 
     def __init__(self, bot: DramaBot) -> None:
         self.bot = bot
 
     @settings_group.command(
-        name="default-drama",
-        description="Choose the drama /ost and /quiz use in this server when none is given")
-    @app_commands.describe(drama="The drama to use by default (suggested as you type)")
+        name=locale_str("default-drama"),
+        description=locale_str(
+            "Choose the drama /ost and /quiz use in this server when none is given"))
+    @app_commands.rename(drama=locale_str("drama"))
+    @app_commands.describe(drama=locale_str("The drama to use by default (suggested as you type)"))
     @manage_server_only
     async def default_drama(
         self, interaction: discord.Interaction[DramaBot],
         drama: app_commands.Transform[str, DramaOption(SetDefaultButton.choice, strict=True)],
     ) -> None:
         await send_reply(interaction, await set_default(interaction, drama))
+
+    @settings_group.command(
+        name=locale_str("language"),
+        description=locale_str("The language of the bot's public messages in this server: "
+                               "info, quiz questions, scoreboards"))
+    @app_commands.rename(language=locale_str("language"))
+    @app_commands.describe(language=locale_str(
+        "A language, or follow the server's language as set in Discord"))
+    @app_commands.choices(language=language_choices())
+    @manage_server_only
+    async def language(self, interaction: discord.Interaction[DramaBot], language: str
+                       ) -> None:
+        await send_reply(interaction, await set_language(interaction, language))
+
+
+async def set_language(interaction: discord.Interaction[DramaBot], choice: str) -> Reply:
+    """Store the choice and say so publicly, in the language now in force. Private
+    replies still follow each reader's own client language."""
+    bot, guild_id = interaction.client, interaction.guild_id or 0
+    await bot.state.set_language(guild_id, None if choice == FOLLOW else choice)
+    language = await server_language(bot, guild_id, interaction.guild_locale)
+    with speaking(language):
+        name = _(ENGLISH) if language == DEFAULT else language_name(language)
+        if choice == FOLLOW:
+            text = _("This server's public messages now follow its Discord language: "
+                     "**{language}**.").format(language=name)
+        else:
+            text = _("This server's public messages are now in **{language}**.").format(
+                language=name)
+        text += " " + _("Private replies follow each member's own Discord language.")
+    return Reply(content=text)
 
 
 async def setup(bot: DramaBot) -> None:

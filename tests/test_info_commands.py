@@ -431,7 +431,8 @@ async def test_command_reference_matches_synced_commands(dramabot: OfflineDiscor
     assert {c["name"] for c in ours} == {"drama", "person", "ost", "settings"}
     leaves = [leaf for c in ours for leaf in _names(c)]
     assert {n for n, _ in leaves} == {"drama", "person", "ost track", "ost list",
-                                      "ost search", "settings default-drama"}
+                                      "ost search", "settings default-drama",
+                                      "settings language"}
     for name, options in leaves:
         section = doc.split(f"## `/{name}`", 1)
         assert len(section) == 2, f"docs/commands.md has no section for /{name}"

@@ -423,7 +423,7 @@ class OfflineServer:
         payload: JSON = {
             "id": str(interaction_id), "application_id": str(bot.id), "type": kind,
             "token": token, "version": 1, "attachment_size_limit": ATTACHMENT_SIZE_LIMIT,
-            "locale": "en-US", "entitlements": [], "entitlement_sku_ids": [],
+            "locale": user.locale, "entitlements": [], "entitlement_sku_ids": [],
             "channel_id": str(channel.id),
         }
         if guild is None:

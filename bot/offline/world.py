@@ -100,6 +100,7 @@ class User:
     name: str
     global_name: str | None = None
     bot: bool = False
+    locale: str = "en-US"  # the client language, sent as an interaction's `locale`
 
     def payload(self) -> JSON:
         data: JSON = {

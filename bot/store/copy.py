@@ -32,7 +32,7 @@ class Table:
 # In dependency order: a table comes after the tables its foreign keys point to. Totals are
 # sums of small counters (never of ids: SQLite's SUM stops at 2**63).
 TABLES: tuple[Table, ...] = (
-    Table("guild_settings", ("guild_id", "default_drama", "updated_at")),
+    Table("guild_settings", ("guild_id", "default_drama", "updated_at", "language")),
     Table("quiz_games", ("id", "guild_id", "channel_id", "starter_id", "drama", "questions",
                          "seconds", "up_to_episode", "status", "asked", "started_at",
                          "ended_at", "mode"), ("questions", "asked")),

@@ -103,6 +103,7 @@ class StateStore:
         self._executor: Executor | None = None  # the owner's transaction
         self._depth = 0
         self._default_dramas: dict[int, str | None] = {}
+        self._languages: dict[int, str | None] = {}
 
     @classmethod
     async def open(cls, target: Path | str, migrations: Path | None = None, *,
@@ -251,3 +252,23 @@ class StateStore:
                 " default_drama = excluded.default_drama, updated_at = excluded.updated_at",
                 (guild_id, slug, utc_now()))
         self._default_dramas.pop(guild_id, None)  # read again after any change
+
+    async def get_language(self, guild_id: int) -> str | None:
+        """The language the guild chose for its public messages, if any. Read once per
+        guild, then from memory, like the default drama: every public reply asks."""
+        if guild_id in self._languages:
+            return self._languages[guild_id]
+        language = await self.fetchval(
+            "SELECT language FROM guild_settings WHERE guild_id = ?", (guild_id,))
+        self._languages[guild_id] = language
+        return language
+
+    async def set_language(self, guild_id: int, language: str | None) -> None:
+        """Set (or with None clear: follow Discord's guild_locale) the guild's language."""
+        async with self.transaction() as db:
+            await db.execute(
+                "INSERT INTO guild_settings (guild_id, language, updated_at)"
+                " VALUES (?, ?, ?) ON CONFLICT (guild_id) DO UPDATE SET"
+                " language = excluded.language, updated_at = excluded.updated_at",
+                (guild_id, language, utc_now()))
+        self._languages.pop(guild_id, None)

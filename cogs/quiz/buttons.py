@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Self, cast
 
 import discord
 
+from bot.i18n import N_, _
 from cogs.quiz.options import QUESTIONS, SECONDS
 from cogs.utils.errors import Unanswerable
 from cogs.utils.replies import Reply, private
@@ -24,7 +25,7 @@ GAME = r"[0-9a-f]{6,32}"
 def quiz_cog(interaction: discord.Interaction[DramaBot]) -> QuizCog:
     cog = interaction.client.get_cog("Quiz")
     if cog is None:
-        raise Unanswerable("The quiz is not available right now.")
+        raise Unanswerable(_("The quiz is not available right now."))
     return cast("QuizCog", cog)
 
 
@@ -54,8 +55,9 @@ class AnswerButton(
 class StopButton(BotButton, template=rf"quiz:stop:(?P<game>{GAME})"):
     """Stops its game; the same right as `/quiz stop` (the starter, or Manage Server)."""
 
-    def __init__(self, game_id: str, *, label: str = "Stop the quiz") -> None:
-        super().__init__(f"quiz:stop:{game_id}", label, style=discord.ButtonStyle.danger)
+    def __init__(self, game_id: str, *, label: str | None = None) -> None:
+        super().__init__(f"quiz:stop:{game_id}", label or _("Stop the quiz"),
+                         style=discord.ButtonStyle.danger)
         self.game_id = game_id
 
     @classmethod
@@ -116,7 +118,7 @@ class QuestionButton(BotButton, template=r"(?!)"):
     def __init__(self, game_id: str, question: int, *, label: str | None = None,
                  style: discord.ButtonStyle | None = None) -> None:
         super().__init__(f"quiz:{self.action}:{game_id}:{question}",
-                         label or self.default_label, style=style or self.default_style)
+                         label or _(self.default_label), style=style or self.default_style)
         self.game_id, self.question = game_id, question
 
     @classmethod
@@ -128,7 +130,7 @@ class QuestionButton(BotButton, template=r"(?!)"):
 class TypedAnswerButton(QuestionButton, action="type"):
     """A typed game's "Answer": opens the answer form, or says privately why not."""
 
-    default_label = "Answer"
+    default_label = N_("Answer")
     default_style = discord.ButtonStyle.primary
 
     async def answer(self, interaction: discord.Interaction[DramaBot]) -> Reply | None:
@@ -138,7 +140,7 @@ class TypedAnswerButton(QuestionButton, action="type"):
 class ReportButton(QuestionButton, action="report"):
     """On every revealed question: opens the form to say what is wrong with it."""
 
-    default_label = "Report"
+    default_label = N_("Report")
 
     async def answer(self, interaction: discord.Interaction[DramaBot]) -> Reply | None:
         return await quiz_cog(interaction).report_form(interaction, self.game_id, self.question)

@@ -16,12 +16,14 @@ import contextlib
 import logging
 import random
 import secrets
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
+from discord.app_commands import Choice, locale_str
 from discord.ext import commands
 
+from bot.i18n import N_, _, described
 from bot.quiz.clock import GameClock, RealClock
 from bot.quiz.engine import QuizGame
 from bot.quiz.questions import Material, Question, choose, generate, load_material
@@ -41,7 +43,8 @@ from cogs.quiz.session import QuizSession, player_name
 from cogs.utils.checks import manage_server_only, manages_server
 from cogs.utils.embeds import Field, build_embed
 from cogs.utils.errors import Refused, Unanswerable
-from cogs.utils.formatting import Limits, join_limited, plural, truncate
+from cogs.utils.formatting import Limits, counted, join_limited, number, truncate
+from cogs.utils.language import public
 from cogs.utils.lookup import DramaOption, drama_or_default
 from cogs.utils.replies import Reply, answer_pending, defer_thinking, private, send_reply
 from cogs.utils.views import make_view
@@ -57,9 +60,9 @@ Channel = discord.abc.Messageable  # in practice a text channel, thread or voice
 BOARD_SIZE = 10
 MATERIALS_KEPT = 32  # dramas whose quiz material stays in memory
 ANNOUNCE_WAIT = 3.0  # real seconds a session waits for the start reply to be posted
-STOP_HINT = "`/quiz stop` ends it (its starter or anyone with Manage Server)."
+STOP_HINT = N_("`/quiz stop` ends it (its starter or anyone with Manage Server).")
 ALL = "*"  # the drama option's value for a quiz across every drama
-ALL_LABEL = "All dramas"
+ALL_LABEL = N_("All dramas")
 MIN_FACTS = 3  # a drama with fewer settled facts sits out a quiz across dramas
 REPORTS_SHOWN = 5  # reports /quiz reports lists at once (two buttons each)
 
@@ -78,8 +81,8 @@ def may_stop(interaction: Interaction, session: QuizSession) -> bool:
     for administrators). Shared by `/quiz stop` and the Stop button."""
     if interaction.user.id == session.starter_id or interaction.permissions.manage_guild:
         return True
-    raise Refused(f"Only <@{session.starter_id}>, who started this quiz, or someone with the "
-                  "**Manage Server** permission can stop it.")
+    raise Refused(_("Only {starter}, who started this quiz, or someone with the **Manage "
+                    "Server** permission can stop it.").format(starter=f"<@{session.starter_id}>"))
 
 
 def may_stop_here(interaction: Interaction) -> bool:
@@ -100,8 +103,9 @@ class QuizDramaOption(DramaOption):
         self, interaction: discord.Interaction[DramaBot], value: str
     ) -> list[app_commands.Choice[str]]:
         found = await super().autocomplete(interaction, value)
-        if fold(ALL_LABEL).startswith(fold(str(value))):
-            found = [app_commands.Choice(name=ALL_LABEL, value="all dramas"), *found]
+        if fold(_(ALL_LABEL)).startswith(fold(str(value))) or \
+                fold(ALL_LABEL).startswith(fold(str(value))):
+            found = [app_commands.Choice(name=_(ALL_LABEL), value="all dramas"), *found]
         return found[: Limits.CHOICES]
 
 
@@ -111,7 +115,8 @@ QuizDrama = app_commands.Transform[str, QuizDramaOption(StartButton.choice, opti
 class QuizCog(commands.Cog, name="Quiz"):
     """The quiz commands and the games running in the bot's channels."""
 
-    quiz = app_commands.Group(name="quiz", description="A K-drama quiz played with buttons",
+    quiz = app_commands.Group(name=locale_str("quiz"),
+                              description=locale_str("A K-drama quiz played with buttons"),
                               guild_only=True)
 
     def __init__(self, bot: DramaBot) -> None:
@@ -148,23 +153,30 @@ class QuizCog(commands.Cog, name="Quiz"):
 
     # -- /quiz start ------------------------------------------------------------------------
 
-    @quiz.command(name="start", description="Start a quiz in this channel, answered with buttons")
+    @quiz.command(name=locale_str("start"),
+                  description=locale_str("Start a quiz in this channel, answered with buttons"))
+    @app_commands.rename(drama=locale_str("drama"), questions=locale_str("questions"),
+                         seconds=locale_str("seconds"), up_to_episode=locale_str("up_to_episode"),
+                         mode=locale_str("mode"))
     @app_commands.describe(
-        drama="The drama to be quizzed on (default: the server's default drama)",
-        questions=f"How many questions, {QUESTIONS.low}-{QUESTIONS.high} "
-                  f"(default {QUESTIONS.default})",
-        seconds=f"Seconds to answer each question, {SECONDS.low}-{SECONDS.high} "
-                f"(default {SECONDS.default})",
-        up_to_episode="The last episode you have seen: nothing after it is asked (no spoilers)",
-        mode="Answer with buttons (default), or type the answer (scores more)",
+        drama=locale_str("The drama to be quizzed on (default: the server's default drama)"),
+        questions=described("How many questions, {low}-{high} (default {default})",
+                            low=QUESTIONS.low, high=QUESTIONS.high, default=QUESTIONS.default),
+        seconds=described("Seconds to answer each question, {low}-{high} (default {default})",
+                          low=SECONDS.low, high=SECONDS.high, default=SECONDS.default),
+        up_to_episode=locale_str(
+            "The last episode you have seen: nothing after it is asked (no spoilers)"),
+        mode=locale_str("Answer with buttons (default), or type the answer (scores more)"),
     )
+    @app_commands.choices(mode=[Choice(name=locale_str("buttons"), value="buttons"),
+                                Choice(name=locale_str("typed"), value="typed")])
     async def start(
         self, interaction: Interaction,
         drama: QuizDrama | None = None,
         questions: app_commands.Range[int, QUESTIONS.low, QUESTIONS.high] = QUESTIONS.default,
         seconds: app_commands.Range[int, SECONDS.low, SECONDS.high] = SECONDS.default,
         up_to_episode: app_commands.Range[int, FIRST_EPISODE, LAST_EPISODE] | None = None,
-        mode: Literal["buttons", "typed"] = "buttons",
+        mode: str = "buttons",
     ) -> None:
         slug = await _drama_or_all(interaction, drama)
         reply = await self.start_reply(interaction, slug, questions, seconds, up_to_episode,
@@ -181,7 +193,7 @@ class QuizCog(commands.Cog, name="Quiz"):
         reply (deleting it for an error, which stays private)."""
         channel = interaction.channel
         if interaction.guild_id is None or not isinstance(channel, discord.abc.Messageable):
-            return private("The quiz only works in a server's text channels.")
+            return private(_("The quiz only works in a server's text channels."))
         channel_id = interaction.channel_id or 0
         busy = self._busy_text(channel_id) or _missing_permissions(interaction)
         if busy:
@@ -197,17 +209,18 @@ class QuizCog(commands.Cog, name="Quiz"):
     def _busy_text(self, channel_id: int) -> str | None:
         session = self.sessions.get(channel_id)
         if session is not None:
-            return (f"A quiz is already running in this channel, started by "
-                    f"<@{session.starter_id}>. {STOP_HINT}")
+            return _("A quiz is already running in this channel, started by {starter}.").format(
+                starter=f"<@{session.starter_id}>") + " " + _(STOP_HINT)
         if channel_id in self._starting:
-            return "A quiz is being set up in this channel right now."
+            return _("A quiz is being set up in this channel right now.")
         return None
 
     async def _prepare(self, interaction: Interaction, channel: Channel, slug: str,
                        questions: int, seconds: int, up_to: int | None, mode: str) -> Reply:
         if slug == ALL and up_to is not None:
-            return private("`up_to_episode` needs one drama: name it with the `drama` "
-                           "option, or leave `up_to_episode` out for all dramas.")
+            return private(_("`{option}` needs one drama: name it with the `{drama}` option, "
+                             "or leave `{option}` out for all dramas.").format(
+                                 option=_("up_to_episode"), drama=_("drama")))
         if slug == ALL or slug not in self._materials:
             await defer_thinking(interaction)
         found = await self._pool(slug, up_to)
@@ -219,13 +232,18 @@ class QuizCog(commands.Cog, name="Quiz"):
         memory = await self.scores.fact_memory(interaction.channel_id or 0)
         chosen = choose(pool, questions, random.Random(), memory)
         if not chosen:
-            spoiler = f" up to episode {up_to}" if up_to else ""
-            return private(f"I don't know enough certain facts about **{title}**{spoiler} "
-                           "to ask questions yet. Try another drama.")
-        session = await self._open_session(interaction, channel, slug, title, chosen,
-                                           seconds, up_to, mode)
-        return Reply(content=self._announcement(interaction, session, questions, up_to),
-                     view=make_view([StopButton(session.game_id)]))
+            text = (_("I don't know enough certain facts about **{title}** up to episode "
+                      "{episode} to ask questions yet. Try another drama.") if up_to else
+                    _("I don't know enough certain facts about **{title}** to ask questions "
+                      "yet. Try another drama."))
+            return private(text.format(title=title, episode=up_to))
+        with public(interaction):  # the game speaks the server's language
+            if slug == ALL:
+                title = _(ALL_LABEL)
+            session = await self._open_session(interaction, channel, slug, title, chosen,
+                                               seconds, up_to, mode)
+            return Reply(content=self._announcement(interaction, session, questions, up_to),
+                         view=make_view([StopButton(session.game_id)]))
 
     async def _pool(self, slug: str, up_to: int | None) -> tuple[str, list[Question]] | str:
         """The title and every question of a drama, or of all dramas with enough facts
@@ -233,12 +251,13 @@ class QuizCog(commands.Cog, name="Quiz"):
         if slug != ALL:
             material = await self._material(slug)
             if material is None:
-                return "That drama is no longer in my records."
+                return _("That drama is no longer in my records.")
             title = str(material.drama.drama.title.value)
             known = episodes_known(material)
             if up_to is not None and known is not None and up_to > known:
-                return (f"**{title}** has {plural(known, 'episode')}, so "
-                        f"`up_to_episode` can be at most {known}.")
+                return _("**{title}** has {episodes}, so `{option}` can be at most {known}."
+                         ).format(title=title, option=_("up_to_episode"), known=known,
+                                  episodes=counted(known, "{count} episode", "{count} episodes"))
             return title, generate(material, random.Random(), up_to_episode=up_to)
         pool: dict[str, Question] = {}
         for ref in await self.bot.facts.dramas():
@@ -269,19 +288,21 @@ class QuizCog(commands.Cog, name="Quiz"):
     def _announcement(self, interaction: Interaction, session: QuizSession, asked_for: int,
                       up_to: int | None) -> str:
         count = session.game.total
-        parts = [f"🎬 {player_name(interaction.user.display_name, interaction.user.id)} "
-                 f"started a quiz on **{session.title}**: {plural(count, 'question')}, "
-                 f"{session.record.seconds} s each"]
-        if up_to is not None:
-            parts.append(f", nothing after episode {up_to}")
-        text = "".join(parts) + "."
+        values = {"name": player_name(interaction.user.display_name, interaction.user.id),
+                  "title": session.title, "seconds": session.record.seconds,
+                  "questions": counted(count, "{count} question", "{count} questions"),
+                  "episode": up_to, "count": count, "asked": asked_for}
+        text = "🎬 " + (_("{name} started a quiz on **{title}**: {questions}, {seconds} s "
+                          "each, nothing after episode {episode}.") if up_to is not None
+                        else _("{name} started a quiz on **{title}**: {questions}, {seconds} "
+                               "s each.")).format(**values)
         if count < asked_for:
-            text += f" (I know enough for {count} right now, not {asked_for}.)"
-        how = ("Press **Answer** and type it (spelling and Hangul are forgiven; typed "
-               "answers score more)" if session.game.typed else "Press a button to answer")
-        text += (f"\n{how}: one answer per question, faster right answers "
-                 f"score more, and right answers in a row earn a streak bonus. {STOP_HINT}")
-        return text
+            text += " " + _("(I know enough for {count} right now, not {asked}.)").format(**values)
+        how = (_("Press **Answer** and type it (spelling and Hangul are forgiven; typed "
+                 "answers score more)") if session.game.typed else _("Press a button to answer"))
+        text += "\n" + _("{how}: one answer per question, faster right answers score more, and "
+                         "right answers in a row earn a streak bonus.").format(how=how)
+        return text + " " + _(STOP_HINT)
 
     async def _material(self, slug: str) -> Material | None:
         """The drama and its neighbours, read once and kept for the dramas quizzed most
@@ -314,11 +335,11 @@ class QuizCog(commands.Cog, name="Quiz"):
     async def _ended_text(self, game_id: str) -> str:
         record = await self.scores.game(game_id)
         if record is None:
-            return "That button is not part of any quiz I know."
+            return _("That button is not part of any quiz I know.")
         if record.status == "interrupted":
-            return ("This quiz ended when the bot restarted. Points scored before that were "
-                    "kept; start a new game with `/quiz start`.")
-        return "This quiz is over. Start a new game with `/quiz start`."
+            return _("This quiz ended when the bot restarted. Points scored before that were "
+                     "kept; start a new game with `/quiz start`.")
+        return _("This quiz is over. Start a new game with `/quiz start`.")
 
     # -- typed answers ----------------------------------------------------------------------
 
@@ -362,8 +383,8 @@ class QuizCog(commands.Cog, name="Quiz"):
         return private("Thank you: your report is recorded, with the question's sources. "
                        "The server's managers see it in `/quiz reports`.")
 
-    @quiz.command(name="reports", description="(Manage Server) Reported quiz questions: "
-                                              "hide them here or dismiss the reports")
+    @quiz.command(name=locale_str("reports"), description=locale_str(
+        "(Manage Server) Reported quiz questions: hide them here or dismiss the reports"))
     @manage_server_only
     async def list_reports(self, interaction: Interaction) -> None:
         await send_reply(interaction, await self._reports_reply(interaction, None))
@@ -398,12 +419,13 @@ class QuizCog(commands.Cog, name="Quiz"):
                    "`dramabot reports export` gives pack authors every report."),
             view=make_view(*rows), ephemeral=True)
 
-    @quiz.command(name="stop", description="Stop the quiz running in this channel")
+    @quiz.command(name=locale_str("stop"),
+                  description=locale_str("Stop the quiz running in this channel"))
     @app_commands.check(may_stop_here)
     async def stop(self, interaction: Interaction) -> None:
         session = self.sessions.get(interaction.channel_id or 0)
         if session is None:
-            raise Unanswerable("No quiz is running in this channel.")
+            raise Unanswerable(_("No quiz is running in this channel."))
         await send_reply(interaction, self._stop(interaction, session))
 
     async def stop_game(self, interaction: Interaction, game_id: str) -> Reply:
@@ -417,45 +439,66 @@ class QuizCog(commands.Cog, name="Quiz"):
     def _stop(self, interaction: Interaction, session: QuizSession) -> Reply:
         name = player_name(interaction.user.display_name, interaction.user.id)
         session.request_stop(name)
-        return Reply(content=f"🛑 {name} stopped the quiz. The answer and the final scores "
-                             "follow.")
+        with public(interaction):
+            return Reply(content="🛑 " + _("{name} stopped the quiz. The answer and the final "
+                                          "scores follow.").format(name=name))
 
     # -- /quiz leaderboard and /quiz stats --------------------------------------------------
 
-    @quiz.command(name="leaderboard", description="The best quiz players, here or everywhere")
-    @app_commands.describe(scope="This server only, or every server (default: server)",
-                           period="All time, or the last seven days (default: all)")
-    async def leaderboard(self, interaction: Interaction,
-                          scope: Literal["server", "global"] = "server",
-                          period: Literal["all", "week"] = "all") -> None:
+    @quiz.command(name=locale_str("leaderboard"),
+                  description=locale_str("The best quiz players, here or everywhere"))
+    @app_commands.rename(scope=locale_str("scope"), period=locale_str("period"))
+    @app_commands.describe(
+        scope=locale_str("This server only, or every server (default: server)"),
+        period=locale_str("All time, or the last seven days (default: all)"))
+    @app_commands.choices(
+        scope=[Choice(name=locale_str("server"), value="server"),
+               Choice(name=locale_str("global"), value="global")],
+        period=[Choice(name=locale_str("all"), value="all"),
+                Choice(name=locale_str("week"), value="week")])
+    async def leaderboard(self, interaction: Interaction, scope: str = "server",
+                          period: str = "all") -> None:
         guild_id = interaction.guild_id if scope == "server" else None
         rows = await self.scores.leaderboard(guild_id, period, BOARD_SIZE)
-        where = "this server" if scope == "server" else "all servers"
-        when = "all time" if period == "all" else "the last 7 days"
-        lines = [_board_line(rank, row) for rank, row in enumerate(rows, 1)]
-        text = join_limited(lines, Limits.DESCRIPTION) if lines else (
-            "No scores yet. Start a game with `/quiz start`!")
-        await send_reply(interaction, Reply(embed=build_embed(
-            title=f"🏆 Quiz leaderboard: {where}, {when}", description=text,
-            footer="Points: 100 a right answer, up to 50 for speed, up to 50 for a streak")))
+        with public(interaction):
+            where = _("this server") if scope == "server" else _("all servers")
+            when = _("all time") if period == "all" else _("the last 7 days")
+            lines = [_board_line(rank, row) for rank, row in enumerate(rows, 1)]
+            text = join_limited(lines, Limits.DESCRIPTION) if lines else (
+                _("No scores yet. Start a game with `/quiz start`!"))
+            embed = build_embed(
+                title="🏆 " + _("Quiz leaderboard: {where}, {when}").format(where=where,
+                                                                            when=when),
+                description=text,
+                footer=_("Points: 100 a right answer, up to 50 for speed, up to 50 for a "
+                         "streak"))
+        await send_reply(interaction, Reply(embed=embed))
 
-    @quiz.command(name="stats", description="Quiz points, games, right answers, accuracy "
-                                            "and best streak of a player in this server")
-    @app_commands.describe(member="Whose stats to show (default: yours)")
+    @quiz.command(name=locale_str("stats"), description=locale_str(
+        "Quiz points, games, right answers, accuracy and best streak of a player in this "
+        "server"))
+    @app_commands.rename(member=locale_str("member"))
+    @app_commands.describe(member=locale_str("Whose stats to show (default: yours)"))
     async def stats(self, interaction: Interaction, member: discord.User | None = None) -> None:
         user = member or interaction.user
         found = await self.scores.stats(user.id, interaction.guild_id or 0)
         name = player_name(user.display_name, user.id)
         if found is None:
-            raise Unanswerable(f"{name} has not answered a quiz question in this server yet.")
+            raise Unanswerable(_("{name} has not answered a quiz question in this server yet."
+                                 ).format(name=name))
         row = found.row
-        fields = [Field("Points", str(row.points), True), Field("Rank", f"#{found.rank}", True),
-                  Field("Games", f"{row.games} ({plural(row.wins, 'win')})", True),
-                  Field("Right answers", f"{row.correct} of {row.asked}", True),
-                  Field("Accuracy", f"{row.accuracy:.0%}", True),
-                  Field("Best streak", str(row.best_streak), True)]
-        await send_reply(interaction, Reply(embed=build_embed(
-            title=f"Quiz stats: {user.display_name}", fields=fields)))
+        with public(interaction):
+            wins = counted(row.wins, "{count} win", "{count} wins")
+            fields = [Field(_("Points"), number(row.points), True),
+                      Field(_("Rank"), f"#{found.rank}", True),
+                      Field(_("Games"), f"{row.games} ({wins})", True),
+                      Field(_("Right answers"), _("{correct} of {asked}").format(
+                          correct=row.correct, asked=row.asked), True),
+                      Field(_("Accuracy"), f"{row.accuracy:.0%}", True),
+                      Field(_("Best streak"), str(row.best_streak), True)]
+            embed = build_embed(title=_("Quiz stats: {name}").format(name=user.display_name),
+                                fields=fields)
+        await send_reply(interaction, Reply(embed=embed))
 
 
 def _missing_permissions(interaction: Interaction) -> str | None:
@@ -466,15 +509,17 @@ def _missing_permissions(interaction: Interaction) -> str | None:
     can_send = perms.send_messages_in_threads if in_thread else perms.send_messages
     if perms.view_channel and can_send and perms.embed_links:
         return None
-    return ("I can't run a quiz in this channel: I need the **View Channel**, **Send "
-            "Messages** and **Embed Links** permissions here. Ask a server admin, or try "
-            "another channel.")
+    return _("I can't run a quiz in this channel: I need the **View Channel**, **Send "
+             "Messages** and **Embed Links** permissions here. Ask a server admin, or try "
+             "another channel.")
 
 
 def _board_line(rank: int, row: BoardRow) -> str:
-    return (f"**{rank}.** {player_name(row.name, row.user_id)}: **{row.points}** pts · "
-            f"{row.correct}/{row.asked} right · {plural(row.games, 'game')} · "
-            f"{plural(row.wins, 'win')}")
+    return f"**{rank}.** {player_name(row.name, row.user_id)}: " + _(
+        "**{points}** pts · {correct}/{asked} right · {games} · {wins}").format(
+            points=number(row.points), correct=row.correct, asked=row.asked,
+            games=counted(row.games, "{count} game", "{count} games"),
+            wins=counted(row.wins, "{count} win", "{count} wins"))
 
 
 def _report_line(number: int, report: Report) -> str:

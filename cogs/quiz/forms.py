@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import discord
 
+from bot.i18n import _
 from bot.quiz.matching import MAX_TYPED
 from bot.quiz.reports import REASON_MAX
 from cogs.quiz.buttons import quiz_cog
@@ -17,15 +18,17 @@ if TYPE_CHECKING:
     from bot.client import DramaBot
 
 
-class AnswerForm(BotModal, title="Your answer"):
-    """One text field; matched forgivingly when submitted (`bot.quiz.matching`)."""
-
-    text: discord.ui.TextInput[AnswerForm] = discord.ui.TextInput(
-        label="Your answer", custom_id="answer", max_length=MAX_TYPED,
-        placeholder="Spelling, spacing and Hangul are forgiven")
+class AnswerForm(BotModal):
+    """One text field; matched forgivingly when submitted (`bot.quiz.matching`). Built
+    per press, in the presser's language."""
 
     def __init__(self, game_id: str, question: int) -> None:
-        super().__init__(custom_id=f"quiz:answer-form:{game_id}:{question}")
+        super().__init__(title=_("Your answer"),
+                         custom_id=f"quiz:answer-form:{game_id}:{question}")
+        self.text: discord.ui.TextInput[AnswerForm] = discord.ui.TextInput(
+            label=_("Your answer"), custom_id="answer", max_length=MAX_TYPED,
+            placeholder=_("Spelling, spacing and Hangul are forgiven"))
+        self.add_item(self.text)
         self.game_id, self.question = game_id, question
 
     async def answer(self, interaction: discord.Interaction[DramaBot]) -> Reply:
@@ -33,16 +36,17 @@ class AnswerForm(BotModal, title="Your answer"):
             interaction, self.game_id, self.question, self.text.value)
 
 
-class ReportForm(BotModal, title="Report this question"):
+class ReportForm(BotModal):
     """What is wrong with a question, in the player's words."""
 
-    reason: discord.ui.TextInput[ReportForm] = discord.ui.TextInput(
-        label="What is wrong?", custom_id="reason", style=discord.TextStyle.paragraph,
-        min_length=3, max_length=REASON_MAX,
-        placeholder="A wrong answer, an unfair choice, a source that says otherwise...")
-
     def __init__(self, game_id: str, question: int) -> None:
-        super().__init__(custom_id=f"quiz:report-form:{game_id}:{question}")
+        super().__init__(title=_("Report this question"),
+                         custom_id=f"quiz:report-form:{game_id}:{question}")
+        self.reason: discord.ui.TextInput[ReportForm] = discord.ui.TextInput(
+            label=_("What is wrong?"), custom_id="reason", style=discord.TextStyle.paragraph,
+            min_length=3, max_length=REASON_MAX,
+            placeholder=_("A wrong answer, an unfair choice, a source that says otherwise..."))
+        self.add_item(self.reason)
         self.game_id, self.question = game_id, question
 
     async def answer(self, interaction: discord.Interaction[DramaBot]) -> Reply:

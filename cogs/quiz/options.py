@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.i18n import _
 from cogs.utils.errors import Unanswerable
 
 
@@ -18,8 +19,9 @@ class Bounds:
 
     def check(self, option: str, value: int) -> None:
         if not self.low <= value <= self.high:
-            raise Unanswerable(f"`{option}` must be between {self.low} and {self.high} "
-                               f"(you asked for {value}).")
+            raise Unanswerable(_("`{option}` must be between {low} and {high} (you asked "
+                                 "for {value}).").format(option=_(option), low=self.low,
+                                                         high=self.high, value=value))
 
 
 QUESTIONS = Bounds(1, 50, 10)
@@ -31,5 +33,6 @@ def check_options(questions: int, seconds: int, up_to_episode: int | None) -> No
     QUESTIONS.check("questions", questions)
     SECONDS.check("seconds", seconds)
     if up_to_episode is not None and up_to_episode < FIRST_EPISODE:
-        raise Unanswerable(f"`up_to_episode` must be {FIRST_EPISODE} or more: the last "
-                           "episode you have seen, so nothing after it is asked.")
+        raise Unanswerable(_("`{option}` must be {low} or more: the last episode you have "
+                             "seen, so nothing after it is asked.").format(
+                                 option=_("up_to_episode"), low=FIRST_EPISODE))

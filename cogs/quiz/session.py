@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 import discord
 from discord.utils import escape_markdown, escape_mentions
 
+from bot.i18n import N_, _
 from bot.quiz.clock import GameClock
 from bot.quiz.engine import (
     AskedQuestion,
@@ -35,7 +36,7 @@ from bot.quiz.engine import (
 from bot.quiz.scores import GameRecord, ScoreBook
 from cogs.quiz.buttons import AnswerButton, ReportButton, TypedAnswerButton
 from cogs.utils.embeds import Field, build_embed
-from cogs.utils.formatting import Limits, join_limited, plural, truncate
+from cogs.utils.formatting import Limits, counted, join_limited, number, truncate
 
 if TYPE_CHECKING:
     from bot.client import DramaBot
@@ -86,13 +87,14 @@ def question_embed(asked: AskedQuestion, total: int, seconds: int, title: str,
                    ends_at: float, *, typed: bool = False) -> discord.Embed:
     """The question as the embed's title (titles show no markdown, so nothing needs
     escaping), with a live countdown: Discord renders <t:…:R> as "in 12 seconds"."""
-    how = ("press **Answer** and type it: any spelling or Hangul that is clearly the "
-           "answer counts" if typed else "one answer each")
+    how = (_("press **Answer** and type it: any spelling or Hangul that is clearly the "
+             "answer counts") if typed else _("one answer each"))
     return build_embed(
         title=asked.question.prompt,
-        description=(f"Question {asked.index + 1} of {total} · ⏱️ time's up "
-                     f"<t:{int(ends_at)}:R> ({seconds} s)"),
-        footer=f"{title} · {how} · faster right answers score more")
+        description=_("Question {number} of {total} · ⏱️ time's up {when} ({seconds} s)"
+                      ).format(number=asked.index + 1, total=total,
+                               when=f"<t:{int(ends_at)}:R>", seconds=seconds),
+        footer=f"{title} · {how} · " + _("faster right answers score more"))
 
 
 def reveal_embed(result: QuestionResult, total: int, title: str,
@@ -102,46 +104,49 @@ def reveal_embed(result: QuestionResult, total: int, title: str,
     right (with their points in plain words) and who was fastest. A question nobody
     answered says so once; a stopped one says stopped, not time's up."""
     asked = result.asked
-    ending = "stopped" if stopped else "time's up"
-    lines = [f"Question {asked.index + 1} of {total} · {ending}",
-             f"\n{RIGHT} Answer: **{escape_markdown(asked.answer)}**"]
+    ending = _("stopped") if stopped else _("time's up")
+    lines = [_("Question {number} of {total}").format(number=asked.index + 1, total=total)
+             + f" · {ending}",
+             f"\n{RIGHT} " + _("Answer: {answer}").format(
+                 answer=f"**{escape_markdown(asked.answer)}**")]
     also = [n for n in asked.question.right_names if n != asked.answer]
     if also and typed:
-        lines.append(f"Also accepted: {escape_markdown(', '.join(also))}")
+        lines.append(_("Also accepted: {names}").format(names=escape_markdown(", ".join(also))))
     fields = []
     if result.idle:
-        lines.append("Nobody answered.")
+        lines.append(_("Nobody answered."))
     else:
         if result.fastest is not None:
-            lines.append(f"{FAST} Fastest: "
-                         f"{player_name(names.get(result.fastest), result.fastest)}")
-            fields.append(Field("Right", _award_lines(result, names)))
+            lines.append(f"{FAST} " + _("Fastest: {name}").format(
+                name=player_name(names.get(result.fastest), result.fastest)))
+            fields.append(Field(_("Right"), _award_lines(result, names)))
         else:
-            lines.append("Nobody got it right.")
+            lines.append(_("Nobody got it right."))
         wrong = _wrong_line(result, names)
         if wrong:
-            fields.append(Field("Wrong", wrong))
-    sources = ", ".join(asked.question.sources) or "the pack's sources"
+            fields.append(Field(_("Wrong"), wrong))
+    sources = ", ".join(asked.question.sources) or _("the pack's sources")
     return build_embed(
         title=asked.question.prompt, description="\n".join(lines), fields=fields,
-        footer=truncate(f"Source: {sources} · {title}", Limits.FOOTER))
+        footer=truncate(_("Source: {sources}").format(sources=sources) + f" · {title}",
+                        Limits.FOOTER))
 
 
 def award_text(award: Award) -> str:
     """Points in plain words: "+153: 100 right, 43 speed, 10 streak"."""
-    parts = [f"{award.base} right"]
+    parts = [_("{points} right").format(points=award.base)]
     if award.typed:
-        parts.append(f"{award.typed} typed")
-    parts.append(f"{award.speed} speed")
+        parts.append(_("{points} typed").format(points=award.typed))
+    parts.append(_("{points} speed").format(points=award.speed))
     if award.streak_bonus:
-        parts.append(f"{award.streak_bonus} streak")
+        parts.append(_("{points} streak").format(points=award.streak_bonus))
     return f"**+{award.total}**: {', '.join(parts)}"
 
 
 def _award_lines(result: QuestionResult, names: dict[int, str]) -> str:
     items = [f"{player_name(names.get(a.user_id), a.user_id)} {award_text(a)}"
              for a in result.awards]
-    return join_limited(items, Limits.FIELD_VALUE) or "nobody"
+    return join_limited(items, Limits.FIELD_VALUE) or _("nobody")
 
 
 def _wrong_line(result: QuestionResult, names: dict[int, str]) -> str:
@@ -153,14 +158,20 @@ def _wrong_line(result: QuestionResult, names: dict[int, str]) -> str:
 
 def end_text(reason: EndReason, asked: int, stopped_by: str | None = None) -> str:
     """How the game ended and how many questions it asked, as one sentence."""
-    count = plural(asked, "question")
+    count = counted(asked, "{count} question", "{count} questions")
     if reason is EndReason.FINISHED:
-        return f"All {count} asked." if asked != 1 else "That was the only question."
+        return (_("All {questions} asked.").format(questions=count) if asked != 1
+                else _("That was the only question."))
     if reason is EndReason.STOPPED:
-        who = f"Stopped by {stopped_by}" if stopped_by else "The game was stopped"
-        return f"{who} after {count}." if asked else f"{who} before the first question."
-    return ("Nobody answered three questions in a row, so the game ended by itself after "
-            f"{count}.")
+        if stopped_by:
+            text = (_("Stopped by {name} after {questions}.") if asked
+                    else _("Stopped by {name} before the first question."))
+        else:
+            text = (_("The game was stopped after {questions}.") if asked
+                    else _("The game was stopped before the first question."))
+        return text.format(name=stopped_by, questions=count)
+    return _("Nobody answered three questions in a row, so the game ended by itself after "
+             "{questions}.").format(questions=count)
 
 
 def final_embed(game: QuizGame, title: str, names: dict[int, str],
@@ -174,23 +185,24 @@ def final_embed(game: QuizGame, title: str, names: dict[int, str],
         lines.append("")
         lines += [_score_line(rank, p, asked, names) for rank, p in enumerate(table, 1)]
     else:
-        lines.append("Nobody answered anything this time.")
+        lines.append(_("Nobody answered anything this time."))
     winners = game.winners()
     fields = []
     if winners:
         who = ", ".join(player_name(names.get(u), u) for u in winners)
-        fields.append(Field("🏆 Winner" + ("s" if len(winners) > 1 else ""), who))
-    return build_embed(title=f"Quiz over: {title}",
+        fields.append(Field("🏆 " + (_("Winners") if len(winners) > 1 else _("Winner")), who))
+    return build_embed(title=_("Quiz over: {title}").format(title=title),
                        description=join_limited(lines, Limits.DESCRIPTION - 100),
-                       fields=fields, footer="/quiz leaderboard shows the server's best")
+                       fields=fields, footer=_("/quiz leaderboard shows the server's best"))
 
 
 def _score_line(rank: int, player: PlayerScore, asked: int, names: dict[int, str]) -> str:
     """A player's line; right answers are counted over every question asked, so a
     question sat out counts against accuracy."""
-    return (f"**{rank}.** {player_name(names.get(player.user_id), player.user_id)}: "
-            f"**{player.points}** pts · {player.correct}/{asked} right · "
-            f"best streak {player.best_streak}")
+    return f"**{rank}.** {player_name(names.get(player.user_id), player.user_id)}: " + _(
+        "**{points}** pts · {correct}/{asked} right · best streak {streak}").format(
+            points=number(player.points), correct=player.correct, asked=asked,
+            streak=player.best_streak)
 
 
 # --- the session --------------------------------------------------------------------------
@@ -301,8 +313,9 @@ class QuizSession:
         if outcome is Outcome.ACCEPTED:
             self.names[interaction.user.id] = interaction.user.display_name
             label = self.game.current.choices[choice] if self.game.current else "?"
-            return f"Your answer: **{escape_markdown(label)}**. Wait for the reveal!"
-        return PRESS_TEXT[outcome]
+            return _("Your answer: {answer}. Wait for the reveal!").format(
+                answer=f"**{escape_markdown(label)}**")
+        return _(PRESS_TEXT[outcome])
 
     def _on_message(self, interaction: discord.Interaction[DramaBot], index: int) -> str | None:
         """None when the interaction comes from this game's message for question `index`
@@ -312,8 +325,8 @@ class QuizSession:
                      or interaction.channel_id != self.channel_id)
         if elsewhere or message is None or self.message_ids.get(index) != message.id:
             if index in self.message_ids and index < len(self.game.results):
-                return "That question is over."
-            return "That button is not part of this quiz."
+                return _("That question is over.")
+            return _("That button is not part of this quiz.")
         return None
 
     def typed_refusal(self, interaction: discord.Interaction[DramaBot], index: int
@@ -323,7 +336,7 @@ class QuizSession:
         if refusal is not None:
             return refusal
         outcome = self.game.would_take(interaction.user.id, index)
-        return None if outcome is Outcome.ACCEPTED else PRESS_TEXT[outcome]
+        return None if outcome is Outcome.ACCEPTED else _(PRESS_TEXT[outcome])
 
     def submit_text(self, interaction: discord.Interaction[DramaBot], index: int,
                     text: str) -> str:
@@ -332,17 +345,18 @@ class QuizSession:
         outcome = self.game.answer_text(interaction.user.id, index, text)
         if outcome is Outcome.ACCEPTED:
             self.names[interaction.user.id] = interaction.user.display_name
-            return (f"Your answer: **{escape_markdown(truncate(text.strip(), 100))}**. "
-                    "Wait for the reveal!")
-        return PRESS_TEXT[outcome]
+            return _("Your answer: {answer}. Wait for the reveal!").format(
+                answer=f"**{escape_markdown(truncate(text.strip(), 100))}**")
+        return _(PRESS_TEXT[outcome])
 
 
 PRESS_TEXT = {
-    Outcome.ALREADY_ANSWERED: "You already answered this question: one answer per question.",
-    Outcome.LATE: "Too late: time is up for this question.",
-    Outcome.QUESTION_OVER: "That question is over.",
-    Outcome.GAME_OVER: "This quiz is over.",
-    Outcome.INVALID: "That button is not part of this quiz.",
+    Outcome.ALREADY_ANSWERED: N_("You already answered this question: one answer per "
+                                 "question."),
+    Outcome.LATE: N_("Too late: time is up for this question."),
+    Outcome.QUESTION_OVER: N_("That question is over."),
+    Outcome.GAME_OVER: N_("This quiz is over."),
+    Outcome.INVALID: N_("That button is not part of this quiz."),
 }
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import discord
 
+from bot.i18n import _
 from cogs.utils.formatting import COLOUR, ELLIPSIS, UNKNOWN, Limits, more_line, truncate
 
 EMPTY_FIELD = "—"
@@ -31,7 +32,7 @@ def build_embed(
     footer: str | None = None, colour: int = COLOUR,
 ) -> discord.Embed:
     """An embed in the house style with every Discord limit enforced."""
-    title = truncate(title, Limits.TITLE) or UNKNOWN
+    title = truncate(title, Limits.TITLE) or _(UNKNOWN)
     description = truncate(description, Limits.DESCRIPTION) if description else None
     footer = truncate(footer, Limits.FOOTER) if footer else None
     kept = _fit_fields(fields)

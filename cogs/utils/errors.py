@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from discord import app_commands
 
+from bot.i18n import N_, _
+from cogs.utils.formatting import number
 from cogs.utils.replies import Reply, private
 
-PERMISSION_NAMES = {"manage_guild": "Manage Server"}
+PERMISSION_NAMES = {"manage_guild": N_("Manage Server")}
 
 
 class Unanswerable(app_commands.AppCommandError):
@@ -37,19 +39,22 @@ def error_reply(error: app_commands.AppCommandError) -> Reply | None:
         return error.reply
     if isinstance(error, app_commands.MissingPermissions):
         needed = ", ".join(f"**{permission_name(p)}**" for p in error.missing_permissions)
-        return private(f"You need the {needed} permission to do that.")
+        return private(_("You need the {permissions} permission to do that.").format(
+            permissions=needed))
     if isinstance(error, app_commands.NoPrivateMessage):
-        return private("That only works in a server, not in direct messages.")
+        return private(_("That only works in a server, not in direct messages."))
     if isinstance(error, app_commands.CommandOnCooldown):
-        return private(f"Slow down a little: try again in {error.retry_after:.0f} s.")
+        return private(_("Slow down a little: try again in {seconds} s.").format(
+            seconds=number(round(error.retry_after))))
     if isinstance(error, app_commands.TransformerError):
-        return private(f"I could not understand {error.value!r} as "
-                       f"{error.type.name.lower()}.")
+        return private(_("I could not understand {value} as {kind}.").format(
+            value=repr(error.value), kind=error.type.name.lower()))
     if isinstance(error, app_commands.CheckFailure):
-        return private("You can't use that here.")
+        return private(_("You can't use that here."))
     return None
 
 
 def permission_name(flag: str) -> str:
     """A permission as Discord's client names it: manage_guild is "Manage Server"."""
-    return PERMISSION_NAMES.get(flag) or flag.replace("_", " ").title()
+    known = PERMISSION_NAMES.get(flag)
+    return _(known) if known else flag.replace("_", " ").title()

@@ -12,8 +12,11 @@ import datetime as dt
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
+from babel.dates import format_date
+from babel.numbers import format_decimal
 from discord.utils import escape_markdown, escape_mentions
 
+from bot.i18n import DEFAULT, N_, _, current, ngettext
 from bot.packs.model import (
     Credit,
     Fact,
@@ -28,7 +31,7 @@ from bot.packs.model import (
 from bot.store.models import PersonRef, TrackInfo
 
 COLOUR = 0xE0457B  # one colour for every dramabot embed
-UNKNOWN = "unknown"
+UNKNOWN = N_("unknown")  # translated where shown: _(UNKNOWN)
 ELLIPSIS = "..."
 
 
@@ -67,7 +70,7 @@ def truncate(text: str, limit: int, *, suffix: str = ELLIPSIS) -> str:
 
 def more_line(count: int) -> str:
     """The marker for items left out: "...and 3 more"."""
-    return f"{ELLIPSIS}and {count} more"
+    return ELLIPSIS + _("and {count} more").format(count=number(count))
 
 
 def join_limited(
@@ -118,8 +121,30 @@ def paginate(
 
 
 def plural(count: int, word: str, words: str | None = None) -> str:
-    """"1 track", "7 tracks"."""
+    """"1 track", "7 tracks" (English only: user-facing counts use `counted`)."""
     return f"{count} {word if count == 1 else (words or word + 's')}"
+
+
+def counted(count: int, singular: str, plural_form: str) -> str:
+    """A count in the current language: counted(7, "{count} track", "{count} tracks")."""
+    return ngettext(singular, plural_form, count).format(count=number(count))
+
+
+def number(value: int) -> str:
+    """A number as the reader writes it: 1,234 (grouped in every language we speak)."""
+    return format_decimal(value, locale=_babel_locale())
+
+
+def _babel_locale() -> str:
+    return "en_US" if current() == DEFAULT else current()
+
+
+def date_text(value: dt.date) -> str:
+    """A date for the reader: 2022-03-23 in English (unambiguous everywhere, as the
+    sources write it), 2022년 3월 23일 in Korean."""
+    if current() == DEFAULT:
+        return value.isoformat()
+    return format_date(value, "long", locale=_babel_locale())
 
 
 def number_ranges(numbers: Iterable[int]) -> str:
@@ -167,7 +192,7 @@ def echo(text: str, limit: int = 60) -> str:
 def format_value(value: FactValue) -> str:
     """A fact value as shown: dates as 2022-03-23 (unambiguous everywhere)."""
     if isinstance(value, dt.date):
-        return value.isoformat()
+        return date_text(value)
     return str(value)
 
 
@@ -191,7 +216,7 @@ def _qualifiers(reading: Reading, sources: Mapping[str, Source], *, always: bool
         else:
             notes.append(f"{fmt(reading.value)} — {reading.note}")
     if len(reading.sources) == 1 and (mark_single or always):
-        parts.append(f"one source: {cite(reading.sources, sources)}")
+        parts.append(_("one source: {source}").format(source=cite(reading.sources, sources)))
     elif always and reading.sources:
         parts.append(cite(reading.sources, sources))
     return f" ({'; '.join(parts)})" if parts else ""
@@ -225,7 +250,7 @@ def render_fact(
     of printing them inline (a settled fact's note, "4 pm KST", stays with it). A missing
     fact is "unknown"."""
     if fact is None:
-        return UNKNOWN
+        return _(UNKNOWN)
     notes = notes if fact.contested else None
     text = render_reading(fact.primary, sources, always_cite=always_cite,
                           mark_single=mark_single, fmt=fmt, notes=notes)
@@ -242,12 +267,12 @@ def also_text(
         return ""
     others = ", ".join(f"{fmt(r.value)} ({_also_qualifier(r, sources, notes, fmt)})"
                        for r in fact.also)
-    return f"; also reported as {others}"
+    return _("; also reported as {others}").format(others=others)
 
 
 def _also_qualifier(reading: Reading, sources: Mapping[str, Source], notes: Notes | None,
                     fmt: Callable[[FactValue], str]) -> str:
-    cited = cite(reading.sources, sources) or "no source named"
+    cited = cite(reading.sources, sources) or _("no source named")
     if not reading.note:
         return cited
     if notes is not None:
@@ -262,7 +287,7 @@ def render_facts(
 ) -> str:
     """A list of facts ("Drama, Romance"), or "unknown" when the list is empty."""
     if not facts:
-        return UNKNOWN
+        return _(UNKNOWN)
     return sep.join(render_fact(f, sources, always_cite=always_cite, notes=notes)
                     for f in facts)
 
@@ -279,7 +304,9 @@ def shared_single_source(facts: Iterable[Fact | None]) -> str | None:
 def line_mark(facts: Iterable[Fact | None], sources: Mapping[str, Source]) -> str:
     """" (one source: wowtv)" when every fact of a line rests on that one source, else ""."""
     shared = shared_single_source(facts)
-    return f" (one source: {cite([shared], sources)})" if shared else ""
+    if not shared:
+        return ""
+    return " (" + _("one source: {source}").format(source=cite([shared], sources)) + ")"
 
 
 def fact_source_ids(fact: Fact | None) -> list[str]:
@@ -302,8 +329,8 @@ def footer_sources(ids: Iterable[str], sources: Mapping[str, Source]) -> str:
     """The footer line naming every source used, cut to fit the footer with "..."."""
     names = source_names(ids, sources)
     if not names:
-        return "Sources: none on record"
-    return truncate("Sources: " + ", ".join(names), Limits.FOOTER)
+        return _("Sources: none on record")
+    return truncate(_("Sources: {names}").format(names=", ".join(names)), Limits.FOOTER)
 
 
 def describe_source(source: Source) -> str:
@@ -316,7 +343,7 @@ def describe_source(source: Source) -> str:
     if source.title and source.title != source.label:
         parts.append(f"“{escape_markdown(source.title)}”")
     if source.author:
-        parts.append(f"by {escape_markdown(source.author)}")
+        parts.append(_("by {author}").format(author=escape_markdown(source.author)))
     if source.published and source.outlet:  # without an outlet the label has the date
         parts.append(long_date(source.published))
     return " · ".join(parts)
@@ -337,6 +364,8 @@ def track_title(track: Track, sources: Mapping[str, Source]) -> str:
     shown = [] if str(korean.value).startswith(english) else [
         render_reading(title.primary, sources)]
     shown.append(render_reading(korean.primary, sources))
+    if current() == "ko":  # Korean readers see the Korean title first
+        shown.reverse()
     return " · ".join(shown) + also_text(title, sources) + also_text(korean, sources)
 
 
@@ -346,7 +375,7 @@ def track_artists(info: TrackInfo, sources: Mapping[str, Source]) -> str:
     for credit, person in zip(info.track.artists, info.artists, strict=False):
         reading = Reading(person.name, credit.sources, credit.note)
         names.append(render_reading(reading, sources))
-    return ", ".join(names) or UNKNOWN
+    return ", ".join(names) or _(UNKNOWN)
 
 
 def track_line(
@@ -384,11 +413,13 @@ def unnumbered_line(tracks: Sequence[UnnumberedTrack], names: Mapping[str, Perso
                                            sources, always_cite=True) for c in track.artists)
         if track.title is not None:
             title = render_fact(track.title, sources, always_cite=True)
-            singers = f"“{title}” by {singers}" if singers else f"“{title}”"
+            singers = (_("“{title}” by {singers}").format(title=title, singers=singers)
+                       if singers else f"“{title}”")
         items.append(singers)
     if not items:
         return None
-    return "Also on the OST, with no track number on record: " + "; ".join(items)
+    return _("Also on the OST, with no track number on record: {items}").format(
+        items="; ".join(items))
 
 
 def _name(person_id: str, names: Mapping[str, PersonRef]) -> str:

@@ -24,11 +24,12 @@ from typing import TYPE_CHECKING, Any
 import discord
 from discord import app_commands
 
+from bot.i18n import N_, _
 from bot.store.facts import FactStore
 from bot.store.models import Match, Resolution
 from bot.store.names import fold, search_key, word_starts
 from cogs.utils.errors import Unanswerable
-from cogs.utils.formatting import Limits, clean_text, echo, join_limited, truncate
+from cogs.utils.formatting import Limits, clean_text, echo, join_limited, number, truncate
 from cogs.utils.replies import Reply, private
 from cogs.utils.views import buttons, make_view
 
@@ -49,17 +50,29 @@ drama or person; the command's other options are in `interaction.namespace`."""
 
 @dataclass(frozen=True)
 class Noun:
-    """How to talk about one kind of thing in the replies."""
+    """How to talk about one kind of thing in the replies: whole sentences, marked for
+    the catalogues (a language words "a drama called" its own way), translated when
+    used."""
 
     kind: str  # "drama" | "person"
-    called: str  # "a drama called", "anyone called"
     example: str
-    option: str  # the option to type in
-    plural: str
+    option: str  # the option to type in (its English name, translated when shown)
+    several: str  # "{query} matches several dramas. Which one?"
+    fits: str  # "{query} fits {count} dramas. Did you mean:"
+    unknown: str  # "I don't know a drama called {query}."
+    some: str  # "Some dramas I know: {names}."
 
 
-DRAMA = Noun("drama", "a drama called", "Soundtrack #1", "drama", "dramas")
-PERSON = Noun("person", "anyone called", "Han So-hee", "name", "people")
+DRAMA = Noun("drama", "Soundtrack #1", "drama",
+             N_("{query} matches several dramas. Which one?"),
+             N_("{query} fits {count} dramas. Did you mean:"),
+             N_("I don't know a drama called {query}."),
+             N_("Some dramas I know: {names}."))
+PERSON = Noun("person", "Han So-hee", "name",
+              N_("{query} matches several people. Which one?"),
+              N_("{query} fits {count} people. Did you mean:"),
+              N_("I don't know anyone called {query}."),
+              N_("Some people I know: {names}."))
 
 
 # --- the transformers --------------------------------------------------------------------
@@ -212,9 +225,9 @@ async def drama_or_default(interaction: discord.Interaction[DramaBot], slug: str
         return slug
     found = await default_drama(interaction.client, interaction.guild_id)
     if found is None:
-        raise Unanswerable(
-            f"No default drama is available here, so please name one with the `{option}` "
-            "option (it suggests titles as you type).")
+        raise Unanswerable(_(
+            "No default drama is available here, so please name one with the `{option}` "
+            "option (it suggests titles as you type).").format(option=_(option)))
     return found
 
 
@@ -224,13 +237,15 @@ async def drama_or_default(interaction: discord.Interaction[DramaBot], slug: str
 def _bad_text(text: str, noun: Noun) -> Reply | None:
     """A reply for text that cannot be a name at all (empty, far too long)."""
     if not text:
-        return private(
-            f"Please type a name, for example **{noun.example}**: the `{noun.option}` "
-            "option suggests names as you type.")
+        return private(_(
+            "Please type a name, for example **{example}**: the `{option}` "
+            "option suggests names as you type.").format(example=noun.example,
+                                                         option=_(noun.option)))
     if len(text) > MAX_NAME:
-        return private(
-            f"That is {len(text):,} characters, too long for a name. Type a name, for example "
-            f"**{noun.example}** (up to {MAX_NAME} characters).")
+        return private(_(
+            "That is {count} characters, too long for a name. Type a name, for example "
+            "**{example}** (up to {limit} characters).").format(
+                count=number(len(text)), example=noun.example, limit=MAX_NAME))
     return None
 
 
@@ -247,13 +262,13 @@ def unresolved_reply(
     quoted = f"“{echo(query)}”"
     if resolution.ambiguous:
         matches, limit = resolution.ambiguous, CHOICES
-        lead = f"{quoted} matches several {noun.plural}. Which one?"
+        lead = _(noun.several).format(query=quoted)
     elif len(resolution.suggestions) > DID_YOU_MEAN:  # a partial name that fits many
         matches, limit = resolution.suggestions, FITS_SHOWN
-        lead = f"{quoted} fits {len(matches)} {noun.plural}. Did you mean:"
+        lead = _(noun.fits).format(query=quoted, count=number(len(matches)))
     elif resolution.suggestions:
         matches, limit = resolution.suggestions, DID_YOU_MEAN
-        lead = f"I don't know {noun.called} {quoted}. Did you mean:"
+        lead = _(noun.unknown).format(query=quoted) + " " + _("Did you mean:")
     else:
         count = len(known) if total is None else total
         return private(_nothing_text(quoted, noun, known, count))
@@ -268,11 +283,12 @@ def unresolved_reply(
 def _nothing_text(quoted: str, noun: Noun, known: Sequence[str], total: int) -> str:
     """No match at all: name some of what the bot knows (`total` in all) and how to
     browse the rest."""
-    text = f"I don't know {noun.called} {quoted}."
+    text = _(noun.unknown).format(query=quoted)
     if known:
         shown = ", ".join(known[:KNOWN_SHOWN])
         if total > KNOWN_SHOWN:
-            shown += f" and {total - KNOWN_SHOWN} more"
-        text += f" Some {noun.plural} I know: {shown}."
-    text += f" Start typing in the `{noun.option}` option to browse every name I know."
+            shown += " " + _("and {count} more").format(count=number(total - KNOWN_SHOWN))
+        text += " " + _(noun.some).format(names=shown)
+    text += " " + _("Start typing in the `{option}` option to browse every name I know."
+                    ).format(option=_(noun.option))
     return text

@@ -16,6 +16,7 @@ from typing import Any
 
 import discord
 
+from bot.i18n import N_, _
 from cogs.utils.formatting import Limits, truncate
 
 log = logging.getLogger(__name__)
@@ -26,9 +27,9 @@ THINKING = "dramabot.thinking"
 """`interaction.extras` key set by `defer_thinking`: the original response is still a
 public "thinking..." placeholder, to be replaced by the answer."""
 
-FAILED = ("Something went wrong on my side while answering that. It has been logged; "
+FAILED = N_("Something went wrong on my side while answering that. It has been logged; "
           "please try again.")
-EXPIRED = "This button has expired. Run the command again for a fresh one."
+EXPIRED = N_("This button has expired. Run the command again for a fresh one.")
 
 
 @dataclass
@@ -115,7 +116,8 @@ async def answer_privately(interaction: Interaction, reply: Reply | str) -> None
     """Answer privately, whatever was sent before; a failure to deliver is only logged
     (this is the last word: errors and refusals end here)."""
     try:
-        answer = private(reply) if isinstance(reply, str) else replace(reply, ephemeral=True)
+        # FAILED and EXPIRED are marked, not translated, where they are defined
+        answer = private(_(reply)) if isinstance(reply, str) else replace(reply, ephemeral=True)
         await send_reply(interaction, answer)
     except discord.HTTPException:
         log.warning("Could not deliver a private answer to the user", exc_info=True)

@@ -21,8 +21,10 @@ from typing import Any, ClassVar, Self, TypeVar
 import discord
 from discord import app_commands
 
+from bot.i18n import _
 from cogs.utils.errors import error_reply
-from cogs.utils.formatting import Limits, truncate
+from cogs.utils.formatting import Limits, number, truncate
+from cogs.utils.language import begin
 from cogs.utils.replies import FAILED, Reply, answer_privately, edit_reply, send_reply
 
 log = logging.getLogger(__name__)
@@ -70,6 +72,7 @@ async def answer_always(interaction: discord.Interaction[Any], what: str,
     refusal or FAILED, privately), since discord.py only logs a component's or a form's
     exception and the user would see "This interaction failed"."""
     try:
+        await begin(interaction)
         reply = await answer(interaction)
         if reply is not None:
             await (edit_reply if edits_message else send_reply)(interaction, reply)
@@ -192,7 +195,8 @@ def pager_buttons(page: int, pages: int, make: PageButtonFactory) -> list[discor
     if pages <= 1:
         return []
     return [
-        make(max(page - 1, 0), "p", "◀ Previous", page <= 0),
-        make(page, "c", f"Page {page + 1} of {pages}", True),
-        make(min(page + 1, pages - 1), "n", "Next ▶", page >= pages - 1),
+        make(max(page - 1, 0), "p", _("◀ Previous"), page <= 0),
+        make(page, "c", _("Page {page} of {pages}").format(page=number(page + 1),
+                                                            pages=number(pages)), True),
+        make(min(page + 1, pages - 1), "n", _("Next ▶"), page >= pages - 1),
     ]
