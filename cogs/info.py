@@ -23,7 +23,7 @@ from bot.i18n import N_, _, current
 from bot.packs.model import Fact, FactValue, Source
 from bot.store.models import CastMember, CrewMember, DramaInfo, PersonInfo, Role
 from cogs.ost import TrackListButton
-from cogs.utils.embeds import EmbedCache, Field, build_embed
+from cogs.utils.embeds import EmbedCache, Field, ResultCache, build_embed
 from cogs.utils.formatting import (
     Limits,
     Notes,
@@ -71,6 +71,7 @@ GONE_PERSON = N_("That person is no longer in my records, so this button has not
                  "show.")
 # (kind, key, section, language) -> the embed, for the store's cached results
 RENDERED = EmbedCache()
+EXTRAS: ResultCache[Extras] = ResultCache()
 BILLING = {"lead": N_("lead"), "supporting": N_("supporting"),
            "special": N_("special appearance"), "cameo": N_("cameo")}
 
@@ -497,10 +498,14 @@ async def drama_lookup(bot: DramaBot, slug: str, section: str = "overview") -> R
 
 
 async def drama_extras(bot: DramaBot, info: DramaInfo) -> Extras:
-    """Read only for the dramas that have relations or unnumbered OST contributions."""
+    """Read only for the dramas that have relations or unnumbered OST contributions, once
+    per store result."""
     drama = info.drama
     if not (drama.sequel_of or drama.followed_by or drama.ost_unnumbered):
         return NO_EXTRAS
+    cached = EXTRAS.peek((drama.slug, current()), info)
+    if cached is not None:
+        return cached
     related: dict[str, str] = {}
     for fact in (*drama.sequel_of, *drama.followed_by):
         found = await bot.facts.resolve_drama(str(fact.value))
@@ -508,7 +513,8 @@ async def drama_extras(bot: DramaBot, info: DramaInfo) -> Extras:
             related[str(fact.value)] = found.match.key
     ids = [c.person for t in drama.ost_unnumbered for c in t.artists]
     names = await bot.facts.person_refs(ids) if ids else {}
-    return Extras(related, unnumbered_line(drama.ost_unnumbered, names, info.sources))
+    extras = Extras(related, unnumbered_line(drama.ost_unnumbered, names, info.sources))
+    return EXTRAS.put((drama.slug, current()), info, extras)
 
 
 async def person_lookup(bot: DramaBot, person_id: str) -> Reply:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 import discord
 
@@ -18,6 +19,7 @@ from bot.i18n import _
 from cogs.utils.formatting import COLOUR, ELLIPSIS, UNKNOWN, Limits, more_line, truncate
 
 EMPTY_FIELD = "—"
+V = TypeVar("V")
 
 
 @dataclass(frozen=True)
@@ -84,27 +86,35 @@ def _fit_total(
     return description, fields
 
 
-class EmbedCache:
-    """Embeds already rendered from a fact-store result, reused while that same result
-    object is what the store returns (the store caches its results and never changes
-    while the bot runs, so the most asked-about dramas are rendered once, not per call).
-    Each entry keeps the object it was rendered from and is used only for that very
-    object, so a reopened store or an evicted result simply renders again. Callers must
-    not modify a cached embed."""
+class ResultCache(Generic[V]):
+    """What was derived from a fact-store result (an embed, the extras of a /drama
+    message), reused while that same result object is what the store returns (the store
+    caches its results and never changes while the bot runs, so the most asked-about
+    dramas are rendered once, not per call). Each entry keeps the object it was derived
+    from and is used only for that very object, so a reopened store or an evicted result
+    simply derives again. Callers must not modify a cached value."""
 
     def __init__(self, size: int = 256) -> None:
         self.size = size
-        self._entries: OrderedDict[Hashable, tuple[object, discord.Embed]] = OrderedDict()
+        self._entries: OrderedDict[Hashable, tuple[object, V]] = OrderedDict()
 
-    def get(self, key: Hashable, source: object,
-            render: Callable[[], discord.Embed]) -> discord.Embed:
+    def peek(self, key: Hashable, source: object) -> V | None:
         entry = self._entries.get(key)
-        if entry is not None and entry[0] is source:
-            self._entries.move_to_end(key)
-            return entry[1]
-        embed = render()
-        self._entries[key] = (source, embed)
+        if entry is None or entry[0] is not source:
+            return None
+        self._entries.move_to_end(key)
+        return entry[1]
+
+    def put(self, key: Hashable, source: object, value: V) -> V:
+        self._entries[key] = (source, value)
         self._entries.move_to_end(key)
         while len(self._entries) > self.size:
             self._entries.popitem(last=False)
-        return embed
+        return value
+
+    def get(self, key: Hashable, source: object, render: Callable[[], V]) -> V:
+        found = self.peek(key, source)
+        return found if found is not None else self.put(key, source, render())
+
+
+EmbedCache = ResultCache[discord.Embed]
