@@ -216,6 +216,17 @@ class QuizGame:
         self._open = _Open(asked)
         return asked
 
+    def start_timer(self) -> AskedQuestion:
+        """Start the open question's time now, in full: its time runs from when players
+        can see it, not from `ask()` (posting it may take seconds when Discord asks the
+        bot to wait). Answers given before are kept, as if given at the start."""
+        if self._open is None:
+            raise GameError("no question is open")
+        now = self.clock()
+        asked = dataclasses.replace(self._open.asked, asked_at=now, deadline=now + self.seconds)
+        self._open.asked = asked
+        return asked
+
     def answer(self, user_id: int, index: int, choice: int) -> Outcome:
         """Record a press of choice `choice` on question `index`."""
         if self.finished:

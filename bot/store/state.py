@@ -22,6 +22,8 @@ from pathlib import Path
 
 import aiosqlite
 
+from bot.store.health import set_busy_timeout
+
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 _MIGRATION_RE = re.compile(r"^(\d{4})_[A-Za-z0-9_-]+\.sql$")
 _NOW = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
@@ -94,8 +96,8 @@ class StateStore:
         db = await aiosqlite.connect(path, isolation_level=None)
         store = cls(db, path)
         try:
-            for pragma in ("journal_mode = WAL", "synchronous = FULL", "foreign_keys = ON",
-                           "busy_timeout = 5000"):
+            await set_busy_timeout(db)  # first: the pragmas below may wait for a lock
+            for pragma in ("journal_mode = WAL", "synchronous = FULL", "foreign_keys = ON"):
                 await db.execute(f"PRAGMA {pragma}")
             await store.migrate(discover_migrations(migrations_dir))
         except BaseException:

@@ -12,10 +12,10 @@ to make game seconds pass faster; the seconds shown stay the ones the user chose
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
 import secrets
+from functools import partial
 from typing import TYPE_CHECKING, Literal
 
 import discord
@@ -26,6 +26,8 @@ from bot.quiz.clock import GameClock, RealClock
 from bot.quiz.engine import QuizGame
 from bot.quiz.questions import Material, Question, choose, generate, load_material
 from bot.quiz.scores import BoardRow, GameRecord, ScoreBook
+from bot.quiz.writeback import WriteBehind, with_retries
+from bot.store.health import is_transient
 from cogs.quiz.buttons import StartButton, StopButton, quiz_cog
 from cogs.quiz.options import FIRST_EPISODE, LAST_EPISODE, QUESTIONS, SECONDS, check_options
 from cogs.quiz.session import QuizSession, player_name
@@ -47,6 +49,10 @@ Channel = discord.abc.Messageable  # in practice a text channel, thread or voice
 BOARD_SIZE = 10
 MATERIALS_KEPT = 32  # dramas whose quiz material stays in memory
 ANNOUNCE_WAIT = 3.0  # real seconds a session waits for the start reply to be posted
+OVER_KEPT = 1024  # ended games whose buttons are answered from memory
+OVER_TEXT = "This quiz is over. Start a new game with `/quiz start`."
+STARTUP_WRITE_BUDGET = 10.0  # seconds the start-up write may wait for a locked store
+SHUTDOWN_FLUSH = 5.0  # seconds a shutdown waits for held writes to be saved
 STOP_HINT = "`/quiz stop` ends it (its starter or anyone with Manage Server)."
 
 
@@ -90,9 +96,21 @@ class QuizCog(commands.Cog, name="Quiz"):
         self.games: dict[str, QuizSession] = {}  # by game id
         self._starting: set[int] = set()  # channels with a game being set up
         self._materials: dict[str, Material] = {}
+        # Every quiz write goes through this queue, so a locked or full store never stops
+        # a game or loses an answer (bot.quiz.writeback).
+        self.writes = WriteBehind(is_transient)
+        self._over: dict[str, None] = {}  # games ended lately: their presses need no store
 
     async def cog_load(self) -> None:
-        count = await self.scores.interrupt_running()
+        try:
+            count = await with_retries(self.scores.interrupt_running, is_transient,
+                                       STARTUP_WRITE_BUDGET)
+        except Exception as error:
+            if not is_transient(error):
+                raise
+            log.warning("Could not mark the games of the previous run as interrupted yet "
+                        "(%s); their buttons will say they are over", error)
+            return
         if count:
             log.info("Marked %d quiz game(s) from before the restart as interrupted", count)
 
@@ -105,8 +123,9 @@ class QuizCog(commands.Cog, name="Quiz"):
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         for session in running:
-            with contextlib.suppress(Exception):
-                await self.scores.mark_interrupted(session.game_id)
+            self.writes.submit(f"interruption of quiz {session.game_id}",
+                               partial(self.scores.mark_interrupted, session.game_id))
+        await self.writes.close(SHUTDOWN_FLUSH)
         self.games.clear()
         self.sessions.clear()
 
@@ -200,11 +219,12 @@ class QuizCog(commands.Cog, name="Quiz"):
         record = GameRecord(game_id, interaction.guild_id or 0, interaction.channel_id or 0,
                             interaction.user.id, material.drama.drama.slug, len(chosen),
                             seconds, up_to, "running", 0)
-        await self.scores.start_game(record)
+        self.writes.submit(f"start of quiz {game_id}", partial(self.scores.start_game, record))
         clock = self.clock()
         game = QuizGame(chosen, seconds=seconds, clock=clock.now)
         session = QuizSession(game_id, game, record, channel, self.scores, clock,
-                              str(material.drama.drama.title.value), self._ended)
+                              str(material.drama.drama.title.value), self._ended,
+                              writes=self.writes)
         self.sessions[record.channel_id] = session
         self.games[game_id] = session
         session.start(after=lambda: _announced(interaction))
@@ -242,6 +262,9 @@ class QuizCog(commands.Cog, name="Quiz"):
         if self.sessions.get(session.channel_id) is session:
             del self.sessions[session.channel_id]
         self.games.pop(session.game_id, None)
+        self._over[session.game_id] = None
+        while len(self._over) > OVER_KEPT:
+            del self._over[next(iter(self._over))]
 
     # -- presses and stops -----------------------------------------------------------------
 
@@ -254,13 +277,15 @@ class QuizCog(commands.Cog, name="Quiz"):
         return await self._ended_text(game_id)
 
     async def _ended_text(self, game_id: str) -> str:
+        if game_id in self._over:  # ended in this run, its record perhaps not written yet
+            return OVER_TEXT
         record = await self.scores.game(game_id)
         if record is None:
             return "That button is not part of any quiz I know."
         if record.status == "interrupted":
             return ("This quiz ended when the bot restarted. Points scored before that were "
                     "kept; start a new game with `/quiz start`.")
-        return "This quiz is over. Start a new game with `/quiz start`."
+        return OVER_TEXT
 
     @quiz.command(name="stop", description="Stop the quiz running in this channel")
     @app_commands.check(may_stop_here)
