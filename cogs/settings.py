@@ -8,19 +8,29 @@ did-you-mean buttons) runs.
 
 from __future__ import annotations
 
+import logging
+from functools import partial
 from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.quiz.writeback import with_retries
+from bot.store.health import describe, is_transient
 from cogs.utils.checks import manage_server_only, manages_server
 from cogs.utils.lookup import DramaOption, default_drama
-from cogs.utils.replies import Reply, private, send_reply
+from cogs.utils.replies import Reply, defer_if_slow, private, send_reply
 from cogs.utils.views import KeyButton
 
 if TYPE_CHECKING:
     from bot.client import DramaBot
+
+log = logging.getLogger(__name__)
+
+SAVE_BUDGET = 10.0  # seconds a setting may wait for a locked or full store
+BUSY = ("I couldn't save that just now: my database is busy. Nothing changed; please try "
+        "again in a minute.")
 
 
 async def set_default(interaction: discord.Interaction[DramaBot], slug: str) -> Reply:
@@ -31,7 +41,14 @@ async def set_default(interaction: discord.Interaction[DramaBot], slug: str) -> 
     if ref is None:
         return private("That drama is no longer in my records; pick another one.")
     previous = await default_drama(bot, guild_id)
-    await bot.state.set_default_drama(guild_id, slug)
+    try:
+        await defer_if_slow(interaction, with_retries(
+            partial(bot.state.set_default_drama, guild_id, slug), is_transient, SAVE_BUDGET))
+    except Exception as error:
+        if not is_transient(error):
+            raise
+        log.warning("Could not save server %s's default drama: %s", guild_id, describe(error))
+        return private(BUSY)
     text = f"This server's default drama is now **{ref.title}**"
     if previous and previous != slug:
         old = await bot.facts.drama_ref(previous)

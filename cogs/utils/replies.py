@@ -9,10 +9,12 @@ answer for errors and refusals, used by the tree's error handler and every butto
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, TypeVar
 
 import discord
 
@@ -29,6 +31,18 @@ public "thinking..." placeholder, to be replaced by the answer."""
 FAILED = ("Something went wrong on my side while answering that. It has been logged; "
           "please try again.")
 EXPIRED = "This button has expired. Run the command again for a fresh one."
+
+DEADLINE = 3.0  # seconds Discord waits for an interaction's first response
+QUICK = 1.5  # seconds of them work may take before the answer is deferred
+
+T = TypeVar("T")
+
+
+def seconds_left(interaction: Interaction) -> float:
+    """Seconds left before Discord's deadline for the first response, counted from the
+    interaction's own creation time (its snowflake), so time spent queued counts too."""
+    age = (discord.utils.utcnow() - interaction.created_at).total_seconds()
+    return DEADLINE - max(age, 0.0)
 
 
 @dataclass
@@ -62,6 +76,17 @@ async def defer_thinking(interaction: Interaction) -> None:
     a while. The next `send_reply` replaces the placeholder with the answer."""
     await interaction.response.defer(thinking=True)
     interaction.extras[THINKING] = True
+
+
+async def defer_if_slow(interaction: Interaction, work: Awaitable[T]) -> T:
+    """Await `work`, deferring first ("thinking...") if it is not done while an answer
+    still has time to arrive: a quick store is answered at once, a slow one (locked by
+    another process, say) never costs Discord's deadline."""
+    task = asyncio.ensure_future(work)
+    done, _ = await asyncio.wait({task}, timeout=max(seconds_left(interaction) - QUICK, 0.0))
+    if not done and not interaction.response.is_done():
+        await defer_thinking(interaction)
+    return await task
 
 
 def answer_pending(interaction: Interaction) -> bool:
