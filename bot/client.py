@@ -4,7 +4,9 @@ feature in `setup_hook` (the RoboDanny pattern), and closes them again on shutdo
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 import discord
@@ -13,6 +15,7 @@ from discord.ext import commands
 
 from bot.config import Settings
 from bot.store.facts import FactStore
+from bot.store.health import StoreProblem, describe
 from bot.store.state import StateStore
 from cogs.utils.errors import error_reply
 from cogs.utils.replies import EXPIRED, FAILED, answer_privately
@@ -53,6 +56,18 @@ def presses_a_button_of(buttons: Iterable[type[BotButton]],
                for child in getattr(row, "children", (row,)))
 
 
+async def open_state_store(path: Path) -> StateStore:
+    """The state store, or a StoreProblem naming the file when it cannot be opened or
+    migrated (a full disk, a read-only folder): the operator must act, a traceback helps
+    nobody."""
+    try:
+        return await StateStore.open(path)
+    except (sqlite3.Error, OSError) as error:
+        raise StoreProblem(f"cannot open the state store {path}: {describe(error)}. Free "
+                           "some space or fix the file's permissions, then start again."
+                           ) from error
+
+
 class DramaBot(commands.Bot):
     """dramabot. `facts` answers questions about dramas; `state` keeps what must last."""
 
@@ -78,7 +93,7 @@ class DramaBot(commands.Bot):
     async def setup_hook(self) -> None:
         self.settings.data_dir.mkdir(parents=True, exist_ok=True)
         self.facts = await FactStore.open(self.settings.fact_db)
-        self.state = await StateStore.open(self.settings.state_db)
+        self.state = await open_state_store(self.settings.state_db)
         for extension in self.extensions_to_load:
             await self.load_extension(extension)
         log.info("Loaded %d extensions", len(self.extensions_to_load))

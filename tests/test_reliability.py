@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
+import re
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -19,15 +22,27 @@ from pathlib import Path
 import pytest
 
 from bot.offline import OfflineDiscord
+from bot.store.health import quick_check
 from cogs.quiz.session import UNSAVED
-from tests.test_quiz_commands import (  # noqa: F401  (data_dir: a fixture)
+from tests.support import PACKS_DIR
+from tests.test_cli import TOKEN, run_cli
+from tests.test_quiz_commands import (
     Quiz,
     board_lines,
-    data_dir,
     field_value,
     run_bot,
     steps,
 )
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, built_fact_store: Path) -> Path:
+    """A data folder with the bundled fact store, as after a first start."""
+    folder = tmp_path / "data"
+    folder.mkdir()
+    shutil.copyfile(built_fact_store, folder / "facts.sqlite3")
+    return folder
+
 
 LOCKER = """
 import sqlite3, sys
@@ -81,7 +96,7 @@ def store_warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
 # -- a state store locked by another process -----------------------------------------------
 
 async def test_a_locked_store_delays_no_reveal_and_loses_no_answer(
-        offline_discord: OfflineDiscord, data_dir: Path,  # noqa: F811
+        offline_discord: OfflineDiscord, data_dir: Path,
         caplog: pytest.LogCaptureFixture) -> None:
     state = data_dir / "state.sqlite3"
     async with run_bot(offline_discord, data_dir) as (bot, clock):
@@ -118,7 +133,7 @@ async def test_a_locked_store_delays_no_reveal_and_loses_no_answer(
 
 
 async def test_settings_on_a_locked_store_defer_then_answer(
-        offline_discord: OfflineDiscord, data_dir: Path) -> None:  # noqa: F811
+        offline_discord: OfflineDiscord, data_dir: Path) -> None:
     state = data_dir / "state.sqlite3"
     async with run_bot(offline_discord, data_dir):
         with write_lock(state) as locker:
@@ -133,3 +148,169 @@ async def test_settings_on_a_locked_store_defer_then_answer(
         assert "default drama is now **Soundtrack #2**" in reply.content
         assert not reply.ephemeral
     assert rows(state, "SELECT default_drama FROM guild_settings") == [("soundtrack2",)]
+
+
+# -- damaged, unreadable and full stores at start ------------------------------------------
+
+def garble_middle(path: Path) -> None:
+    """Random bytes over whole pages in the middle of a SQLite file, its header intact:
+    what a bad sector or a half-copied file leaves."""
+    size = path.stat().st_size
+    page = 4096
+    start = (size // page // 3) * page
+    with path.open("r+b") as file:
+        file.seek(start)
+        file.write(random.Random(15).randbytes(min(size - start, page * 4)))
+
+
+def start_cli(folder: Path, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    """`dramabot run` as an operator starts it, on data folder `folder`; any Discord it would reach
+    is on a closed port, so only what happens before connecting is tested."""
+    return run_cli("run", cwd=tmp_path, env={
+        "DISCORD_TOKEN": TOKEN, "DRAMABOT_DATA_DIR": str(folder),
+        "DRAMABOT_PACKS": str(PACKS_DIR), "LOG_LEVEL": "WARNING",
+        "DISCORD_API_BASE": "http://127.0.0.1:9/api/v10",
+        "DISCORD_GATEWAY_URL": "ws://127.0.0.1:9/gateway"})
+
+
+async def test_a_damaged_fact_store_is_set_aside_and_rebuilt(
+        offline_discord: OfflineDiscord, data_dir: Path,
+        caplog: pytest.LogCaptureFixture) -> None:
+    facts = data_dir / "facts.sqlite3"
+    garble_middle(facts)
+    assert quick_check(facts) is not None  # the damage is real: SQLite itself sees it
+    with caplog.at_level(logging.WARNING):
+        async with run_bot(offline_discord, data_dir):
+            for text in ("/drama soundtrack1", "/person name:han sohee", "/ost track 7",
+                         "/ost list", "/ost search query:love", "/drama vincenzo"):
+                reply = await offline_discord.invoke(text, user="fan1")
+                assert "Something went wrong" not in reply.text, (text, reply.text)
+            assert "started a quiz" in (await offline_discord.invoke(
+                "/quiz start questions:1", channel="quiz")).content
+    aside = [p.name for p in data_dir.iterdir() if p.name.startswith("facts.sqlite3.damaged-")]
+    assert len(aside) == 1  # kept for a look, never deleted
+    assert any("is damaged" in r.getMessage() and aside[0] in r.getMessage()
+               for r in caplog.records)
+
+
+@pytest.mark.parametrize("damage", ["garbage", "garbled", "a folder"])
+def test_a_bad_state_store_stops_the_start_with_one_line(
+        data_dir: Path, tmp_path: Path, damage: str) -> None:
+    state = data_dir / "state.sqlite3"
+    shutil.copyfile(data_dir / "facts.sqlite3", state)  # any real SQLite file to damage
+    if damage == "garbage":
+        state.write_bytes(random.Random(2).randbytes(50_000))
+    elif damage == "garbled":
+        garble_middle(state)
+    else:
+        state.unlink()
+        state.mkdir()
+    before = state.read_bytes() if state.is_file() else None
+    result = start_cli(data_dir, tmp_path)
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("dramabot: "), result.stderr
+    assert str(state) in lines[0] and "Traceback" not in result.stderr
+    if before is not None:
+        assert "backup" in lines[0]
+        assert state.read_bytes() == before  # never overwritten
+
+
+@contextmanager
+def full_disk(folder: Path, size_kb: int) -> Iterator[Path]:
+    """A real tmpfs of `size_kb` at `folder` (needs root; skipped where mounting is not
+    allowed), unmounted afterwards."""
+    folder.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size_kb}k", "tmpfs",
+                              str(folder)], capture_output=True, check=False)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.decode().strip()}")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], check=False)
+
+
+def fill(folder: Path) -> None:
+    """Write until the disk refuses."""
+    with (folder / "filler").open("wb", buffering=0) as file:
+        try:
+            while True:
+                file.write(b"\0" * 4096)
+        except OSError:
+            pass
+
+
+@pytest.mark.parametrize("what", ["facts.sqlite3", "state.sqlite3"])
+def test_starting_on_a_full_disk_is_one_line_and_exit_2(
+        tmp_path: Path, built_fact_store: Path, what: str) -> None:
+    with full_disk(tmp_path / "disk", 1024) as disk:
+        if what == "state.sqlite3":  # the fact store is there; the state store is new
+            shutil.copyfile(built_fact_store, disk / "facts.sqlite3")
+        fill(disk)
+        result = start_cli(disk, tmp_path)
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and str(disk / what) in lines[0], result.stderr
+    assert "Traceback" not in result.stderr
+
+
+# -- a full disk during a game -------------------------------------------------------------
+
+def small_pages(path: Path) -> None:
+    """Create the state store with 512-byte pages, so a few answers fill a page and the
+    next write needs a new one: the moment a full disk shows."""
+    with sqlite3.connect(path) as db:
+        db.execute("PRAGMA page_size = 512")
+        db.execute("VACUUM")
+
+
+def points_by_name(final_lines: list[str]) -> dict[str, int]:
+    found = (re.match(r"\*\*\d+\.\*\* (\w+): \*\*(\d+)\*\* pts", line) for line in final_lines)
+    return {m.group(1).lower(): int(m.group(2)) for m in found if m}
+
+
+async def test_a_full_disk_during_a_game_loses_no_answer(
+        offline_discord: OfflineDiscord, data_dir: Path,
+        caplog: pytest.LogCaptureFixture) -> None:
+    state = data_dir / "state.sqlite3"
+    small_pages(state)
+    players = ("fan1", "fan2", "fan3", "admin")
+    async with run_bot(offline_discord, data_dir) as (bot, clock):
+        quiz = Quiz(offline_discord, bot, clock)
+        await quiz.start("/quiz start questions:20")
+        # SQLite itself now answers SQLITE_FULL to any write that needs one more page.
+        [(pages,)] = await bot.state.db.execute_fetchall("PRAGMA page_count")
+        await bot.state.db.execute(f"PRAGMA max_page_count = {pages}")
+        asked = 0
+        while not any("full" in w for w in store_warnings(caplog)):
+            assert asked < 15, "the store never filled up"
+            if asked:
+                await quiz.pause()
+            question = await quiz.question()
+            for second, user in enumerate(players):
+                await quiz.press(question, quiz.right(question), user, at=second)
+            await quiz.time_up(question)
+            asked += 1
+        await quiz.pause()  # the game goes on with the disk full
+        question = await quiz.question()
+        await quiz.press(question, quiz.wrong(question), "fan1", at=1)
+        await quiz.press(question, quiz.right(question), "fan3", at=5)
+        await quiz.time_up(question)
+        asked += 1
+        await offline_discord.invoke("/quiz stop", user="fan1", channel="quiz")
+        final = await quiz.final()
+        assert UNSAVED in final.content
+        expected = points_by_name(board_lines(final))
+        assert len(expected) == 4
+        answers = rows(state, "SELECT count(*) FROM quiz_answers")[0][0]
+        assert isinstance(answers, int) and answers < 4 * (asked - 1) + 2  # some still held
+        await bot.state.db.execute("PRAGMA max_page_count = 1073741823")  # space again
+        await eventually([("stopped", asked)], "SELECT status, asked FROM quiz_games", state)
+    assert rows(state, "SELECT count(*) FROM quiz_answers") == [(4 * (asked - 1) + 2,)]
+    ids = {offline_discord.user(name).id: name for name in players}
+    saved = {ids[int(str(user))]: points for user, points in
+             rows(state, "SELECT user_id, points FROM quiz_players")}
+    assert saved == expected
+    full = [w for w in store_warnings(caplog) if "full" in w]
+    assert len(full) == 1 and "database or disk is full" in full[0]

@@ -64,4 +64,5 @@ def quick_check(path: Path) -> str | None:
     except sqlite3.DatabaseError as error:  # "file is not a database", "malformed"
         return describe(error)
     found = str(rows[0][0]) if rows else "no answer from quick_check"
-    return None if found == "ok" else found
+    # SQLite's report spans lines ("*** in database main ***\nPage 14: ..."): one line.
+    return None if found == "ok" else " ".join(found.replace("***", "").split())
