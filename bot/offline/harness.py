@@ -444,7 +444,12 @@ class OfflineDiscord:
 
     async def _until_ready(self, bot: discord_py.Client, task: asyncio.Task[None],
                            timeout: float) -> None:
+        gateway = self.server.gateway
+        identified = gateway.identifies  # a restarted bot finds the last one's state here
+
         async def both_ready() -> None:
+            await self.server.notifier.wait_for(lambda: gateway.identifies > identified,
+                                                timeout)
             await self.wait_until_ready(timeout)  # login done: bot.wait_until_ready is safe
             await bot.wait_until_ready()
 
