@@ -18,7 +18,7 @@ from bot.store.facts import FactStore
 from bot.store.health import StoreProblem, describe
 from bot.store.state import StateStore
 from cogs.utils.errors import error_reply
-from cogs.utils.replies import EXPIRED, FAILED, answer_privately
+from cogs.utils.replies import EXPIRED, FAILED, TooLate, answer_privately
 from cogs.utils.views import BotButton
 
 log = logging.getLogger(__name__)
@@ -35,9 +35,12 @@ class DramaTree(app_commands.CommandTree["DramaBot"]):
     async def on_error(
         self, interaction: discord.Interaction[DramaBot], error: app_commands.AppCommandError
     ) -> None:
+        command = interaction.command.qualified_name if interaction.command else "?"
+        if isinstance(getattr(error, "original", error), TooLate):
+            log.info("Dropped the answer to /%s: %s", command, getattr(error, "original", error))
+            return  # Discord takes no answer any more; an apology would be as late
         reply = error_reply(error)
         if reply is None:
-            command = interaction.command.qualified_name if interaction.command else "?"
             log.error("Command /%s failed", command, exc_info=error)
         await answer_privately(interaction, reply or FAILED)
 

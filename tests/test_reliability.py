@@ -21,12 +21,14 @@ from pathlib import Path
 
 import pytest
 
-from bot.offline import OfflineDiscord
+from bot.offline import NoResponse, OfflineDiscord
+from bot.quiz.clock import ManualClock
 from bot.store.health import quick_check
-from cogs.quiz.session import UNSAVED
-from tests.support import PACKS_DIR
+from cogs.quiz.session import CANNOT_POST, UNSAVED
+from tests.support import PACKS_DIR, run_dramabot
 from tests.test_cli import TOKEN, run_cli
 from tests.test_quiz_commands import (
+    SECONDS,
     Quiz,
     board_lines,
     field_value,
@@ -314,3 +316,68 @@ async def test_a_full_disk_during_a_game_loses_no_answer(
     assert saved == expected
     full = [w for w in store_warnings(caplog) if "full" in w]
     assert len(full) == 1 and "database or disk is full" in full[0]
+
+
+# -- 429s: on a reply callback, on the quiz's channel posts ----------------------------------
+
+CALLBACK = "/interactions/{interaction_id}/{interaction_token}/callback"
+MESSAGES = "/channels/{channel_id}/messages"
+
+
+async def test_a_429_on_a_reply_is_waited_out_or_the_answer_dropped(
+        dramabot: OfflineDiscord, caplog: pytest.LogCaptureFixture) -> None:
+    short = dramabot.rate_limit("POST", CALLBACK, retry_after=1.0)
+    reply = await dramabot.invoke("/drama soundtrack1", user="fan1")
+    assert short.served == 1 and "Soundtrack #1" in reply.embed["title"]  # waited, in time
+    dramabot.rate_limit("POST", CALLBACK, retry_after=4.0)  # past the 3 s deadline
+    with caplog.at_level(logging.INFO), pytest.raises(NoResponse):
+        await dramabot.invoke("/drama soundtrack1", user="fan2")
+    record = list(dramabot.server.interactions.values())[-1]
+    await asyncio.sleep(1.5)  # past the moment discord.py would have tried again
+    assert record.bodies == []  # no late answer: Discord would refuse it (10062)
+    dropped = [r.getMessage() for r in caplog.records if "Dropped the answer" in r.getMessage()]
+    assert len(dropped) == 1 and "/drama" in dropped[0]
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    again = await dramabot.invoke("/drama soundtrack1", user="fan2")
+    assert "Soundtrack #1" in again.embed["title"]
+
+
+async def test_429s_on_question_posts_delay_the_question_not_its_time(
+        offline_discord: OfflineDiscord, data_dir: Path) -> None:
+    async with run_bot(offline_discord, data_dir) as (bot, clock):
+        quiz = Quiz(offline_discord, bot, clock)
+        eight = offline_discord.rate_limit("POST", MESSAGES, times=8, retry_after=0.05)
+        await quiz.start("/quiz start questions:2")
+        q1 = await quiz.question()  # discord.py gives up after 5; the session tries again
+        assert eight.served == 8
+        await quiz.press(q1, quiz.right(q1), "fan1", at=1)
+        await quiz.time_up(q1)
+        slow = offline_discord.rate_limit("POST", MESSAGES, retry_after=1.0)
+        await quiz.pause()
+        await offline_discord.server.notifier.wait_for(lambda: slow.served == 1, 5.0)
+        clock.advance(8)  # game time passes while Discord keeps the question back
+        q2 = await quiz.question()
+        assert (await quiz.press(q2, quiz.right(q2), "fan2", at=SECONDS - 1)).startswith(
+            "Your answer")  # every second of it, counted from when it was visible
+        revealed = await quiz.time_up(q2)
+        assert field_value(revealed, "Right").startswith("Fan2 **+102**")
+        final = await quiz.final()
+        assert board_lines(final)[0].startswith("**1.** Fan1: **148** pts")
+
+
+async def test_a_game_that_cannot_post_ends_with_a_message_once_it_can(
+        offline_discord: OfflineDiscord, data_dir: Path) -> None:
+    state = data_dir / "state.sqlite3"
+    async with run_dramabot(offline_discord, data_dir, quiz_clock=ManualClock(),
+                            quiz_post_budget=1.0):
+        refused = offline_discord.rate_limit("POST", MESSAGES, times=10**6, retry_after=0.05)
+        start = await offline_discord.invoke("/quiz start questions:3", channel="quiz")
+        assert "started a quiz" in start.content
+        await offline_discord.server.notifier.wait_for(lambda: refused.served > 20, 5.0)
+        refused.times = refused.served  # Discord takes posts again
+        final = await offline_discord.wait_for_message("quiz", timeout=10.0)
+        assert CANNOT_POST in final.content
+        assert "before the first question" in final.embed["description"]
+        await eventually([("stopped",)], "SELECT status FROM quiz_games", state)
+        again = await offline_discord.invoke("/quiz start questions:1", channel="quiz")
+        assert "started a quiz" in again.content  # the channel is free again

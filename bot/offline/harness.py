@@ -38,7 +38,7 @@ from bot.offline.invocation import (
 )
 from bot.offline.render import buttons_of, render_choices, render_message, render_modal
 from bot.offline.rules import Pings, Violation, walk_components
-from bot.offline.server import DEADLINE_SECONDS, OfflineServer
+from bot.offline.server import DEADLINE_SECONDS, OfflineServer, RateLimit
 from bot.offline.spec import load_spec, spec_path, spec_status
 from bot.offline.state import EPHEMERAL, InteractionRecord, SyncRecord
 from bot.offline.world import (
@@ -845,6 +845,15 @@ class OfflineDiscord:
         if unexpected:
             listed = "\n".join(f"  - {v}" for v in unexpected)
             raise RulesBroken(f"{len(unexpected)} Discord rule violation(s):\n{listed}")
+
+    # ---- rate limits ---------------------------------------------------------------
+
+    def rate_limit(self, method: str, route: str, *, times: int = 1, retry_after: float = 1.0,
+                   scope: str = "user") -> RateLimit:
+        """Discord answers the next `times` requests to `method` `route` (a template such
+        as "/channels/{channel_id}/messages") with 429 and `retry_after` seconds."""
+        return self.server.rate_limit(method, route, times=times, retry_after=retry_after,
+                                      scope=scope)
 
     # ---- gateway and time --------------------------------------------------------------
 

@@ -216,10 +216,14 @@ class QuizGame:
         self._open = _Open(asked)
         return asked
 
+    def withdraw(self) -> None:
+        """Take back the open question unscored: it never reached the players."""
+        self._open = None
+
     def start_timer(self) -> AskedQuestion:
         """Start the open question's time now, in full: its time runs from when players
         can see it, not from `ask()` (posting it may take seconds when Discord asks the
-        bot to wait). Answers given before are kept, as if given at the start."""
+        bot to wait)."""
         if self._open is None:
             raise GameError("no question is open")
         now = self.clock()

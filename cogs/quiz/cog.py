@@ -6,7 +6,8 @@ The rules of the game live in `bot.quiz.engine`; this module only validates, rou
 renders.
 
 Tests (and demos) can set `bot.quiz_clock` to a `ManualClock`, or `bot.quiz_time_scale`
-to make game seconds pass faster; the seconds shown stay the ones the user chose.
+to make game seconds pass faster; the seconds shown stay the ones the user chose; and
+`bot.quiz_post_budget` to give up on Discord sooner.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from bot.quiz.writeback import WriteBehind, with_retries
 from bot.store.health import is_transient
 from cogs.quiz.buttons import StartButton, StopButton, quiz_cog
 from cogs.quiz.options import FIRST_EPISODE, LAST_EPISODE, QUESTIONS, SECONDS, check_options
-from cogs.quiz.session import QuizSession, player_name
+from cogs.quiz.session import POST_BUDGET, QuizSession, player_name
 from cogs.utils.embeds import Field, build_embed
 from cogs.utils.errors import Refused, Unanswerable
 from cogs.utils.formatting import Limits, join_limited, plural
@@ -133,6 +134,10 @@ class QuizCog(commands.Cog, name="Quiz"):
         clock: GameClock | None = getattr(self.bot, "quiz_clock", None)
         return clock or RealClock(float(getattr(self.bot, "quiz_time_scale", 1.0)))
 
+    def post_budget(self) -> float:
+        """Real seconds a game's post may take, retries included (tests shorten it)."""
+        return float(getattr(self.bot, "quiz_post_budget", POST_BUDGET))
+
     # -- /quiz start ------------------------------------------------------------------------
 
     @quiz.command(name="start", description="Start a quiz in this channel, answered with buttons")
@@ -224,7 +229,7 @@ class QuizCog(commands.Cog, name="Quiz"):
         game = QuizGame(chosen, seconds=seconds, clock=clock.now)
         session = QuizSession(game_id, game, record, channel, self.scores, clock,
                               str(material.drama.drama.title.value), self._ended,
-                              writes=self.writes)
+                              writes=self.writes, post_budget=self.post_budget())
         self.sessions[record.channel_id] = session
         self.games[game_id] = session
         session.start(after=lambda: _announced(interaction))

@@ -167,7 +167,8 @@ def _score_line(rank: int, player: PlayerScore, names: dict[int, str]) -> str:
 # --- the session --------------------------------------------------------------------------
 
 POST_BUDGET = 30.0  # real seconds a question or a reveal may take to post, retries included
-FINAL_BUDGET = 300.0  # the last message: the channel must learn how the game ended
+FINAL_BUDGETS = 10  # the last message gets ten times as long: the channel must learn how
+# the game ended
 FLUSH_WAIT = 1.0  # real seconds the final message waits for the scores to be written
 COUNTDOWN_SLACK = 1.0  # a question posted this much later than planned gets its countdown fixed
 CANNOT_POST = ("I could not post the next question here (Discord kept refusing), so the quiz "
@@ -219,6 +220,7 @@ class QuizSession:
     stopped_by: str | None = None
     task: asyncio.Task[None] | None = None
     writes: WriteBehind = field(default_factory=lambda: WriteBehind(is_transient))
+    post_budget: float = POST_BUDGET
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
     _recorded: set[int] = field(default_factory=set)
 
@@ -290,7 +292,7 @@ class QuizSession:
         try:
             message = await self._post(
                 "question", lambda: self.channel.send(embed=embed(planned), view=view),
-                POST_BUDGET)
+                self.post_budget)
         except Exception as error:
             log.warning("Quiz %s: question %d could not be posted (%s); ending the game",
                         self.game_id, asked.index + 1, _one_line(error))
@@ -300,7 +302,7 @@ class QuizSession:
         if ends_at - planned > COUNTDOWN_SLACK:
             with contextlib.suppress(Exception):  # only the countdown's text is at stake
                 await self._post("countdown", lambda: message.edit(embed=embed(ends_at)),
-                                 POST_BUDGET / 3)
+                                 self.post_budget / 3)
         return message
 
     async def _reveal(self, message: discord.Message, asked: AskedQuestion,
@@ -310,7 +312,7 @@ class QuizSession:
         view = question_view(self.game_id, asked, result)
         try:
             await self._post("reveal", lambda: message.edit(embed=embed, view=view),
-                             POST_BUDGET)
+                             self.post_budget)
         except discord.NotFound:
             pass  # a moderator deleted the question
         except Exception as error:
@@ -327,7 +329,7 @@ class QuizSession:
             try:
                 return await asyncio.wait_for(send(), max(deadline - loop.time(), 0.1))
             except Exception as error:
-                delay = backoff(attempt, first=0.5, most=5.0)
+                delay = backoff(attempt, first=min(0.5, budget / 20), most=min(5.0, budget / 10))
                 if not retryable(error) or loop.time() + delay >= deadline:
                     raise
                 if attempt == 0:
@@ -350,7 +352,11 @@ class QuizSession:
                                                 self.channel_id, result, totals, names))
 
     def _end_now(self) -> None:
-        """End the game where it is: an open question is closed, scored and recorded."""
+        """End the game where it is: an open question is closed, scored and recorded,
+        or withdrawn if it was never posted."""
+        current = self.game.current
+        if current is not None and current.index not in self.message_ids:
+            self.game.withdraw()
         result = self.game.stop() if not self.game.finished else None
         if result is not None:
             self._record(result)
@@ -379,7 +385,7 @@ class QuizSession:
         content = "\n".join(notes) or None
         await self._post("final scores", lambda: self.channel.send(content=content,
                                                                     embed=embed),
-                         FINAL_BUDGET)
+                         self.post_budget * FINAL_BUDGETS)
 
     # -- presses ----------------------------------------------------------------------------
 

@@ -23,7 +23,7 @@ from discord import app_commands
 
 from cogs.utils.errors import error_reply
 from cogs.utils.formatting import Limits, truncate
-from cogs.utils.replies import FAILED, Reply, answer_privately, edit_reply, send_reply
+from cogs.utils.replies import FAILED, Reply, TooLate, answer_privately, edit_reply, send_reply
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +61,8 @@ class BotButton(discord.ui.DynamicItem[ButtonItem], template=r"(?!)"):
         try:
             reply = await self.answer(interaction)
             await (edit_reply if self.edits_message else send_reply)(interaction, reply)
+        except TooLate as late:
+            log.info("Dropped the answer to button %s: %s", self.custom_id, late)
         except app_commands.AppCommandError as error:
             refusal = error_reply(error)
             if refusal is None:
