@@ -18,19 +18,51 @@ from bot.store.facts import FactStore
 from bot.store.health import StoreProblem, describe
 from bot.store.state import StateStore
 from cogs.utils.errors import error_reply
-from cogs.utils.replies import EXPIRED, FAILED, TooLate, answer_privately
+from cogs.utils.replies import EXPIRED, FAILED, TooLate, answer_privately, seconds_left
 from cogs.utils.views import BotButton
 
 log = logging.getLogger(__name__)
 
 EXTENSIONS: tuple[str, ...] = ("cogs.info", "cogs.ost", "cogs.settings", "cogs.quiz")
+AUTOCOMPLETE_TIME = 0.5  # seconds an autocomplete answer needs to reach Discord in time
 
 
 class DramaTree(app_commands.CommandTree["DramaBot"]):
     """Command tree whose error handler always answers the user privately: the reply a
     transformer or a check carries, a refusal worded once in `error_reply`, or, for our
     own bugs, an apology with the traceback logged (Discord shows "The application did
-    not respond" otherwise)."""
+    not respond" otherwise).
+
+    Autocomplete is dropped quietly (a debug line, no answer) when it can no longer meet
+    its deadline or a member sends more than `settings.autocomplete_rate`: Discord's
+    client shows only the latest suggestions anyway, and answering late only earns a
+    10062 and a traceback."""
+
+    def __init__(self, client: DramaBot, **options: Any) -> None:
+        super().__init__(client, **options)
+        self._suggesting: dict[int, app_commands.Cooldown] = {}  # by member
+
+    async def interaction_check(self, interaction: discord.Interaction[DramaBot], /) -> bool:
+        if interaction.type is not discord.InteractionType.autocomplete:
+            return True
+        if seconds_left(interaction) < AUTOCOMPLETE_TIME:
+            log.debug("Autocomplete by %s dropped: too late to answer", interaction.user.id)
+            return False
+        if self._over_rate(interaction):
+            log.debug("Autocomplete by %s dropped: over its rate", interaction.user.id)
+            return False
+        return True
+
+    def _over_rate(self, interaction: discord.Interaction[DramaBot]) -> bool:
+        """discord.py's own Cooldown, one per member, at the configured rate."""
+        now = interaction.created_at.timestamp()
+        for user, bucket in list(self._suggesting.items()):
+            if now > bucket._last + bucket.per:
+                del self._suggesting[user]  # idle: forget it
+        rate = self.client.settings.autocomplete_rate
+        bucket = self._suggesting.setdefault(interaction.user.id,
+                                             app_commands.Cooldown(rate.count, rate.per))
+        return bucket.update_rate_limit(now) is not None
 
     async def on_error(
         self, interaction: discord.Interaction[DramaBot], error: app_commands.AppCommandError

@@ -20,6 +20,7 @@ from discord.ext import commands
 from bot.packs.model import Source
 from bot.store.models import CastMember, CrewMember, DramaInfo, PersonInfo
 from cogs.ost import TrackListButton
+from cogs.utils.checks import rate_limited
 from cogs.utils.embeds import EmbedCache, Field, build_embed
 from cogs.utils.formatting import (
     UNKNOWN,
@@ -391,6 +392,7 @@ class Info(commands.Cog):
         name="drama", description="Everything known about a K-drama, every fact with its sources")
     @app_commands.describe(
         name="The drama's title, former title, alias or Korean title (suggested as you type)")
+    @rate_limited("lookup_rate")
     async def drama(
         self, interaction: discord.Interaction[DramaBot],
         name: app_commands.Transform[str, DramaOption(DramaButton.choice, option="name")],
@@ -401,6 +403,7 @@ class Info(commands.Cog):
         name="person", description="An actor, singer or crew member: names, roles, OST tracks")
     @app_commands.describe(
         name="The person's name in any romanisation, or in Hangul (suggested as you type)")
+    @rate_limited("lookup_rate")
     async def person(
         self, interaction: discord.Interaction[DramaBot],
         name: app_commands.Transform[str, PersonOption(PersonButton.choice)],

@@ -18,6 +18,7 @@ from discord.ext import commands
 
 from bot.packs.model import Source
 from bot.store.models import DramaRef, TrackInfo
+from cogs.utils.checks import rate_limited
 from cogs.utils.embeds import Field, build_embed
 from cogs.utils.formatting import (
     UNKNOWN,
@@ -251,6 +252,7 @@ class Ost(commands.Cog):
     @app_commands.describe(
         number="The track's number in the OST (track 1 is the first release)",
         drama="The drama (default: this server's default drama)")
+    @rate_limited("lookup_rate")
     async def track(
         self, interaction: discord.Interaction[DramaBot], number: int,
         drama: TrackDrama | None = None,
@@ -261,6 +263,7 @@ class Ost(commands.Cog):
     @ost.command(name="list", description="A drama's whole OST track list in order, with "
                  "singers and release dates")
     @app_commands.describe(drama="The drama (default: this server's default drama)")
+    @rate_limited("lookup_rate")
     async def list_(
         self, interaction: discord.Interaction[DramaBot],
         drama: ListDrama | None = None,
@@ -271,6 +274,7 @@ class Ost(commands.Cog):
     @ost.command(name="search", description="Find OST tracks by title or singer across "
                  "every drama")
     @app_commands.describe(query="Part of a song title (English or Korean) or a singer's name")
+    @rate_limited("lookup_rate")
     async def search(self, interaction: discord.Interaction[DramaBot], query: str) -> None:
         await send_reply(interaction, await search_reply(self.bot, query))
 

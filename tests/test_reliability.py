@@ -15,13 +15,22 @@ import shutil
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
+from bot.client import DramaBot
+from bot.config import (
+    AUTOCOMPLETE_RATE,
+    LOOKUP_RATE,
+    QUIZ_CHANNEL_RATE,
+    QUIZ_GAMES_PER_SERVER,
+    QUIZ_START_RATE,
+)
 from bot.offline import NoResponse, OfflineDiscord
+from bot.offline.state import InteractionRecord
 from bot.quiz.clock import ManualClock
 from bot.store.health import quick_check
 from cogs.quiz.session import CANNOT_POST, UNSAVED
@@ -381,3 +390,107 @@ async def test_a_game_that_cannot_post_ends_with_a_message_once_it_can(
         await eventually([("stopped",)], "SELECT status FROM quiz_games", state)
         again = await offline_discord.invoke("/quiz start questions:1", channel="quiz")
         assert "started a quiz" in again.content  # the channel is free again
+
+
+# -- floods from one member ----------------------------------------------------------------
+
+DEFAULT_RATES = {"LOOKUP_RATE": str(LOOKUP_RATE), "AUTOCOMPLETE_RATE": str(AUTOCOMPLETE_RATE),
+                 "QUIZ_START_RATE": str(QUIZ_START_RATE),
+                 "QUIZ_CHANNEL_RATE": str(QUIZ_CHANNEL_RATE),
+                 "QUIZ_GAMES_PER_SERVER": str(QUIZ_GAMES_PER_SERVER)}
+SLOW_DOWN = re.compile(r"^Slow down a little: try again in (\d+) s \(<t:\d+:R>\)\.$")
+
+
+@pytest.fixture
+async def strict_bot(offline_discord: OfflineDiscord, data_dir: Path
+                     ) -> AsyncIterator[tuple[OfflineDiscord, DramaBot]]:
+    """The bot with its default flood limits (the other tests relax them)."""
+    async with run_dramabot(offline_discord, data_dir, env=DEFAULT_RATES,
+                            quiz_clock=ManualClock()) as bot:
+        yield offline_discord, bot
+
+
+async def test_a_member_flooding_lookups_is_told_when_to_try_again(
+        strict_bot: tuple[OfflineDiscord, DramaBot]) -> None:
+    discord, _ = strict_bot
+    replies = await asyncio.gather(*(discord.invoke("/drama soundtrack1", user="fan1")
+                                     for _ in range(60)))  # each answered within 3 s
+    served = [r for r in replies if not r.ephemeral]
+    refused = [r for r in replies if r.ephemeral]
+    assert len(served) == LOOKUP_RATE.count
+    assert all(SLOW_DOWN.match(r.content) for r in refused), refused[0].content
+    waits = {int(m.group(1)) for r in refused if (m := SLOW_DOWN.match(r.content))}
+    assert min(waits) >= 1 and max(waits) <= LOOKUP_RATE.per
+    other = await discord.invoke("/drama soundtrack1", user="fan2")  # per member
+    assert not other.ephemeral and "Soundtrack #1" in other.embed["title"]
+
+
+async def stop(discord: OfflineDiscord, user: str, channel: str) -> None:
+    """/quiz stop, and wait for the game's final message: then the channel is free."""
+    def finals() -> int:
+        return sum(1 for m in discord.messages(channel) if m.embeds
+                   and m.embed.get("title", "").startswith("Quiz over"))
+
+    before = finals()
+    await discord.invoke("/quiz stop", user=user, channel=channel)
+    assert await discord.server.notifier.wait_for(lambda: finals() > before, 5.0)
+
+
+async def test_quiz_starts_are_limited_per_member_per_channel_and_per_server(
+        strict_bot: tuple[OfflineDiscord, DramaBot]) -> None:
+    discord, _ = strict_bot
+    guild = discord.guild()
+    for index in range(QUIZ_GAMES_PER_SERVER + 1):
+        discord.world.add_channel(guild, f"games-{index}")
+    # The channel's limit: members taking turns in one channel.
+    for user in ("fan1", "fan2", "fan3", "admin")[:QUIZ_CHANNEL_RATE.count]:
+        start = await discord.invoke("/quiz start questions:1", user=user, channel="quiz")
+        assert not start.ephemeral, start.content
+        await stop(discord, user, "quiz")
+    busy_channel = await discord.invoke("/quiz start", user="owner", channel="quiz")
+    assert busy_channel.ephemeral
+    assert busy_channel.content.startswith("Quizzes were started here several times")
+    # The member's limit: start/stop cycles as fast as one member can.
+    outcomes = []
+    for _ in range(10):
+        start = await discord.invoke("/quiz start questions:1", user="owner",
+                                     channel="quiz-2")
+        outcomes.append(start.ephemeral)
+        if not start.ephemeral:
+            await stop(discord, "owner", "quiz-2")
+    assert outcomes.count(False) == QUIZ_START_RATE.count
+    refused = await discord.invoke("/quiz start", user="owner", channel="general")
+    assert refused.ephemeral and SLOW_DOWN.match(refused.content)
+    # Games at once in one server, started by members who have starts left.
+    starters = ["fan1", "fan1", "fan2", "fan2", "fan3", "fan3"]
+    replies = [await discord.invoke("/quiz start", user=user, channel=f"games-{index}")
+               for index, user in enumerate(starters)]
+    assert [r.ephemeral for r in replies] == [False] * QUIZ_GAMES_PER_SERVER + [True]
+    assert "already has 5 quizzes running" in replies[-1].content
+    assert "when one of them ends" in replies[-1].content
+
+
+async def test_an_autocomplete_flood_is_answered_in_time_or_dropped_quietly(
+        strict_bot: tuple[OfflineDiscord, DramaBot], caplog: pytest.LogCaptureFixture
+        ) -> None:
+    discord, _ = strict_bot
+    server = discord.server
+
+    async def send(user: str, text: str) -> InteractionRecord:
+        invocation = discord.parse(text, user=user, autocomplete=True)
+        return await server.create_interaction(
+            kind=4, user=discord.user(user), channel=discord.channel("general"),
+            guild=discord.guild(), data=invocation.data, label=f"flood {text!r} by {user}")
+
+    caplog.set_level(logging.DEBUG, logger="bot.client")
+    records = [await send("fan1", f"/drama name:{'sound'[: 1 + i % 5]}") for i in range(300)]
+    records += [await send(user, "/person name:han") for user in ("fan2", "fan3", "admin")
+                for _ in range(150)]
+    await server.notifier.wait_for(lambda: False, server.deadline + 0.5)  # let all play out
+    answered = [r for r in records[:300] if r.acknowledged]
+    assert 1 <= len(answered) <= AUTOCOMPLETE_RATE.count  # the member's rate, no more
+    assert all(not r.rejections for r in records)  # nothing late, nothing refused
+    dropped = [r for r in caplog.records if "Autocomplete by" in r.getMessage()]
+    assert dropped and all(r.levelno == logging.DEBUG for r in dropped)
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert await discord.autocomplete("/drama name:sound", user="owner")  # others served

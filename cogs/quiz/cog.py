@@ -32,6 +32,7 @@ from bot.store.health import is_transient
 from cogs.quiz.buttons import StartButton, StopButton, quiz_cog
 from cogs.quiz.options import FIRST_EPISODE, LAST_EPISODE, QUESTIONS, SECONDS, check_options
 from cogs.quiz.session import POST_BUDGET, QuizSession, player_name
+from cogs.utils.checks import rate_limited
 from cogs.utils.embeds import Field, build_embed
 from cogs.utils.errors import Refused, Unanswerable
 from cogs.utils.formatting import Limits, join_limited, plural
@@ -149,6 +150,8 @@ class QuizCog(commands.Cog, name="Quiz"):
                 f"(default {SECONDS.default})",
         up_to_episode="The last episode you have seen: nothing after it is asked (no spoilers)",
     )
+    @rate_limited("quiz_start_rate")
+    @rate_limited("quiz_channel_rate", per="channel")
     async def start(
         self, interaction: Interaction,
         drama: QuizDrama | None = None,
@@ -172,7 +175,8 @@ class QuizCog(commands.Cog, name="Quiz"):
         if interaction.guild_id is None or not isinstance(channel, discord.abc.Messageable):
             return private("The quiz only works in a server's text channels.")
         channel_id = interaction.channel_id or 0
-        busy = self._busy_text(channel_id) or _missing_permissions(interaction)
+        busy = (self._busy_text(channel_id) or self._server_full_text(interaction.guild_id)
+                or _missing_permissions(interaction))
         if busy:
             return private(busy)
         check_options(questions, seconds, up_to)
@@ -234,6 +238,15 @@ class QuizCog(commands.Cog, name="Quiz"):
         self.games[game_id] = session
         session.start(after=lambda: _announced(interaction))
         return session
+
+    def _server_full_text(self, guild_id: int) -> str | None:
+        """The server's limit of games at once, so one member cannot fill every channel."""
+        limit = self.bot.settings.quiz_games_per_server
+        running = sum(1 for s in self.games.values() if s.record.guild_id == guild_id)
+        if running < limit:
+            return None
+        return (f"This server already has {plural(running, 'quiz', 'quizzes')} running, the "
+                "most at once. Try again when one of them ends.")
 
     def _announcement(self, interaction: Interaction, session: QuizSession, asked_for: int,
                       up_to: int | None) -> str:
@@ -319,6 +332,7 @@ class QuizCog(commands.Cog, name="Quiz"):
     @quiz.command(name="leaderboard", description="The best quiz players, here or everywhere")
     @app_commands.describe(scope="This server only, or every server (default: server)",
                            period="All time, or the last seven days (default: all)")
+    @rate_limited("lookup_rate")
     async def leaderboard(self, interaction: Interaction,
                           scope: Literal["server", "global"] = "server",
                           period: Literal["all", "week"] = "all") -> None:
@@ -336,6 +350,7 @@ class QuizCog(commands.Cog, name="Quiz"):
     @quiz.command(name="stats", description="Quiz points, games, right answers, accuracy "
                                             "and best streak of a player in this server")
     @app_commands.describe(member="Whose stats to show (default: yours)")
+    @rate_limited("lookup_rate")
     async def stats(self, interaction: Interaction, member: discord.User | None = None) -> None:
         user = member or interaction.user
         found = await self.scores.stats(user.id, interaction.guild_id or 0)
