@@ -13,6 +13,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot import frames
 from bot.config import Settings
 from bot.store.facts import FactStore
 from bot.store.health import StoreProblem, describe
@@ -120,6 +121,7 @@ class DramaBot(commands.Bot):
             help_command=None,
             **options,
         )
+        frames.install()  # one bad gateway frame must not end the process
         self.settings = settings
         self.extensions_to_load: tuple[str, ...] = EXTENSIONS
         self.force_sync = False

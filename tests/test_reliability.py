@@ -494,3 +494,22 @@ async def test_an_autocomplete_flood_is_answered_in_time_or_dropped_quietly(
     assert dropped and all(r.levelno == logging.DEBUG for r in dropped)
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert await discord.autocomplete("/drama name:sound", user="owner")  # others served
+
+
+# -- a gateway frame orjson refuses ---------------------------------------------------------
+
+async def test_the_process_survives_a_frame_orjson_refuses(dramabot: OfflineDiscord) -> None:
+    gateway = dramabot.server.gateway
+    identified = gateway.identifies
+    invocation = dramabot.parse("/drama name:x", user="fan1")
+    invocation.data["options"][0]["value"] = "\ud800 soundtrack"  # a lone surrogate
+    record = await dramabot.server.create_interaction(
+        kind=2, user=dramabot.user("fan1"), channel=dramabot.channel("general"),
+        guild=dramabot.guild(), data=invocation.data, label="a lone surrogate")
+    assert await dramabot.server.notifier.wait_for(lambda: record.acknowledged, 3.5)
+    await gateway.send_raw('{"op": 0, "t": "MESSAGE_CREATE", "d": {')  # not JSON at all
+    reply = await dramabot.invoke("/drama soundtrack1", user="fan2")
+    assert "Soundtrack #1" in reply.embed["title"]
+    assert gateway.identifies == identified  # the same session: nothing restarted
+    answered = dramabot.message(record.response_message_id or 0)
+    assert "\ufffd soundtrack" in answered.content
