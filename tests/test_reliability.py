@@ -513,3 +513,29 @@ async def test_the_process_survives_a_frame_orjson_refuses(dramabot: OfflineDisc
     assert gateway.identifies == identified  # the same session: nothing restarted
     answered = dramabot.message(record.response_message_id or 0)
     assert "\ufffd soundtrack" in answered.content
+
+
+# -- many presses at once, and a gateway drop mid-game ---------------------------------------
+
+async def test_fifty_members_pressing_at_once_each_count_once_through_a_gateway_drop(
+        offline_discord: OfflineDiscord, data_dir: Path) -> None:
+    guild = offline_discord.guild()
+    players = [f"player{n}" for n in range(50)]
+    for name in players:
+        offline_discord.world.add_user(name)
+        offline_discord.world.add_member(guild, name)
+    async with run_bot(offline_discord, data_dir) as (bot, clock):
+        quiz = Quiz(offline_discord, bot, clock)
+        await quiz.start("/quiz start questions:1")
+        question = await quiz.question()
+        right = quiz.right(question)
+        twice = players + players[:10]  # ten of them press a second time
+        texts = await asyncio.gather(*(quiz.press(question, right, name) for name in twice))
+        assert sum(t.startswith("Your answer") for t in texts) == 50
+        assert sum("already answered" in t for t in texts) == 10
+        await offline_discord.drop_gateway()  # RESUMEd: the game goes on
+        revealed = await quiz.time_up(question)
+        assert field_value(revealed, "Right").endswith("...and 15 more")  # 35 + 15 shown
+        await quiz.final()
+    assert rows(data_dir / "state.sqlite3",
+                "SELECT count(*), sum(points) FROM quiz_players") == [(50, 50 * 150)]
