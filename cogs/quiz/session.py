@@ -214,7 +214,7 @@ class QuizSession:
     scores: ScoreBook
     clock: GameClock
     title: str
-    on_end: Callable[[QuizSession], None]
+    on_end: Callable[[QuizSession], None]  # may be called twice: it must be idempotent
     names: dict[int, str] = field(default_factory=dict)
     message_ids: dict[int, int] = field(default_factory=dict)  # question index -> message
     stopped_by: str | None = None
@@ -383,6 +383,7 @@ class QuizSession:
             notes.append(UNSAVED)
         embed = final_embed(self.game, self.title, self.names, self.stopped_by)
         content = "\n".join(notes) or None
+        self.on_end(self)  # the channel is free once the game is over, not once it is said
         await self._post("final scores", lambda: self.channel.send(content=content,
                                                                     embed=embed),
                          self.post_budget * FINAL_BUDGETS)
