@@ -167,8 +167,7 @@ def _score_line(rank: int, player: PlayerScore, names: dict[int, str]) -> str:
 # --- the session --------------------------------------------------------------------------
 
 POST_BUDGET = 30.0  # real seconds a question or a reveal may take to post, retries included
-FINAL_BUDGETS = 10  # the last message gets ten times as long: the channel must learn how
-# the game ended
+FINAL_BUDGETS = 10  # the final message may take ten budgets: the channel must learn the end
 FLUSH_WAIT = 1.0  # real seconds the final message waits for the scores to be written
 COUNTDOWN_SLACK = 1.0  # a question posted this much later than planned gets its countdown fixed
 CANNOT_POST = ("I could not post the next question here (Discord kept refusing), so the quiz "
@@ -263,7 +262,7 @@ class QuizSession:
             self._end_now()
             await self._finish(trouble)
         except Exception:
-            log.exception("Quiz %s could not post its end", self.game_id)
+            log.exception("Quiz %s failed while ending", self.game_id)
         finally:
             self.on_end(self)
 
@@ -384,9 +383,15 @@ class QuizSession:
         embed = final_embed(self.game, self.title, self.names, self.stopped_by)
         content = "\n".join(notes) or None
         self.on_end(self)  # the channel is free once the game is over, not once it is said
-        await self._post("final scores", lambda: self.channel.send(content=content,
-                                                                    embed=embed),
-                         self.post_budget * FINAL_BUDGETS)
+        try:
+            await self._post("final scores", lambda: self.channel.send(content=content,
+                                                                        embed=embed),
+                             self.post_budget * FINAL_BUDGETS)
+        except Exception as error:
+            if not (retryable(error) or isinstance(error, discord.HTTPException)):
+                raise
+            log.warning("Quiz %s: the final scores could not be posted (%s)", self.game_id,
+                        _one_line(error))
 
     # -- presses ----------------------------------------------------------------------------
 
