@@ -55,6 +55,7 @@ OVER_KEPT = 1024  # ended games whose buttons are answered from memory
 OVER_TEXT = "This quiz is over. Start a new game with `/quiz start`."
 STARTUP_WRITE_BUDGET = 10.0  # seconds the start-up write may wait for a locked store
 SHUTDOWN_FLUSH = 5.0  # seconds a shutdown waits for held writes to be saved
+CANCEL_ROUNDS = 5  # times a shutdown cancels a game task that goes on
 STOP_HINT = "`/quiz stop` ends it (its starter or anyone with Manage Server)."
 
 
@@ -102,6 +103,7 @@ class QuizCog(commands.Cog, name="Quiz"):
         # a game or loses an answer (bot.quiz.writeback).
         self.writes = WriteBehind(is_transient)
         self._over: dict[str, None] = {}  # games ended lately: their presses need no store
+        self._tasks: set[asyncio.Task[None]] = set()  # every session still running
 
     async def cog_load(self) -> None:
         try:
@@ -120,10 +122,7 @@ class QuizCog(commands.Cog, name="Quiz"):
         """Shutting down: stop every game where it is; scores already recorded stay and
         the games are marked interrupted, so their buttons say the game has ended."""
         running = list(self.games.values())  # sessions leave these maps as they end
-        tasks = [s.task for s in running if s.task is not None]
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await _cancel(self._tasks)  # the games, and the ended ones still posting their end
         for session in running:
             self.writes.submit(f"interruption of quiz {session.game_id}",
                                partial(self.scores.mark_interrupted, session.game_id))
@@ -237,6 +236,9 @@ class QuizCog(commands.Cog, name="Quiz"):
         self.sessions[record.channel_id] = session
         self.games[game_id] = session
         session.start(after=lambda: _announced(interaction))
+        if session.task is not None:
+            self._tasks.add(session.task)
+            session.task.add_done_callback(self._tasks.discard)
         return session
 
     def _server_full_text(self, guild_id: int) -> str | None:
@@ -384,6 +386,20 @@ def _board_line(rank: int, row: BoardRow) -> str:
     return (f"**{rank}.** {player_name(row.name, row.user_id)}: **{row.points}** pts · "
             f"{row.correct}/{row.answers} right · {plural(row.games, 'game')} · "
             f"{plural(row.wins, 'win')}")
+
+
+async def _cancel(tasks: set[asyncio.Task[None]]) -> None:
+    """Cancel `tasks` and wait for them, cancelling again any that go on: Python 3.11's
+    asyncio.wait_for can lose a cancellation that arrives as its inner call completes,
+    and a game on a manual clock would then wait for ever."""
+    for _ in range(CANCEL_ROUNDS):
+        pending = [task for task in tasks if not task.done()]
+        if not pending:
+            return
+        for task in pending:
+            task.cancel()
+        await asyncio.wait(pending, timeout=1.0)
+    log.error("%d quiz task(s) would not stop", sum(1 for t in tasks if not t.done()))
 
 
 async def _announced(interaction: Interaction) -> None:
