@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck pytest bench console check clean i18n-extract i18n-update i18n-compile i18n-init
+.PHONY: run test lint typecheck pytest fuzz bench console check clean i18n-extract i18n-update i18n-compile i18n-init
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,6 +29,9 @@ typecheck: $(STAMP)
 
 pytest: $(STAMP)
 	$(BIN)/python -m pytest -q
+
+fuzz: $(STAMP)  ## the fuzz suite at length (make test runs a few examples of it)
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest -q tests/test_fuzz.py
 
 check: $(STAMP)  ## check the data packs
 	$(BIN)/dramabot db check

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.config import ConfigError, Settings, load_settings
 from bot.logs import setup_logging
+from bot.store.health import StoreProblem
 
 if TYPE_CHECKING:
     from bot.packs.model import PackError
@@ -106,6 +107,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return handler(settings, args)
     except KeyboardInterrupt:
         return 130
+    except StoreProblem as problem:  # a full disk, a damaged or unreadable file
+        print(f"dramabot: {problem}", file=sys.stderr)
+        return 2
 
 
 def _run(settings: Settings, args: argparse.Namespace) -> int:

@@ -10,47 +10,84 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 import time
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot import frames
 from bot.config import Settings
 from bot.i18n import CatalogueTranslator, language_of, use
 from bot.shards import ShardScope
 from bot.store.facts import FactStore
-from bot.store.state import StateStore
+from bot.store.health import StoreProblem, describe
+from bot.store.state import PoolSettings, StateStore
 from cogs.utils.errors import error_reply
 from cogs.utils.language import begin
-from cogs.utils.replies import EXPIRED, FAILED, answer_privately
+from cogs.utils.replies import EXPIRED, FAILED, TooLate, answer_privately, seconds_left
 from cogs.utils.views import BotButton
 
 log = logging.getLogger(__name__)
 
 EXTENSIONS: tuple[str, ...] = ("cogs.info", "cogs.ost", "cogs.settings", "cogs.quiz")
+AUTOCOMPLETE_TIME = 0.5  # seconds an autocomplete answer needs to reach Discord in time
 
 
 class DramaTree(app_commands.CommandTree["DramaBot"]):
     """Command tree whose error handler always answers the user privately: the reply a
     transformer or a check carries, a refusal worded once in `error_reply`, or, for our
     own bugs, an apology with the traceback logged (Discord shows "The application did
-    not respond" otherwise)."""
+    not respond" otherwise).
 
-    async def interaction_check(self, interaction: discord.Interaction[DramaBot]) -> bool:
+    Autocomplete is dropped quietly (a debug line, no answer) when it can no longer meet
+    its deadline or a member sends more than `settings.autocomplete_rate`: Discord's
+    client shows only the latest suggestions anyway, and answering late only earns a
+    10062 and a traceback."""
+
+    def __init__(self, client: DramaBot, **options: Any) -> None:
+        super().__init__(client, **options)
+        self._suggesting: dict[int, app_commands.Cooldown] = {}  # by member
+
+    async def interaction_check(self, interaction: discord.Interaction[DramaBot], /) -> bool:
         """Every command and autocomplete starts here: speak the reader's language (and
-        note the server's) before any option is transformed or check is run."""
+        note the server's) before any option is transformed or check is run; then drop
+        an autocomplete that cannot be answered in time or comes over its rate."""
         await begin(interaction)
+        if interaction.type is not discord.InteractionType.autocomplete:
+            return True
+        if seconds_left(interaction) < AUTOCOMPLETE_TIME:
+            log.debug("Autocomplete by %s dropped: too late to answer", interaction.user.id)
+            return False
+        if self._over_rate(interaction):
+            log.debug("Autocomplete by %s dropped: over its rate", interaction.user.id)
+            return False
         return True
+
+    def _over_rate(self, interaction: discord.Interaction[DramaBot]) -> bool:
+        """discord.py's own Cooldown, one per member, at the configured rate."""
+        now = interaction.created_at.timestamp()
+        for user, bucket in list(self._suggesting.items()):
+            if now > bucket._last + bucket.per:
+                del self._suggesting[user]  # idle: forget it
+        rate = self.client.settings.autocomplete_rate
+        bucket = self._suggesting.setdefault(interaction.user.id,
+                                             app_commands.Cooldown(rate.count, rate.per))
+        return bucket.update_rate_limit(now) is not None
 
     async def on_error(
         self, interaction: discord.Interaction[DramaBot], error: app_commands.AppCommandError
     ) -> None:
+        command = interaction.command.qualified_name if interaction.command else "?"
+        if isinstance(getattr(error, "original", error), TooLate):
+            log.info("Dropped the answer to /%s: %s", command, getattr(error, "original", error))
+            return  # Discord takes no answer any more; an apology would be as late
         reply = error_reply(error)
         if reply is None:
-            command = interaction.command.qualified_name if interaction.command else "?"
             log.error("Command /%s failed", command, exc_info=error)
         await answer_privately(interaction, reply or FAILED)
 
@@ -93,6 +130,20 @@ class IdentifyGate:
             self._last[bucket] = time.monotonic()
 
 
+
+
+async def open_state_store(target: Path | str, pool: PoolSettings) -> StateStore:
+    """The state store, or a StoreProblem naming it when it cannot be opened or migrated
+    (a full disk, a read-only folder, a database that refuses): the operator must act, a
+    traceback helps nobody."""
+    try:
+        return await StateStore.open(target, pool=pool)
+    except (sqlite3.Error, OSError) as error:
+        raise StoreProblem(f"cannot open the state store {target}: {describe(error)}. Free "
+                           "some space or fix the file's permissions, then start again."
+                           ) from error
+
+
 class DramaBot(commands.AutoShardedBot):
     """dramabot. `facts` answers questions about dramas; `state` keeps what must last."""
 
@@ -114,6 +165,7 @@ class DramaBot(commands.AutoShardedBot):
             help_command=None,
             **options,
         )
+        frames.install()  # one bad gateway frame must not end the process
         self.settings = settings
         self.scope: ShardScope | None = scope
         self.identify_gate = IdentifyGate()
@@ -134,7 +186,7 @@ class DramaBot(commands.AutoShardedBot):
     async def setup_hook(self) -> None:
         self.settings.data_dir.mkdir(parents=True, exist_ok=True)
         self.facts = await FactStore.open(self.settings.fact_db)
-        self.state = await StateStore.open(self.settings.state_target, pool=self.settings.pool)
+        self.state = await open_state_store(self.settings.state_target, self.settings.pool)
         self.state.scope = self.scope
         await self.tree.set_translator(CatalogueTranslator())
         for extension in self.extensions_to_load:

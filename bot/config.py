@@ -35,6 +35,25 @@ class ConfigError(Exception):
 
 
 @dataclass(frozen=True)
+class Rate:
+    """At most `count` uses per `per` seconds (a cooldown's rate)."""
+
+    count: int
+    per: float
+
+    def __str__(self) -> str:
+        return f"{self.count}/{self.per:g}"
+
+
+# Sane defaults: far above what a person does by hand, far below what a script floods.
+LOOKUP_RATE = Rate(8, 10.0)  # /drama, /person, /ost, quiz boards: per member
+AUTOCOMPLETE_RATE = Rate(25, 5.0)  # suggestions as a member types
+QUIZ_START_RATE = Rate(3, 60.0)  # /quiz start, per member
+QUIZ_CHANNEL_RATE = Rate(4, 60.0)  # /quiz start, per channel
+QUIZ_GAMES_PER_SERVER = 5  # games running at once in one server
+
+
+@dataclass(frozen=True)
 class Settings:
     token: str | None = field(repr=False)
     dev_guild_id: int | None = None
@@ -54,6 +73,11 @@ class Settings:
     wikidata_api_base: str = "https://www.wikidata.org"
     musicbrainz_api_base: str = "https://musicbrainz.org"
     import_contact: str | None = None
+    lookup_rate: Rate = LOOKUP_RATE
+    autocomplete_rate: Rate = AUTOCOMPLETE_RATE
+    quiz_start_rate: Rate = QUIZ_START_RATE
+    quiz_channel_rate: Rate = QUIZ_CHANNEL_RATE
+    quiz_games_per_server: int = QUIZ_GAMES_PER_SERVER
 
     @property
     def fact_db(self) -> Path:
@@ -116,6 +140,14 @@ def _parse(values: Mapping[str, str]) -> Settings:
         musicbrainz_api_base=_url("MUSICBRAINZ_API_BASE", get("MUSICBRAINZ_API_BASE"),
                                   ("http", "https")) or "https://musicbrainz.org",
         import_contact=get("IMPORT_CONTACT"),
+        lookup_rate=_rate("LOOKUP_RATE", get("LOOKUP_RATE"), LOOKUP_RATE),
+        autocomplete_rate=_rate("AUTOCOMPLETE_RATE", get("AUTOCOMPLETE_RATE"),
+                                AUTOCOMPLETE_RATE),
+        quiz_start_rate=_rate("QUIZ_START_RATE", get("QUIZ_START_RATE"), QUIZ_START_RATE),
+        quiz_channel_rate=_rate("QUIZ_CHANNEL_RATE", get("QUIZ_CHANNEL_RATE"),
+                                QUIZ_CHANNEL_RATE),
+        quiz_games_per_server=_count("QUIZ_GAMES_PER_SERVER", get("QUIZ_GAMES_PER_SERVER"),
+                                     QUIZ_GAMES_PER_SERVER),
     )
 
 
@@ -213,6 +245,27 @@ def _log_level(raw: str) -> str:
     if level not in LOG_LEVELS:
         raise ConfigError("LOG_LEVEL", f"must be one of {', '.join(LOG_LEVELS)}, got {raw!r}")
     return level
+
+
+_RATE = re.compile(r"^(\d{1,6})\s*/\s*(\d{1,6}(?:\.\d+)?)$")
+
+
+def _rate(name: str, raw: str | None, default: Rate) -> Rate:
+    if raw is None:
+        return default
+    m = _RATE.match(raw)
+    if not m or int(m.group(1)) < 1 or float(m.group(2)) <= 0:
+        raise ConfigError(name, f"must be uses/seconds such as '{default}' ({default.count} "
+                                f"per {default.per:g} s), got {raw!r}")
+    return Rate(int(m.group(1)), float(m.group(2)))
+
+
+def _count(name: str, raw: str | None, default: int) -> int:
+    if raw is None:
+        return default
+    if not raw.isdigit() or not 1 <= int(raw) <= 10_000:
+        raise ConfigError(name, f"must be a whole number from 1 to 10000, got {raw!r}")
+    return int(raw)
 
 
 def _url(name: str, raw: str | None, schemes: tuple[str, ...]) -> str | None:

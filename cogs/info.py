@@ -23,6 +23,7 @@ from bot.i18n import N_, _, current
 from bot.packs.model import Fact, FactValue, Source
 from bot.store.models import CastMember, CrewMember, DramaInfo, PersonInfo, Role
 from cogs.ost import TrackListButton
+from cogs.utils.checks import rate_limited
 from cogs.utils.embeds import EmbedCache, Field, ResultCache, build_embed
 from cogs.utils.formatting import (
     Limits,
@@ -578,6 +579,7 @@ class Info(commands.Cog):
     @app_commands.rename(name=locale_str("name"))
     @app_commands.describe(name=locale_str(
         "The drama's title, former title, alias or Korean title (suggested as you type)"))
+    @rate_limited("lookup_rate")
     async def drama(
         self, interaction: discord.Interaction[DramaBot],
         name: app_commands.Transform[str, DramaOption(DramaButton.choice, option="name")],
@@ -592,6 +594,7 @@ class Info(commands.Cog):
     @app_commands.rename(name=locale_str("name"))
     @app_commands.describe(name=locale_str(
         "The person's name in any romanisation, or in Hangul (suggested as you type)"))
+    @rate_limited("lookup_rate")
     async def person(
         self, interaction: discord.Interaction[DramaBot],
         name: app_commands.Transform[str, PersonOption(PersonButton.choice)],

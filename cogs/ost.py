@@ -20,6 +20,7 @@ from discord.ext import commands
 from bot.i18n import N_, _
 from bot.packs.model import Source, Trivia
 from bot.store.models import DramaRef, TrackInfo
+from cogs.utils.checks import rate_limited
 from cogs.utils.embeds import Field, build_embed
 from cogs.utils.formatting import (
     UNKNOWN,
@@ -302,6 +303,7 @@ class Ost(commands.Cog):
     @app_commands.describe(
         number=locale_str("The track's number in the OST (track 1 is the first release)"),
         drama=locale_str("The drama (default: this server's default drama)"))
+    @rate_limited("lookup_rate")
     async def track(
         self, interaction: discord.Interaction[DramaBot], number: int,
         drama: TrackDrama | None = None,
@@ -315,6 +317,7 @@ class Ost(commands.Cog):
         "A drama's whole OST track list in order, with singers and release dates"))
     @app_commands.rename(drama=locale_str("drama"))
     @app_commands.describe(drama=locale_str("The drama (default: this server's default drama)"))
+    @rate_limited("lookup_rate")
     async def list_(
         self, interaction: discord.Interaction[DramaBot],
         drama: ListDrama | None = None,
@@ -329,6 +332,7 @@ class Ost(commands.Cog):
     @app_commands.rename(query=locale_str("query"))
     @app_commands.describe(query=locale_str(
         "Part of a song title (English or Korean) or a singer's name"))
+    @rate_limited("lookup_rate")
     async def search(self, interaction: discord.Interaction[DramaBot], query: str) -> None:
         with public(interaction):
             reply = await search_reply(self.bot, query)

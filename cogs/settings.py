@@ -9,7 +9,9 @@ did-you-mean buttons) runs.
 
 from __future__ import annotations
 
+import logging
 import random
+from functools import partial
 from typing import TYPE_CHECKING
 
 import discord
@@ -20,15 +22,19 @@ from discord.ext import commands
 
 from bot.i18n import DEFAULT, N_, _, languages, speaking
 from bot.quiz.questions import generate, load_material
+from bot.quiz.writeback import with_retries
+from bot.store.health import describe, is_transient
 from cogs.utils.checks import manage_server_only, manages_server
 from cogs.utils.formatting import counted
 from cogs.utils.language import public, server_language
 from cogs.utils.lookup import DramaOption, default_drama
-from cogs.utils.replies import Reply, private, send_reply
+from cogs.utils.replies import Reply, defer_if_slow, private, send_reply
 from cogs.utils.views import KeyButton
 
 if TYPE_CHECKING:
     from bot.client import DramaBot
+
+log = logging.getLogger(__name__)
 
 QUIZ_ENOUGH = 10  # questions for a default-length game
 FOLLOW = "discord"  # /settings language's value for "follow the server's Discord locale"
@@ -47,6 +53,10 @@ def language_choices() -> list[Choice[str]]:
     return [*named, Choice(name=locale_str("Follow the server's Discord language"),
                            value=FOLLOW)]
 
+SAVE_BUDGET = 10.0  # seconds a setting may wait for a locked or full store
+BUSY = N_("I couldn't save that just now: my database is busy. Nothing changed; please try "
+        "again in a minute.")
+
 
 async def set_default(interaction: discord.Interaction[DramaBot], slug: str) -> Reply:
     """Store the choice and say what changed (publicly: the whole server is affected)."""
@@ -56,7 +66,14 @@ async def set_default(interaction: discord.Interaction[DramaBot], slug: str) -> 
     if ref is None:
         return private(_("That drama is no longer in my records; pick another one."))
     previous = await default_drama(bot, guild_id)
-    await bot.state.set_default_drama(guild_id, slug)
+    try:
+        await defer_if_slow(interaction, with_retries(
+            partial(bot.state.set_default_drama, guild_id, slug), is_transient, SAVE_BUDGET))
+    except Exception as error:
+        if not is_transient(error):
+            raise
+        log.warning("Could not save server %s's default drama: %s", guild_id, describe(error))
+        return private(_(BUSY))
     with public(interaction):  # said publicly: the whole server is affected
         old = await bot.facts.drama_ref(previous) if previous and previous != slug else None
         if previous and previous != slug:

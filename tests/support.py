@@ -16,6 +16,11 @@ from bot.runner import create_bot, serve
 
 PACKS_DIR = REPO_ROOT / "data" / "packs"
 
+# Tests play many commands per member in a second; the flood tests set the real rates.
+RELAXED = {"LOOKUP_RATE": "1000/1", "AUTOCOMPLETE_RATE": "1000/1",
+           "QUIZ_START_RATE": "1000/1", "QUIZ_CHANNEL_RATE": "1000/1",
+           "QUIZ_GAMES_PER_SERVER": "100"}
+
 
 @asynccontextmanager
 async def run_dramabot(discord: OfflineDiscord, data_dir: Path, packs: Path = PACKS_DIR,
@@ -25,7 +30,7 @@ async def run_dramabot(discord: OfflineDiscord, data_dir: Path, packs: Path = PA
     on the bot before it starts (e.g. the quiz's `quiz_clock`). Closes the bot cleanly."""
     settings = load_settings(discord.environ(
         DRAMABOT_DATA_DIR=str(data_dir), DRAMABOT_PACKS=str(packs), LOG_LEVEL="WARNING",
-        **(env or {})))
+        **{**RELAXED, **(env or {})}))
     bot = create_bot(settings, guild_ready_timeout=0.05)
     for name, value in attributes.items():
         setattr(bot, name, value)

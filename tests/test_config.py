@@ -89,3 +89,16 @@ def test_blank_values_mean_default() -> None:
     settings = load_settings({"DISCORD_TOKEN": "", "DEV_GUILD_ID": "  ", "LOG_LEVEL": ""})
     assert settings.token is None and settings.dev_guild_id is None
     assert settings.log_level == "INFO"
+
+
+def test_flood_rates_are_settings_with_defaults() -> None:
+    defaults = load_settings({})
+    assert str(defaults.lookup_rate) == "8/10" and str(defaults.quiz_start_rate) == "3/60"
+    assert defaults.quiz_games_per_server == 5
+    chosen = load_settings({"LOOKUP_RATE": "2 / 7.5", "QUIZ_GAMES_PER_SERVER": "9"})
+    assert (chosen.lookup_rate.count, chosen.lookup_rate.per) == (2, 7.5)
+    assert chosen.quiz_games_per_server == 9
+    for name, bad in (("LOOKUP_RATE", "fast"), ("QUIZ_CHANNEL_RATE", "0/10"),
+                      ("AUTOCOMPLETE_RATE", "5/0"), ("QUIZ_GAMES_PER_SERVER", "0")):
+        with pytest.raises(ConfigError, match=name):
+            load_settings({name: bad})

@@ -278,6 +278,15 @@ class Gateway:
             if session.ws is not None:
                 await _send_quietly(session.ws, frame)
 
+    async def send_raw(self, text: str) -> None:
+        """Send `text` as one frame exactly (e.g. JSON a strict decoder refuses, or no JSON
+        at all); it takes no sequence number and is not replayed."""
+        session = self.session
+        if session is None or session.ws is None:
+            raise RuntimeError("the bot is not connected to the gateway")
+        async with self._lock:
+            await _send_quietly(session.ws, text)
+
     async def drop(self, code: int = 4000, *, shard_id: int | None = None) -> None:
         """Close a shard's connection (default: shard 0's) the way a network blip would;
         it should RESUME."""

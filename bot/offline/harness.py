@@ -39,7 +39,7 @@ from bot.offline.invocation import (
 )
 from bot.offline.render import buttons_of, render_choices, render_message, render_modal
 from bot.offline.rules import Pings, Violation, walk_components
-from bot.offline.server import DEADLINE_SECONDS, OfflineServer
+from bot.offline.server import DEADLINE_SECONDS, OfflineServer, RateLimit
 from bot.offline.spec import load_spec, spec_path, spec_status
 from bot.offline.state import EPHEMERAL, InteractionRecord, SyncRecord
 from bot.offline.world import (
@@ -449,7 +449,12 @@ class OfflineDiscord:
 
     async def _until_ready(self, bot: discord_py.Client, task: asyncio.Task[None],
                            timeout: float, commands: bool = True) -> None:
+        gateway = self.server.gateway
+        identified = gateway.identifies  # a restarted bot finds the last one's state here
+
         async def both_ready() -> None:
+            await self.server.notifier.wait_for(lambda: gateway.identifies > identified,
+                                                timeout)
             # login done: bot.wait_until_ready is safe
             await self.wait_until_ready(timeout, commands=commands)
             await bot.wait_until_ready()
@@ -846,6 +851,15 @@ class OfflineDiscord:
         if unexpected:
             listed = "\n".join(f"  - {v}" for v in unexpected)
             raise RulesBroken(f"{len(unexpected)} Discord rule violation(s):\n{listed}")
+
+    # ---- rate limits ---------------------------------------------------------------
+
+    def rate_limit(self, method: str, route: str, *, times: int = 1, retry_after: float = 1.0,
+                   scope: str = "user") -> RateLimit:
+        """Discord answers the next `times` requests to `method` `route` (a template such
+        as "/channels/{channel_id}/messages") with 429 and `retry_after` seconds."""
+        return self.server.rate_limit(method, route, times=times, retry_after=retry_after,
+                                      scope=scope)
 
     # ---- gateway and time --------------------------------------------------------------
 

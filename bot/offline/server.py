@@ -5,6 +5,10 @@ follow-ups, message edits, channel messages) and enforces Discord's rules on eve
 a body real Discord would refuse gets Discord's own error (400 50035 Invalid Form Body,
 404 10062 Unknown interaction, 400 40060 already acknowledged, 401 50027 expired token)
 and the broken rule is recorded as a `Violation`, so the test fails on it.
+
+Tests can make a route answer 429 Too Many Requests (`rate_limit`), as Discord does: its
+JSON body (`message`, `retry_after`, `global`) and headers (`Retry-After`,
+`X-RateLimit-*`, and the `Via` header discord.py expects of Discord's own 429s).
 """
 
 from __future__ import annotations
@@ -12,9 +16,11 @@ from __future__ import annotations
 import copy
 import json
 import logging
+import math
 import secrets
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import BodyPartReader, web
@@ -66,6 +72,26 @@ INTENT_DIRECT_MESSAGES = 1 << 12
 INTENT_MESSAGE_CONTENT = 1 << 15
 
 
+@dataclass
+class RateLimit:
+    """An injected 429: the next `times` requests to `method` `route` (a route template
+    as Discord documents it, e.g. "/channels/{channel_id}/messages") are refused with
+    `retry_after`. `scope` is "user" (the bot's own bucket), "shared" or "global" (every
+    route at once, for `times` requests)."""
+
+    method: str
+    route: str
+    times: int
+    retry_after: float
+    scope: str = "user"
+    served: int = 0
+
+    def matches(self, method: str, route: str) -> bool:
+        if self.served >= self.times:
+            return False
+        return self.scope == "global" or (method == self.method and route == self.route)
+
+
 class DiscordError(Exception):
     """Raised inside a handler; becomes Discord's error response."""
 
@@ -90,6 +116,26 @@ def _peer(request: web.Request) -> tuple[str, int]:
     """The client end of the request's connection."""
     peer = request.transport.get_extra_info("peername") if request.transport else None
     return (str(peer[0]), int(peer[1])) if peer else ("", 0)
+
+
+def _too_many_requests(limit: RateLimit) -> web.Response:
+    """Discord's 429: the body and headers of its rate-limit documentation."""
+    is_global = limit.scope == "global"
+    body: JSON = {"message": "You are being rate limited.", "retry_after": limit.retry_after,
+                  "global": is_global}
+    headers = {"Content-Type": "application/json", "Via": "1.1 google",
+               "Retry-After": str(math.ceil(limit.retry_after)),
+               "X-RateLimit-Scope": limit.scope}
+    if is_global:
+        body["code"] = 0
+        headers["X-RateLimit-Global"] = "true"
+    else:
+        headers.update({
+            "X-RateLimit-Limit": "5", "X-RateLimit-Remaining": "0",
+            "X-RateLimit-Reset": f"{time.time() + limit.retry_after:.3f}",
+            "X-RateLimit-Reset-After": f"{limit.retry_after:.3f}",
+            "X-RateLimit-Bucket": f"offline-{abs(hash(limit.route)) % 10**12:012d}"})
+    return web.Response(body=json.dumps(body).encode(), status=429, headers=headers)
 
 
 def _snowflake(raw: str) -> int:
@@ -119,6 +165,7 @@ class OfflineServer:
         self.interactions: dict[int, InteractionRecord] = {}
         self._by_token: dict[str, InteractionRecord] = {}
         self.violations: list[Violation] = []
+        self.rate_limits: list[RateLimit] = []
         self.clock_offset = 0.0
         self.port = 0
         self.gateway = Gateway(world, lambda: self.token, lambda: self.gateway_url,
@@ -154,7 +201,8 @@ class OfflineServer:
             self._runner = None
 
     def _build_app(self) -> web.Application:
-        app = web.Application(middlewares=[self._errors], client_max_size=64 * 1024 * 1024)
+        app = web.Application(middlewares=[self._errors, self._rate_limited],
+                              client_max_size=64 * 1024 * 1024)
         app.router.add_get(GATEWAY_PATH, self.gateway.handle)
         for method, path, handler in self._routes():
             app.router.add_route(method, API_PREFIX + path, handler)
@@ -213,6 +261,29 @@ class OfflineServer:
             return await handler(request)
         except DiscordError as error:
             return json_response(error.body, error.status)
+
+    # ---- rate limits -----------------------------------------------------------------
+
+    def rate_limit(self, method: str, route: str, *, times: int = 1, retry_after: float = 1.0,
+                   scope: str = "user") -> RateLimit:
+        """Answer the next `times` matching requests with 429 (see `RateLimit`)."""
+        if scope not in ("user", "shared", "global"):
+            raise ValueError(f"scope must be user, shared or global, not {scope!r}")
+        limit = RateLimit(method.upper(), route, times, retry_after, scope)
+        self.rate_limits.append(limit)
+        return limit
+
+    @web.middleware
+    async def _rate_limited(self, request: web.Request, handler: Handler
+                            ) -> web.StreamResponse:
+        resource = request.match_info.route.resource
+        route = resource.canonical[len(API_PREFIX):] if resource else request.path
+        limit = next((r for r in self.rate_limits if r.matches(request.method, route)), None)
+        if limit is None:
+            return await handler(request)
+        limit.served += 1
+        self.notifier.notify()
+        return _too_many_requests(limit)
 
     # ---- violations ------------------------------------------------------------------
 

@@ -221,6 +221,21 @@ class QuizGame:
         self._open = _Open(asked)
         return asked
 
+    def withdraw(self) -> None:
+        """Take back the open question unscored: it never reached the players."""
+        self._open = None
+
+    def start_timer(self) -> AskedQuestion:
+        """Start the open question's time now, in full: its time runs from when players
+        can see it, not from `ask()` (posting it may take seconds when Discord asks the
+        bot to wait)."""
+        if self._open is None:
+            raise GameError("no question is open")
+        now = self.clock()
+        asked = dataclasses.replace(self._open.asked, asked_at=now, deadline=now + self.seconds)
+        self._open.asked = asked
+        return asked
+
     def answer(self, user_id: int, index: int, choice: int) -> Outcome:
         """Record a press of choice `choice` on question `index`."""
         current = self._answerable(user_id, index)

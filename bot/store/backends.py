@@ -21,6 +21,8 @@ from typing import Any, Protocol
 
 import aiosqlite
 
+from bot.store.health import BUSY_TIMEOUT_MS
+
 Params = Sequence[Any] | Mapping[str, Any]
 Row = tuple[Any, ...]
 
@@ -137,8 +139,8 @@ class SqliteBackend:
     dialect = "sqlite"
     # busy_timeout first: switching a new file to WAL takes a lock that a second process
     # opening it at the same moment must wait for, not fail on.
-    PRAGMAS = ("busy_timeout = 5000", "journal_mode = WAL", "synchronous = FULL",
-               "foreign_keys = ON")
+    PRAGMAS = (f"busy_timeout = {BUSY_TIMEOUT_MS}", "journal_mode = WAL",
+               "synchronous = FULL", "foreign_keys = ON")
 
     def __init__(self, db: aiosqlite.Connection) -> None:
         self.db = db

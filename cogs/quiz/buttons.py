@@ -11,6 +11,7 @@ import discord
 
 from bot.i18n import N_, _
 from cogs.quiz.options import QUESTIONS, SECONDS
+from cogs.utils.checks import run_checks
 from cogs.utils.errors import Unanswerable
 from cogs.utils.replies import Reply, private
 from cogs.utils.views import KEY, BotButton, label_of
@@ -98,7 +99,9 @@ class StartButton(
                    label=label_of(item))
 
     async def answer(self, interaction: discord.Interaction[DramaBot]) -> Reply:
-        return await quiz_cog(interaction).start_reply(
+        cog = quiz_cog(interaction)
+        await run_checks(cog.start, interaction)  # the command's cooldowns count here too
+        return await cog.start_reply(
             interaction, self.slug, self.questions, self.seconds, self.up_to)
 
 

@@ -6,16 +6,17 @@ The rules of the game live in `bot.quiz.engine`; this module only validates, rou
 renders.
 
 Tests (and demos) can set `bot.quiz_clock` to a `ManualClock`, or `bot.quiz_time_scale`
-to make game seconds pass faster; the seconds shown stay the ones the user chose.
+to make game seconds pass faster; the seconds shown stay the ones the user chose; and
+`bot.quiz_post_budget` to give up on Discord sooner.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
 import secrets
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -29,6 +30,8 @@ from bot.quiz.engine import QuizGame
 from bot.quiz.questions import Material, Question, choose, generate, load_material
 from bot.quiz.reports import HIDDEN, Report, ReportBook
 from bot.quiz.scores import BoardRow, GameRecord, ScoreBook
+from bot.quiz.writeback import WriteBehind, with_retries
+from bot.store.health import is_transient
 from bot.store.names import fold
 from cogs.quiz.buttons import (
     DismissReportButton,
@@ -39,8 +42,8 @@ from cogs.quiz.buttons import (
 )
 from cogs.quiz.forms import AnswerForm, ReportForm
 from cogs.quiz.options import FIRST_EPISODE, LAST_EPISODE, QUESTIONS, SECONDS, check_options
-from cogs.quiz.session import QuizSession, player_name
-from cogs.utils.checks import manage_server_only, manages_server
+from cogs.quiz.session import POST_BUDGET, QuizSession, player_name
+from cogs.utils.checks import manage_server_only, manages_server, rate_limited
 from cogs.utils.embeds import Field, build_embed
 from cogs.utils.errors import Refused, Unanswerable
 from cogs.utils.formatting import Limits, counted, join_limited, number, truncate
@@ -60,6 +63,11 @@ Channel = discord.abc.Messageable  # in practice a text channel, thread or voice
 BOARD_SIZE = 10
 MATERIALS_KEPT = 32  # dramas whose quiz material stays in memory
 ANNOUNCE_WAIT = 3.0  # real seconds a session waits for the start reply to be posted
+OVER_KEPT = 1024  # ended games whose buttons are answered from memory
+OVER_TEXT = N_("This quiz is over. Start a new game with `/quiz start`.")
+STARTUP_WRITE_BUDGET = 10.0  # seconds the start-up write may wait for a locked store
+SHUTDOWN_FLUSH = 5.0  # seconds a shutdown waits for held writes to be saved
+CANCEL_ROUNDS = 5  # times a shutdown cancels a game task that goes on
 STOP_HINT = N_("`/quiz stop` ends it (its starter or anyone with Manage Server).")
 ALL = "*"  # the drama option's value for a quiz across every drama
 ALL_LABEL = N_("All dramas")
@@ -127,9 +135,22 @@ class QuizCog(commands.Cog, name="Quiz"):
         self.games: dict[str, QuizSession] = {}  # by game id
         self._starting: set[int] = set()  # channels with a game being set up
         self._materials: dict[str, Material] = {}
+        # Every quiz write goes through this queue, so a locked or full store never stops
+        # a game or loses an answer (bot.quiz.writeback).
+        self.writes = WriteBehind(is_transient)
+        self._over: dict[str, None] = {}  # games ended lately: their presses need no store
+        self._tasks: set[asyncio.Task[None]] = set()  # every session still running
 
     async def cog_load(self) -> None:
-        count = await self.scores.interrupt_running()
+        try:
+            count = await with_retries(self.scores.interrupt_running, is_transient,
+                                       STARTUP_WRITE_BUDGET)
+        except Exception as error:
+            if not is_transient(error):
+                raise
+            log.warning("Could not mark the games of the previous run as interrupted yet "
+                        "(%s); their buttons will say they are over", error)
+            return
         if count:
             log.info("Marked %d quiz game(s) from before the restart as interrupted", count)
 
@@ -137,19 +158,21 @@ class QuizCog(commands.Cog, name="Quiz"):
         """Shutting down: stop every game where it is; scores already recorded stay and
         the games are marked interrupted, so their buttons say the game has ended."""
         running = list(self.games.values())  # sessions leave these maps as they end
-        tasks = [s.task for s in running if s.task is not None]
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await _cancel(self._tasks)  # the games, and the ended ones still posting their end
         for session in running:
-            with contextlib.suppress(Exception):
-                await self.scores.mark_interrupted(session.game_id)
+            self.writes.submit(f"interruption of quiz {session.game_id}",
+                               partial(self.scores.mark_interrupted, session.game_id))
+        await self.writes.close(SHUTDOWN_FLUSH)
         self.games.clear()
         self.sessions.clear()
 
     def clock(self) -> GameClock:
         clock: GameClock | None = getattr(self.bot, "quiz_clock", None)
         return clock or RealClock(float(getattr(self.bot, "quiz_time_scale", 1.0)))
+
+    def post_budget(self) -> float:
+        """Real seconds a game's post may take, retries included (tests shorten it)."""
+        return float(getattr(self.bot, "quiz_post_budget", POST_BUDGET))
 
     # -- /quiz start ------------------------------------------------------------------------
 
@@ -170,6 +193,8 @@ class QuizCog(commands.Cog, name="Quiz"):
     )
     @app_commands.choices(mode=[Choice(name=locale_str("buttons"), value="buttons"),
                                 Choice(name=locale_str("typed"), value="typed")])
+    @rate_limited("quiz_start_rate")
+    @rate_limited("quiz_channel_rate", per="channel")
     async def start(
         self, interaction: Interaction,
         drama: QuizDrama | None = None,
@@ -195,7 +220,8 @@ class QuizCog(commands.Cog, name="Quiz"):
         if interaction.guild_id is None or not isinstance(channel, discord.abc.Messageable):
             return private(_("The quiz only works in a server's text channels."))
         channel_id = interaction.channel_id or 0
-        busy = self._busy_text(channel_id) or _missing_permissions(interaction)
+        busy = (self._busy_text(channel_id) or self._server_full_text(interaction.guild_id)
+                or _missing_permissions(interaction))
         if busy:
             return private(busy)
         check_options(questions, seconds, up_to)
@@ -275,15 +301,29 @@ class QuizCog(commands.Cog, name="Quiz"):
         record = GameRecord(game_id, interaction.guild_id or 0, interaction.channel_id or 0,
                             interaction.user.id, slug, len(chosen), seconds, up_to,
                             "running", 0, mode)
-        await self.scores.start_game(record)
+        self.writes.submit(f"start of quiz {game_id}", partial(self.scores.start_game, record))
         clock = self.clock()
         game = QuizGame(chosen, seconds=seconds, clock=clock.now, typed=mode == "typed")
         session = QuizSession(game_id, game, record, channel, self.scores, clock, title,
-                              self._ended)
+                              self._ended, writes=self.writes,
+                              post_budget=self.post_budget())
         self.sessions[record.channel_id] = session
         self.games[game_id] = session
         session.start(after=lambda: _announced(interaction))
+        if session.task is not None:
+            self._tasks.add(session.task)
+            session.task.add_done_callback(self._tasks.discard)
         return session
+
+    def _server_full_text(self, guild_id: int) -> str | None:
+        """The server's limit of games at once, so one member cannot fill every channel."""
+        limit = self.bot.settings.quiz_games_per_server
+        running = sum(1 for s in self.games.values() if s.record.guild_id == guild_id)
+        if running < limit:
+            return None
+        return _("This server already has {quizzes} running, the most at once. Try again "
+                 "when one of them ends.").format(
+                     quizzes=counted(running, "{count} quiz", "{count} quizzes"))
 
     def _announcement(self, interaction: Interaction, session: QuizSession, asked_for: int,
                       up_to: int | None) -> str:
@@ -321,6 +361,9 @@ class QuizCog(commands.Cog, name="Quiz"):
         if self.sessions.get(session.channel_id) is session:
             del self.sessions[session.channel_id]
         self.games.pop(session.game_id, None)
+        self._over[session.game_id] = None
+        while len(self._over) > OVER_KEPT:
+            del self._over[next(iter(self._over))]
 
     # -- presses and stops -----------------------------------------------------------------
 
@@ -333,13 +376,15 @@ class QuizCog(commands.Cog, name="Quiz"):
         return await self._ended_text(game_id)
 
     async def _ended_text(self, game_id: str) -> str:
+        if game_id in self._over:  # ended in this run, its record perhaps not written yet
+            return OVER_TEXT
         record = await self.scores.game(game_id)
         if record is None:
             return _("That button is not part of any quiz I know.")
         if record.status == "interrupted":
             return _("This quiz ended when the bot restarted. Points scored before that were "
                      "kept; start a new game with `/quiz start`.")
-        return _("This quiz is over. Start a new game with `/quiz start`.")
+        return _(OVER_TEXT)
 
     # -- typed answers ----------------------------------------------------------------------
 
@@ -456,6 +501,7 @@ class QuizCog(commands.Cog, name="Quiz"):
                Choice(name=locale_str("global"), value="global")],
         period=[Choice(name=locale_str("all"), value="all"),
                 Choice(name=locale_str("week"), value="week")])
+    @rate_limited("lookup_rate")
     async def leaderboard(self, interaction: Interaction, scope: str = "server",
                           period: str = "all") -> None:
         guild_id = interaction.guild_id if scope == "server" else None
@@ -479,6 +525,7 @@ class QuizCog(commands.Cog, name="Quiz"):
         "server"))
     @app_commands.rename(member=locale_str("member"))
     @app_commands.describe(member=locale_str("Whose stats to show (default: yours)"))
+    @rate_limited("lookup_rate")
     async def stats(self, interaction: Interaction, member: discord.User | None = None) -> None:
         user = member or interaction.user
         found = await self.scores.stats(user.id, interaction.guild_id or 0)
@@ -536,6 +583,20 @@ async def _drama_or_all(interaction: Interaction, slug: str | None) -> str:
         return await drama_or_default(interaction, slug)
     except Unanswerable:
         return ALL
+
+
+async def _cancel(tasks: set[asyncio.Task[None]]) -> None:
+    """Cancel `tasks` and wait for them, cancelling again any that go on: Python 3.11's
+    asyncio.wait_for can lose a cancellation that arrives as its inner call completes,
+    and a game on a manual clock would then wait for ever."""
+    for _round in range(CANCEL_ROUNDS):
+        pending = [task for task in tasks if not task.done()]
+        if not pending:
+            return
+        for task in pending:
+            task.cancel()
+        await asyncio.wait(pending, timeout=1.0)
+    log.error("%d quiz task(s) would not stop", sum(1 for t in tasks if not t.done()))
 
 
 async def _announced(interaction: Interaction) -> None:

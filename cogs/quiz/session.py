@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
+import aiohttp
 import discord
 from discord.utils import escape_markdown, escape_mentions
 
@@ -34,6 +36,8 @@ from bot.quiz.engine import (
     QuizGame,
 )
 from bot.quiz.scores import GameRecord, ScoreBook
+from bot.quiz.writeback import WriteBehind, backoff
+from bot.store.health import is_transient
 from cogs.quiz.buttons import AnswerButton, ReportButton, TypedAnswerButton
 from cogs.utils.embeds import Field, build_embed
 from cogs.utils.formatting import Limits, counted, join_limited, number, truncate
@@ -42,6 +46,8 @@ if TYPE_CHECKING:
     from bot.client import DramaBot
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 REVEAL_PAUSE = 5.0  # game seconds between a reveal and the next question
 RIGHT, WRONG, FAST = "✅", "❌", "⚡"
@@ -207,11 +213,45 @@ def _score_line(rank: int, player: PlayerScore, asked: int, names: dict[int, str
 
 # --- the session --------------------------------------------------------------------------
 
+POST_BUDGET = 30.0  # real seconds a question or a reveal may take to post, retries included
+FINAL_BUDGETS = 10  # the final message may take ten budgets: the channel must learn the end
+FLUSH_WAIT = 1.0  # real seconds the final message waits for the scores to be written
+COUNTDOWN_SLACK = 1.0  # a question posted this much later than planned gets its countdown fixed
+CANNOT_POST = ("I could not post the next question here (Discord kept refusing), so the quiz "
+               "ends early. Points scored so far are kept.")
+BROKEN = ("Something went wrong on my side, so the quiz ends early. Points scored so far are "
+          "kept, and the problem has been logged.")
+UNSAVED = ("The scores are not saved yet (my database is busy); they will be as soon as it "
+           "is back.")
+
+
+class CannotGoOn(Exception):
+    """The game cannot continue; `text` tells the channel why."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.text = text
+
+
+def retryable(error: BaseException) -> bool:
+    """A post worth trying again: Discord asked the bot to wait (429) or failed itself
+    (5xx), or the connection broke. A refusal (403, 404, a bad body) will not change."""
+    if isinstance(error, discord.RateLimited | discord.DiscordServerError):
+        return True
+    if isinstance(error, discord.HTTPException):
+        return error.status == 429 or error.status >= 500
+    return isinstance(error, aiohttp.ClientError | TimeoutError | OSError)
+
+
 @dataclass
 class QuizSession:
     """A game being played in one channel. `run()` is its only task; presses and stops
     come in through `press_text()` and `request_stop()` on the same event loop, so the
-    engine is never used by two things at once."""
+    engine is never used by two things at once.
+
+    The game is played from memory: what each closed question changed goes to `writes`
+    (a write-behind queue that retries until the store takes it), so a locked or full
+    store never delays a reveal or loses an answer."""
 
     game_id: str
     game: QuizGame
@@ -220,12 +260,15 @@ class QuizSession:
     scores: ScoreBook
     clock: GameClock
     title: str
-    on_end: Callable[[QuizSession], None]
+    on_end: Callable[[QuizSession], None]  # may be called twice: it must be idempotent
     names: dict[int, str] = field(default_factory=dict)
     message_ids: dict[int, int] = field(default_factory=dict)  # question index -> message
     stopped_by: str | None = None
     task: asyncio.Task[None] | None = None
+    writes: WriteBehind = field(default_factory=lambda: WriteBehind(is_transient))
+    post_budget: float = POST_BUDGET
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
+    _recorded: set[int] = field(default_factory=set)
 
     @property
     def channel_id(self) -> int:
@@ -244,7 +287,9 @@ class QuizSession:
         self._stop.set()
 
     async def run(self, after: Callable[[], Awaitable[None]] | None = None) -> None:
-        """Ask, wait, reveal, record; until the engine says the game is over."""
+        """Ask, wait, reveal, record; until the engine says the game is over, or the game
+        cannot go on, which the final message then says."""
+        trouble: str | None = None
         try:
             if after is not None:
                 await after()
@@ -252,38 +297,116 @@ class QuizSession:
                 await self._play_one()
                 if not self.game.finished:
                     await self._wait(self.clock.now() + REVEAL_PAUSE)
-            if not self.game.finished:
-                self.game.stop()  # stopped between two questions
-            await self._finish()
         except asyncio.CancelledError:
+            self.on_end(self)
             raise  # the cog is unloading: it marks the game interrupted
+        except CannotGoOn as error:
+            trouble = error.text
         except Exception:
-            log.exception("Quiz %s failed; marking it interrupted", self.game_id)
-            with contextlib.suppress(Exception):
-                await self.scores.mark_interrupted(self.game_id)
+            log.exception("Quiz %s failed; ending it", self.game_id)
+            trouble = BROKEN
+        try:
+            self._end_now()
+            await self._finish(trouble)
+        except Exception:
+            log.exception("Quiz %s failed while ending", self.game_id)
         finally:
             self.on_end(self)
 
     async def _play_one(self) -> None:
         asked = self.game.ask()
-        ends_at = time.time() + self.game.remaining() * _scale(self.clock)
-        message = await self.channel.send(
-            embed=question_embed(asked, self.game.total, self.record.seconds, self.title,
-                                 ends_at, typed=self.game.typed),
-            view=question_view(self.game_id, asked, typed=self.game.typed))
+        message = await self._post_question(asked)
         self.message_ids[asked.index] = message.id
-        await self._wait(asked.deadline)
+        await self._wait(self.game.current.deadline if self.game.current else 0.0)
         result = self.game.close()  # a stop still reveals and scores the open question
         if self._stop.is_set():
             self.game.stop()
-        await self.scores.record_question(
-            self.game_id, self.record.guild_id, self.channel_id, result,
-            self.game.scores, self.names)
-        with contextlib.suppress(discord.NotFound):  # a moderator deleted the question
-            await message.edit(
-                embed=reveal_embed(result, self.game.total, self.title, self.names,
-                                   stopped=self._stop.is_set(), typed=self.game.typed),
-                view=question_view(self.game_id, asked, result, typed=self.game.typed))
+        self._record(result)  # queued: the reveal never waits for the store
+        await self._reveal(message, asked, result)
+
+    async def _post_question(self, asked: AskedQuestion) -> discord.Message:
+        """Post the question, retrying within POST_BUDGET, then start its time: players
+        get every second of it however long the post took. A countdown that the delay made
+        wrong is fixed by an edit."""
+        planned = time.time() + self.record.seconds * _scale(self.clock)
+
+        def embed(ends_at: float) -> discord.Embed:
+            return question_embed(asked, self.game.total, self.record.seconds, self.title,
+                                  ends_at, typed=self.game.typed)
+
+        view = question_view(self.game_id, asked, typed=self.game.typed)
+        try:
+            message = await self._post(
+                "question", lambda: self.channel.send(embed=embed(planned), view=view),
+                self.post_budget)
+        except Exception as error:
+            log.warning("Quiz %s: question %d could not be posted (%s); ending the game",
+                        self.game_id, asked.index + 1, _one_line(error))
+            raise CannotGoOn(CANNOT_POST) from error
+        self.game.start_timer()
+        ends_at = time.time() + self.record.seconds * _scale(self.clock)
+        if ends_at - planned > COUNTDOWN_SLACK:
+            with contextlib.suppress(Exception):  # only the countdown's text is at stake
+                await self._post("countdown", lambda: message.edit(embed=embed(ends_at)),
+                                 self.post_budget / 3)
+        return message
+
+    async def _reveal(self, message: discord.Message, asked: AskedQuestion,
+                      result: QuestionResult) -> None:
+        """Edit the question into its answer; the game goes on if Discord will not."""
+        embed = reveal_embed(result, self.game.total, self.title, self.names,
+                             stopped=self._stop.is_set(), typed=self.game.typed)
+        view = question_view(self.game_id, asked, result, typed=self.game.typed)
+        try:
+            await self._post("reveal", lambda: message.edit(embed=embed, view=view),
+                             self.post_budget)
+        except discord.NotFound:
+            pass  # a moderator deleted the question
+        except Exception as error:
+            log.warning("Quiz %s: the answer to question %d could not be shown (%s)",
+                        self.game_id, asked.index + 1, _one_line(error))
+
+    async def _post(self, what: str, send: Callable[[], Awaitable[T]], budget: float) -> T:
+        """`send()`, retried with backoff while Discord asks to wait or fails, for up to
+        `budget` seconds (discord.py itself already waits out each 429 a few times)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + budget
+        attempt = 0
+        while True:
+            try:
+                return await asyncio.wait_for(send(), max(deadline - loop.time(), 0.1))
+            except Exception as error:
+                delay = backoff(attempt, first=min(0.5, budget / 20), most=min(5.0, budget / 10))
+                if not retryable(error) or loop.time() + delay >= deadline:
+                    raise
+                if attempt == 0:
+                    log.warning("Quiz %s: posting the %s failed (%s); retrying for up to "
+                                "%.0f s", self.game_id, what, _one_line(error), budget)
+            await asyncio.sleep(delay)
+            attempt += 1
+
+    def _record(self, result: QuestionResult) -> None:
+        """Queue what a closed question changed (once), with the totals as they are now."""
+        index = result.asked.index
+        if index in self._recorded:
+            return
+        self._recorded.add(index)
+        totals = {user: dataclasses.replace(p) for user, p in self.game.scores.items()}
+        names = dict(self.names)
+        self.writes.submit(
+            f"question {index + 1} of quiz {self.game_id}",
+            lambda: self.scores.record_question(self.game_id, self.record.guild_id,
+                                                self.channel_id, result, totals, names))
+
+    def _end_now(self) -> None:
+        """End the game where it is: an open question is closed, scored and recorded,
+        or withdrawn if it was never posted."""
+        current = self.game.current
+        if current is not None and current.index not in self.message_ids:
+            self.game.withdraw()
+        result = self.game.stop() if not self.game.finished else None
+        if result is not None:
+            self._record(result)
 
     async def _wait(self, until: float) -> None:
         """Sleep on the game clock until `until`, or until a stop is requested."""
@@ -295,11 +418,28 @@ class QuizSession:
             for task in (sleeper, stopper):
                 task.cancel()
 
-    async def _finish(self) -> None:
+    async def _finish(self, trouble: str | None = None) -> None:
+        """Mark the game ended and post the final scoreboard, with why it ended early and
+        whether the scores are still waiting for the store."""
         reason = self.game.end_reason or EndReason.STOPPED
-        await self.scores.finish_game(self.game_id, reason, self.game.winners())
-        await self.channel.send(
-            embed=final_embed(self.game, self.title, self.names, self.stopped_by))
+        winners = self.game.winners()
+        self.writes.submit(f"end of quiz {self.game_id}",
+                           lambda: self.scores.finish_game(self.game_id, reason, winners))
+        notes = [trouble] if trouble else []
+        if not await self.writes.flush(FLUSH_WAIT):
+            notes.append(UNSAVED)
+        embed = final_embed(self.game, self.title, self.names, self.stopped_by)
+        content = "\n".join(notes) or None
+        self.on_end(self)  # the channel is free once the game is over, not once it is said
+        try:
+            await self._post("final scores", lambda: self.channel.send(content=content,
+                                                                        embed=embed),
+                             self.post_budget * FINAL_BUDGETS)
+        except Exception as error:
+            if not (retryable(error) or isinstance(error, discord.HTTPException)):
+                raise
+            log.warning("Quiz %s: the final scores could not be posted (%s)", self.game_id,
+                        _one_line(error))
 
     # -- presses ----------------------------------------------------------------------------
 
@@ -358,6 +498,11 @@ PRESS_TEXT = {
     Outcome.GAME_OVER: N_("This quiz is over."),
     Outcome.INVALID: N_("That button is not part of this quiz."),
 }
+
+
+def _one_line(error: BaseException) -> str:
+    text = str(error).splitlines()[0] if str(error) else ""
+    return text or type(error).__name__
 
 
 def _scale(clock: GameClock) -> float:

@@ -7,10 +7,12 @@ worded the same wherever it happens.
 
 from __future__ import annotations
 
+import math
+import time
+
 from discord import app_commands
 
 from bot.i18n import N_, _
-from cogs.utils.formatting import number
 from cogs.utils.replies import Reply, private
 
 PERMISSION_NAMES = {"manage_guild": N_("Manage Server")}
@@ -44,14 +46,22 @@ def error_reply(error: app_commands.AppCommandError) -> Reply | None:
     if isinstance(error, app_commands.NoPrivateMessage):
         return private(_("That only works in a server, not in direct messages."))
     if isinstance(error, app_commands.CommandOnCooldown):
-        return private(_("Slow down a little: try again in {seconds} s.").format(
-            seconds=number(round(error.retry_after))))
+        return private(cooldown_text(error))
     if isinstance(error, app_commands.TransformerError):
         return private(_("I could not understand {value} as {kind}.").format(
             value=repr(error.value), kind=error.type.name.lower()))
     if isinstance(error, app_commands.CheckFailure):
         return private(_("You can't use that here."))
     return None
+
+
+def cooldown_text(error: app_commands.CommandOnCooldown) -> str:
+    """Whose limit was reached and when to try again (whole seconds, never "0 s")."""
+    wait = max(1, math.ceil(error.retry_after))
+    when = f"try again in {wait} s (<t:{int(time.time()) + wait}:R>)."
+    if getattr(error.cooldown, "scope", "member") == "channel":
+        return f"Quizzes were started here several times just now: {when}"
+    return f"Slow down a little: {when}"
 
 
 def permission_name(flag: str) -> str:

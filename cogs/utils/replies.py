@@ -9,10 +9,12 @@ answer for errors and refusals, used by the tree's error handler and every butto
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, TypeVar
 
 import discord
 
@@ -30,6 +32,25 @@ public "thinking..." placeholder, to be replaced by the answer."""
 FAILED = N_("Something went wrong on my side while answering that. It has been logged; "
           "please try again.")
 EXPIRED = N_("This button has expired. Run the command again for a fresh one.")
+
+DEADLINE = 3.0  # seconds Discord waits for an interaction's first response
+QUICK = 1.5  # seconds of them work may take before the answer is deferred
+MARGIN = 0.1  # seconds before the deadline a first response is no longer attempted
+
+T = TypeVar("T")
+
+
+class TooLate(Exception):
+    """Discord's deadline for this interaction's first response has passed, or will
+    before Discord takes one (a flood left it queued, or a 429 asked the bot to wait past
+    it): Discord would refuse any answer now, so none is sent."""
+
+
+def seconds_left(interaction: Interaction) -> float:
+    """Seconds left before Discord's deadline for the first response, counted from the
+    interaction's own creation time (its snowflake), so time spent queued counts too."""
+    age = (discord.utils.utcnow() - interaction.created_at).total_seconds()
+    return DEADLINE - max(age, 0.0)
 
 
 @dataclass
@@ -58,11 +79,37 @@ def _message_kwargs(reply: Reply) -> dict[str, Any]:
     return kwargs
 
 
+async def in_time(interaction: Interaction, response: Awaitable[T]) -> T:
+    """Send a first response only while Discord still takes it: given up (TooLate) when
+    the deadline is near, e.g. while discord.py waits out a 429 longer than what is
+    left, rather than sent late, refused, and answered again by an error handler."""
+    left = seconds_left(interaction) - MARGIN
+    task = asyncio.ensure_future(response)
+    if left <= 0:
+        task.cancel()
+        raise TooLate(f"{-left + MARGIN:.1f} s past the deadline")
+    try:
+        return await asyncio.wait_for(task, left)
+    except TimeoutError:
+        raise TooLate(f"still waiting for Discord {DEADLINE - MARGIN:g} s in") from None
+
+
 async def defer_thinking(interaction: Interaction) -> None:
     """Acknowledge now with a public "thinking..." placeholder, before work that may take
     a while. The next `send_reply` replaces the placeholder with the answer."""
-    await interaction.response.defer(thinking=True)
+    await in_time(interaction, interaction.response.defer(thinking=True))
     interaction.extras[THINKING] = True
+
+
+async def defer_if_slow(interaction: Interaction, work: Awaitable[T]) -> T:
+    """Await `work`, deferring first ("thinking...") if it is not done while an answer
+    still has time to arrive: a quick store is answered at once, a slow one (locked by
+    another process, say) never costs Discord's deadline."""
+    task = asyncio.ensure_future(work)
+    done, _ = await asyncio.wait({task}, timeout=max(seconds_left(interaction) - QUICK, 0.0))
+    if not done and not interaction.response.is_done():
+        await defer_thinking(interaction)
+    return await task
 
 
 def answer_pending(interaction: Interaction) -> bool:
@@ -83,7 +130,8 @@ async def send_reply(interaction: Interaction, reply: Reply) -> None:
     elif interaction.response.is_done():
         await interaction.followup.send(ephemeral=reply.ephemeral, **kwargs)
     else:
-        await interaction.response.send_message(ephemeral=reply.ephemeral, **kwargs)
+        await in_time(interaction, interaction.response.send_message(
+            ephemeral=reply.ephemeral, **kwargs))
 
 
 async def _replace_thinking(interaction: Interaction, reply: Reply,
@@ -109,7 +157,7 @@ async def edit_reply(interaction: Interaction, reply: Reply) -> None:
     kwargs.setdefault("content", None)
     kwargs.setdefault("embed", None)
     kwargs.setdefault("view", None)
-    await interaction.response.edit_message(**kwargs)
+    await in_time(interaction, interaction.response.edit_message(**kwargs))
 
 
 async def answer_privately(interaction: Interaction, reply: Reply | str) -> None:
@@ -119,5 +167,7 @@ async def answer_privately(interaction: Interaction, reply: Reply | str) -> None
         # FAILED and EXPIRED are marked, not translated, where they are defined
         answer = private(_(reply)) if isinstance(reply, str) else replace(reply, ephemeral=True)
         await send_reply(interaction, answer)
-    except discord.HTTPException:
-        log.warning("Could not deliver a private answer to the user", exc_info=True)
+    except TooLate as late:
+        log.info("Dropped a private answer: Discord's deadline passed (%s)", late)
+    except discord.HTTPException as error:
+        log.warning("Could not deliver a private answer to the user: %s", error)

@@ -25,7 +25,7 @@ from bot.i18n import _
 from cogs.utils.errors import error_reply
 from cogs.utils.formatting import Limits, number, truncate
 from cogs.utils.language import begin
-from cogs.utils.replies import FAILED, Reply, answer_privately, edit_reply, send_reply
+from cogs.utils.replies import FAILED, Reply, TooLate, answer_privately, edit_reply, send_reply
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +79,8 @@ async def answer_always(interaction: discord.Interaction[Any], what: str,
         elif not interaction.response.is_done():
             log.error("%s answered nothing", what)
             await answer_privately(interaction, FAILED)
+    except TooLate as late:  # past Discord's deadline no answer is accepted: dropped
+        log.info("Dropped the answer to %s: %s", what, late)
     except app_commands.AppCommandError as error:
         refusal = error_reply(error)
         if refusal is None:
