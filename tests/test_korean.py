@@ -343,3 +343,23 @@ async def test_quiz_reports_in_korean(quizbot: Quiz) -> None:
     english = await quiz.discord.invoke("/quiz reports", user="owner", channel="quiz")
     assert english.embed["title"] == "Reported quiz questions"
     assert "No open reports" in english.embed["description"]
+
+
+def test_korean_dates_are_written_read_and_typed() -> None:
+    """A date label in a Korean game is Korean, parses back to its date (one fact with a
+    hand-written English date), and a typed date matches in either language."""
+    import datetime as dt
+
+    from bot.i18n import speaking
+    from bot.quiz.matching import is_right
+    from bot.quiz.questions import near_dates, show
+
+    day = dt.date(2022, 3, 23)
+    with speaking("ko"):
+        label, wrong = show(day), near_dates(day)
+    assert label == "2022년 3월 23일" and show(day) == "23 March 2022"
+    assert all(KOREAN_DATE.fullmatch(w) for w in wrong)
+    assert parse_date(label) == day == parse_date("March 23, 2022")
+    for typed in ("2022년 3월 23일", "2022년3월23일", "23 March 2022", "2022-03-23"):
+        assert is_right(typed, [label], wrong), typed
+    assert not is_right("2022년 3월 30일", [label], wrong)
