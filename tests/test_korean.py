@@ -4,6 +4,7 @@ catalogue checks: every user-facing string translated, no placeholder dropped.""
 
 from __future__ import annotations
 
+import random
 import re
 import string
 from collections.abc import AsyncIterator
@@ -16,8 +17,19 @@ from babel.messages.pofile import read_po
 
 from bot.config import REPO_ROOT
 from bot.i18n import LOCALE_DIR, languages
-from bot.offline import OfflineDiscord
-from tests.test_quiz_commands import Quiz, is_final, is_question, is_revealed, run_bot, until
+from bot.offline import OfflineDiscord, Reply
+from bot.quiz.questions import KOREAN_DATE, generate, load_material, parse_date
+from tests.test_quiz_commands import (
+    Quiz,
+    board_lines,
+    field_value,
+    is_final,
+    is_question,
+    is_revealed,
+    run_bot,
+    until,
+)
+from tests.test_quiz_fresh import game_over
 
 KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2), "counted": (2, 3),
             "locale_str": None, "described": None}
@@ -151,6 +163,7 @@ async def quizbot(offline_discord: OfflineDiscord, tmp_path: Path,
 async def test_server_set_to_korean_plays_its_quiz_in_korean(quizbot: Quiz) -> None:
     discord = quizbot.discord
     discord.user("fan1").locale = "ko"
+    quizbot.language = "ko"  # the prompts the helper knows, worded as the game words them
     chosen = await discord.invoke("/settings language language:ko", user="admin")
     assert chosen.content.startswith("이제 이 서버의 공개 메시지는 **한국어**")
     start = await quizbot.start("/quiz start questions:1 seconds:10")
@@ -167,3 +180,186 @@ async def test_server_set_to_korean_plays_its_quiz_in_korean(quizbot: Quiz) -> N
         "title", "").startswith("퀴즈 종료"))
     assert "문제는 이것 하나였어요." in final.embed["description"]
     assert not is_final(final) and not is_revealed(final) and not is_question(final)
+
+
+# -- a whole quiz in a Korean server -------------------------------------------------------
+
+HANGUL = re.compile(r"[\uac00-\ud7a3]")
+KOREAN_QUIZ_SECONDS = 20
+
+
+async def _korean_server(quiz: Quiz, *, settings: bool) -> Quiz:
+    """Drama Club speaks Korean (by `/settings language`, or as Discord's `guild_locale`);
+    fan1 and admin read Korean, the others English. The helper learns the prompts worded
+    as the game words them."""
+    discord = quiz.discord
+    discord.user("fan1").locale = "ko"
+    discord.user("admin").locale = "ko"
+    quiz.language = "ko"
+    if settings:
+        chosen = await discord.invoke("/settings language language:ko", user="admin")
+        assert chosen.content.startswith("이제 이 서버의 공개 메시지는 **한국어**")
+    else:
+        discord.guild().locale = "ko"
+    return quiz
+
+
+async def _reveal(quiz: Quiz, question: Reply) -> Reply:
+    """Let a Korean question's time run out; returns the revealed message."""
+    quiz.advance(question, max(KOREAN_QUIZ_SECONDS + 0.01, quiz.elapsed[question.message_id]))
+    await until(lambda: "정답: **" in question.latest().embed.get("description", ""))
+    return question.latest()
+
+
+async def _korean_final(quiz: Quiz) -> Reply:
+    return await quiz.next_message("quiz", lambda r: bool(r.embeds) and r.embed.get(
+        "title", "").startswith("퀴즈 종료"))
+
+
+async def test_a_korean_server_plays_a_whole_button_quiz_in_korean(quizbot: Quiz) -> None:
+    """Every settled fact of Soundtrack #1 asked once, worded in Korean (the pack's own
+    hand-written questions stay as the pack wrote them), dates as Korean write them; each
+    reader's private replies in their own language."""
+    quiz = await _korean_server(quizbot, settings=False)
+    start = await quiz.start(f"/quiz start questions:50 seconds:{KOREAN_QUIZ_SECONDS}")
+    assert "퀴즈를 시작했어요" in start.content
+    material = await load_material(quiz.bot.facts, "soundtrack1")
+    assert material is not None
+    english = generate(material, random.Random(0))  # the test's own context: English
+    pool = {q.fact for q in english}
+    asked: list[Reply] = []
+    dates = 0
+    for index in range(len(pool)):
+        question = await quiz.question()
+        asked.append(question)
+        learned = quiz.learned[question.embed["title"]]  # the Korean wording of a fact
+        assert f"{len(pool)}문제 중 {index + 1}번" in question.embed["description"]
+        if learned.kind != "handwritten":
+            assert HANGUL.search(learned.prompt) and learned.prompt != learned.english
+        if learned.kind != "handwritten" and parse_date(learned.answer) is not None:
+            dates += 1
+            labels = [b.label for b in question.buttons]
+            assert all(KOREAN_DATE.fullmatch(label) for label in labels), labels
+        if index == 0:
+            korean = await quiz.press(question, quiz.right(question), "fan1", at=1.0)
+            assert korean.startswith("내 답: ") and "정답 공개를 기다려 주세요" in korean
+            other = await quiz.press(question, quiz.wrong(question), "fan2", at=2.0)
+            assert other.startswith("Your answer: ") and other.endswith("Wait for the reveal!")
+        else:
+            await quiz.press(question, quiz.right(question), "fan1", at=1.0)
+        revealed = await _reveal(quiz, question)
+        assert f"정답: **{learned.answer}**" in revealed.embed["description"]
+        assert field_value(revealed, "정답").startswith("Fan1 **+")
+        if index < len(pool) - 1:
+            await quiz.pause()
+    final = await _korean_final(quiz)
+    assert f"{len(pool)}문제를 모두 냈어요." in final.embed["description"]
+    assert board_lines(final)[0].startswith("**1.** Fan1: **")
+    assert f"{len(pool)}문제 중 {len(pool)}개 정답" in board_lines(final)[0]
+    assert dates >= 2  # the premiere and the track releases at least
+    # The same facts as an English game: wording a fact in Korean changes no fact.
+    assert {quiz.fact(q) for q in asked} == pool
+    assert len(asked) == len(pool)
+
+
+async def _typed(quiz: Quiz, question: Reply, user: str, text: str, at: float) -> str:
+    quiz.advance(question, at)
+    form = await quiz.discord.click(question.message_id, "답하기", user=user)
+    assert form.kind == "modal", form.text
+    reply = await form.submit_modal({"answer": text}, user=user)
+    assert reply.ephemeral
+    return reply.content
+
+
+async def test_a_korean_typed_quiz_takes_hangul_and_romanised_names(quizbot: Quiz) -> None:
+    """One-question typed games until one asks a person with a Hangul name: the Korean
+    reader types the Hangul, the English reader the romanised name, both are right."""
+    quiz = await _korean_server(quizbot, settings=True)
+    for _ in range(40):
+        start = await quiz.start(f"/quiz start questions:1 mode:typed "
+                                 f"seconds:{KOREAN_QUIZ_SECONDS}")
+        assert "퀴즈를 시작했어요" in start.content and "답하기" in start.content
+        question = await quiz.question()
+        assert [b.label for b in question.buttons] == ["답하기"]
+        learned = quiz.learned[question.embed["title"]]
+        hangul = [n for n in learned.right_names if HANGUL.search(n)]
+        roman = [n for n in learned.right_names if not HANGUL.search(n)]
+        if learned.kind in ("cast-actor", "crew", "track-artist") and hangul and roman:
+            break
+        await _reveal(quiz, question)
+        await _korean_final(quiz)
+        await game_over(quiz)
+    else:
+        pytest.fail("no question about a person with a Hangul name")
+    assert HANGUL.search(question.embed["title"])
+    assert "**답하기**를 눌러 입력" in question.embed["footer"]["text"]
+    korean = await _typed(quiz, question, "fan1", hangul[0], at=1)
+    assert korean == f"내 답: **{hangul[0]}**. 정답 공개를 기다려 주세요!"
+    english = await _typed(quiz, question, "fan2", roman[0].lower(), at=2)
+    assert english == f"Your answer: **{roman[0].lower()}**. Wait for the reveal!"
+    wrong = learned.distractors[0]
+    await _typed(quiz, question, "admin", wrong, at=3)
+    revealed = await _reveal(quiz, question)
+    right = field_value(revealed, "정답").splitlines()
+    assert [line.split(" ")[0] for line in right] == ["Fan1", "Fan2"]
+    assert field_value(revealed, "오답") == f"Admin ({wrong})"
+    assert "이것도 정답: " in revealed.embed["description"]
+    final = await _korean_final(quiz)
+    assert "문제는 이것 하나였어요." in final.embed["description"]
+    assert [line.split(":")[0] for line in board_lines(final)[:2]] == ["**1.** Fan1",
+                                                                      "**2.** Fan2"]
+
+
+async def test_quiz_reports_in_korean(quizbot: Quiz) -> None:
+    """A report from a Korean game, thanked in each reporter's language, listed, hidden
+    and dismissed in the Korean manager's."""
+    quiz = await _korean_server(quizbot, settings=True)
+    await quiz.start(f"/quiz start questions:1 seconds:{KOREAN_QUIZ_SECONDS}")
+    question = await quiz.question()
+    await quiz.press(question, quiz.right(question), "fan1", at=1.0)
+    revealed = await _reveal(quiz, question)
+    await _korean_final(quiz)
+    for user, reason, thanks in (
+            ("fan1", "정답이 틀렸어요: 소속사 사이트를 보세요", "신고가 기록됐어요"),
+            ("fan2", "Too easy", "your report is recorded")):
+        form = await revealed.click("신고", user=user)
+        assert form.kind == "modal"
+        reply = await form.submit_modal({"reason": reason}, user=user)
+        assert reply.ephemeral and thanks in reply.content
+    listing = await quiz.discord.invoke("/quiz reports", user="admin", channel="quiz")
+    assert listing.ephemeral and listing.embed["title"] == "신고된 퀴즈 문제"
+    text = listing.embed["description"]
+    prompt = question.embed["title"]
+    assert f"**#1** “{prompt[:60]}" in text and "소속사 사이트를 보세요" in text
+    assert "(정답: " in text and "; 출처: " in text
+    assert "팩 작성자는 `dramabot reports export`" in listing.embed["footer"]["text"]
+    assert [b.label for b in listing.buttons] == ["#1 숨기기", "#1 기각", "#2 숨기기", "#2 기각"]
+    hidden = await listing.click("#1 숨기기", user="admin")
+    assert hidden.content.startswith("숨김: “") and "다시 나오지 않아요" in hidden.content
+    assert [b.label for b in hidden.buttons] == ["#1 숨기기", "#1 기각"]
+    dismissed = await hidden.click("#1 기각", user="admin")
+    assert "신고를 기각했어요" in dismissed.content
+    assert "처리할 신고가 없어요" in dismissed.text
+    english = await quiz.discord.invoke("/quiz reports", user="owner", channel="quiz")
+    assert english.embed["title"] == "Reported quiz questions"
+    assert "No open reports" in english.embed["description"]
+
+
+def test_korean_dates_are_written_read_and_typed() -> None:
+    """A date label in a Korean game is Korean, parses back to its date (one fact with a
+    hand-written English date), and a typed date matches in either language."""
+    import datetime as dt
+
+    from bot.i18n import speaking
+    from bot.quiz.matching import is_right
+    from bot.quiz.questions import near_dates, show
+
+    day = dt.date(2022, 3, 23)
+    with speaking("ko"):
+        label, wrong = show(day), near_dates(day)
+    assert label == "2022년 3월 23일" and show(day) == "23 March 2022"
+    assert all(KOREAN_DATE.fullmatch(w) for w in wrong)
+    assert parse_date(label) == day == parse_date("March 23, 2022")
+    for typed in ("2022년 3월 23일", "2022년3월23일", "23 March 2022", "2022-03-23"):
+        assert is_right(typed, [label], wrong), typed
+    assert not is_right("2022년 3월 30일", [label], wrong)

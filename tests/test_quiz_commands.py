@@ -27,6 +27,7 @@ import pytest
 
 from bot.client import DramaBot
 from bot.config import REPO_ROOT
+from bot.i18n import speaking
 from bot.offline import OfflineDiscord, Reply, UsageError
 from bot.offline.world import SEND_MESSAGES, Overwrite
 from bot.quiz.clock import ManualClock
@@ -107,14 +108,16 @@ class Quiz:
     answers: dict[str, str] = field(default_factory=dict)
     learned: dict[str, Question] = field(default_factory=dict)  # by prompt
     elapsed: dict[int, float] = field(default_factory=dict)  # per question message
+    language: str | None = None  # the server's, which the prompts are worded in
 
     async def learn(self, slug: str) -> None:
         material = await load_material(self.bot.facts, slug, seed=0)
         assert material is not None
-        for up_to in (None, *range(1, 20)):
-            for q in generate(material, random.Random(0), up_to_episode=up_to):
-                self.answers[q.prompt] = q.answer
-                self.learned.setdefault(q.prompt, q)
+        with speaking(self.language):
+            for up_to in (None, *range(1, 20)):
+                for q in generate(material, random.Random(0), up_to_episode=up_to):
+                    self.answers[q.prompt] = q.answer
+                    self.learned.setdefault(q.prompt, q)
 
     def fact(self, question: Reply) -> str:
         """The fact a posted question asks (its prompt names one)."""

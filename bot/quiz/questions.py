@@ -32,6 +32,9 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar, cast
 
+from babel.dates import format_date
+
+from bot.i18n import DEFAULT, N_, _, current
 from bot.packs.model import CastEntry, Episode, Fact, FactValue, Person, Source, source_names
 from bot.packs.model import Question as PackQuestion
 from bot.store.facts import FactStore
@@ -49,14 +52,40 @@ MONTHS = ("January", "February", "March", "April", "May", "June", "July", "Augus
 # Platforms are few and well known; pad the pool so a small store can still ask.
 FALLBACK_PLATFORMS = ("Netflix", "Disney+", "TVING", "Wavve", "Coupang Play", "tvN", "JTBC",
                       "KBS2", "MBC", "SBS", "ENA", "Viki")
+# Prompts are English templates marked for the catalogues (`N_`) and worded in the
+# current language when a game generates its questions (see `Wording`).
 JOB_PROMPTS = {
-    "director": "Who directed {title}?",
-    "writer": "Who wrote the screenplay of {title}?",
-    "producer": "Who produced {title}?",
-    "composer": "Who composed the music of {title}?",
-    "ost-producer": "Who produced the OST of {title}?",
-    "lyricist": "Who wrote the lyrics for the songs of {title}?",
+    "director": N_("Who directed {title}?"),
+    "writer": N_("Who wrote the screenplay of {title}?"),
+    "producer": N_("Who produced {title}?"),
+    "composer": N_("Who composed the music of {title}?"),
+    "ost-producer": N_("Who produced the OST of {title}?"),
+    "lyricist": N_("Who wrote the lyrics for the songs of {title}?"),
 }
+OTHER_JOB_PROMPT = N_("Who is credited as {job} of {title}?")
+
+
+@dataclass(frozen=True)
+class Wording:
+    """A prompt: an English template (marked with `N_`) and its named values. `text` is
+    the prompt in the current language (a game generates its questions in the server's),
+    `english` the source wording, which `generate` compares hand-written questions with
+    whatever the game's language."""
+
+    template: str
+    values: Mapping[str, object] = field(default_factory=dict)
+
+    @property
+    def text(self) -> str:
+        return _(self.template).format(**self.values)
+
+    @property
+    def english(self) -> str:
+        return self.template.format(**self.values)
+
+
+def worded(template: str, **values: object) -> Wording:
+    return Wording(template, values)
 
 
 @dataclass(frozen=True)
@@ -77,10 +106,13 @@ class Question:
     episode: int | None = None
     fact: str = ""  # "" means the question is its own fact (its key)
     accepted: tuple[str, ...] = ()
+    english: str = ""  # the prompt in English ("": the prompt is English)
 
     def __post_init__(self) -> None:
         if not self.fact:
             object.__setattr__(self, "fact", self.key)
+        if not self.english:
+            object.__setattr__(self, "english", self.prompt)
 
     @property
     def choices(self) -> tuple[str, ...]:
@@ -149,8 +181,11 @@ def well_sourced(sources: Sequence[str]) -> bool:
 
 
 def show(value: FactValue) -> str:
-    """A fact value as a choice label: dates spelled out, so no day/month confusion."""
+    """A fact value as a choice label: dates spelled out, so no day/month confusion, in
+    the current language ("23 March 2022", "2022년 3월 23일")."""
     if isinstance(value, dt.date):
+        if current() != DEFAULT:
+            return format_date(value, "long", locale=current())
         return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
     return str(value)
 
@@ -218,11 +253,19 @@ def _affix_clash(a: str, b: str) -> bool:
 
 
 DATE_FORMATS = ("%d %B %Y", "%B %d, %Y", "%B %d %Y", "%Y-%m-%d", "%d %b %Y", "%b %d, %Y")
+KOREAN_DATE = re.compile(r"(\d{4})\s*년\s*(\d{1,2})\s*월\s*(\d{1,2})\s*일?")
 
 
 def parse_date(text: str) -> dt.date | None:
-    """A date written the usual ways ("23 March 2022", "March 23, 2022", "2022-03-23"),
-    so a hand-written question and a template asking one date are seen as one fact."""
+    """A date written the usual ways ("23 March 2022", "March 23, 2022", "2022-03-23",
+    "2022년 3월 23일"), so a hand-written question and a template asking one date are
+    seen as one fact, whatever the game's language."""
+    korean = KOREAN_DATE.fullmatch(text.strip())
+    if korean is not None:
+        try:
+            return dt.date(*(int(part) for part in korean.groups()))
+        except ValueError:
+            return None
     cleaned = " ".join(text.replace(",", ", ").split()).replace(" ,", ",")
     for form in DATE_FORMATS:
         try:
@@ -311,21 +354,24 @@ class Context:
     def title(self) -> str:
         return title_of(self.material.drama)
 
-    def question(self, key: str, kind: str, prompt: str, answer: str,
+    def question(self, key: str, kind: str, prompt: Wording | str, answer: str,
                  tiers: Iterable[Iterable[str]], right: Iterable[str],
                  source_ids: Iterable[str], episode: int | None = None, *,
                  fact: str = "") -> Question | None:
         """Assemble a question about `fact` (default: its own key), or None when there
         are not enough fair distractors. `right` are the other right names: never
-        distractors, and accepted when typed."""
+        distractors, and accepted when typed. A `Wording` is worded in the current
+        language; a plain string (a pack's own question) is asked as written."""
         right = [r for r in right if r.strip()]
         distractors = pick_distractors(self.rng, tiers, [answer, *right])
-        if distractors is None or len(answer) > LABEL_MAX or len(prompt) > PROMPT_MAX:
+        text = prompt.text if isinstance(prompt, Wording) else prompt
+        english = prompt.english if isinstance(prompt, Wording) else prompt
+        if distractors is None or len(answer) > LABEL_MAX or len(text) > PROMPT_MAX:
             return None
         accepted = tuple(r for r in dict.fromkeys(right) if r != answer)
-        return Question(key, kind, prompt, answer, distractors,
+        return Question(key, kind, text, answer, distractors,
                         source_names(source_ids, self.sources), episode,
-                        fact=fact, accepted=accepted)
+                        fact=fact, accepted=accepted, english=english)
 
     def drama_people(self) -> list[PersonRef]:
         """Everyone credited in the drama: cast, crew and OST artists."""
@@ -396,7 +442,8 @@ def cast_actor(ctx: Context) -> Iterator[Question | None]:
         right = [n for ref in same_role for n in ctx.material.person_names(ref)]
         yield ctx.question(
             f"{ctx.slug}:cast-actor:{member.person.id}", "cast-actor",
-            f"Who plays {character} in {ctx.title}?", member.person.name,
+            worded(N_("Who plays {character} in {title}?"), character=character,
+                   title=ctx.title), member.person.name,
             [_no_groups(ctx, _actors([ctx.drama])), _no_groups(ctx, _actors(ctx.material.others)),
              _individuals(ctx)],
             right, [*entry.sources, *fact.sources],
@@ -414,7 +461,8 @@ def cast_role(ctx: Context) -> Iterator[Question | None]:
         right = [n for e in roles for n in _character_names(e)]
         yield ctx.question(
             f"{ctx.slug}:cast-role:{member.person.id}", "cast-role",
-            f"Which character does {member.person.name} play in {ctx.title}?", character,
+            worded(N_("Which character does {person} play in {title}?"),
+                   person=member.person.name, title=ctx.title), character,
             [_characters([ctx.drama]), _characters(ctx.material.others)],
             right, [*entry.sources, *fact.sources],
             max_episode(fact, entry.character_hangul),
@@ -448,7 +496,8 @@ def role_description(ctx: Context) -> Iterator[Question | None]:
         assert entry.description is not None
         yield ctx.question(
             f"{ctx.slug}:role-description:{member.person.id}", "role-description",
-            f"In {ctx.title}, who is the character {member.person.name} plays?",
+            worded(N_("In {title}, who is the character {person} plays?"), title=ctx.title,
+                   person=member.person.name),
             str(entry.description.value),
             [_descriptions([ctx.drama]), _descriptions(ctx.material.others)],
             [str(m.entry.description.value) for m in ctx.drama.cast
@@ -473,26 +522,27 @@ def crew(ctx: Context) -> Iterator[Question | None]:
         if job is None or job in asked or credit.also or not well_sourced(credit.sources):
             continue  # a credit whose job is not on record is never asked
         asked.add(job)
-        prompt = JOB_PROMPTS.get(job, "Who is credited as {job} of {title}?")
+        prompt = JOB_PROMPTS.get(job, OTHER_JOB_PROMPT)
         same_job = [m.person for m in ctx.drama.crew if m.credit.job == job]
         right = [n for ref in same_job for n in ctx.material.person_names(ref)]
         right += [str(r.value) for m in ctx.drama.crew if m.credit.job == job
                   for r in m.credit.also]
         yield ctx.question(
             f"{ctx.slug}:crew:{job}", "crew",
-            prompt.format(title=ctx.title, job=job.replace("-", " ")),
+            worded(prompt, title=ctx.title, job=job.replace("-", " ")),
             member.person.name,
             [_no_groups(ctx, _crew(ctx.material.others, credit.job)),
              _no_groups(ctx, _crew(ctx.material.all_dramas)), _individuals(ctx)],
             right, credit.sources, fact=f"{ctx.slug}:crew:{job}")
 
 
-def _track_label(track: TrackInfo, title: str) -> str | None:
-    """How a prompt names a track: its title when certain, else its number."""
+def _track_prompt(track: TrackInfo, title: str, named: str, numbered: str) -> Wording:
+    """A prompt about a track: naming its title when certain (`named`, with `{track}`),
+    else its number (`numbered`, with `{number}`)."""
     if certain(track.track.title):
         assert track.track.title is not None
-        return f'"{track.track.title.value}" from the {title} OST'
-    return f"track {track.track.number} of the {title} OST"
+        return worded(named, track=str(track.track.title.value), title=title)
+    return worded(numbered, number=track.track.number, title=title)
 
 
 def track_artist(ctx: Context) -> Iterator[Question | None]:
@@ -508,7 +558,9 @@ def track_artist(ctx: Context) -> Iterator[Question | None]:
         right = [n for ref in info.artists for n in ctx.material.person_names(ref)]
         yield ctx.question(
             f"{ctx.slug}:track-artist:{track.number}", "track-artist",
-            f"Who sings {_track_label(info, ctx.title)}?", artist.name,
+            _track_prompt(info, ctx.title, N_('Who sings "{track}" from the {title} OST?'),
+                          N_("Who sings track {number} of the {title} OST?")),
+            artist.name,
             [_singers([ctx.drama]), _singers(ctx.material.others),
              _everyone(ctx.material.all_dramas)],
             right, [*track.artists[0].sources, *(track.title.sources if track.title else ())],
@@ -536,7 +588,8 @@ def artist_track(ctx: Context) -> Iterator[Question | None]:
         right = [n for t in theirs for n in _track_titles(t)]
         yield ctx.question(
             f"{ctx.slug}:artist-track:{artist.id}", "artist-track",
-            f"Which song from the {ctx.title} OST does {artist.name} sing?",
+            worded(N_("Which song from the {title} OST does {person} sing?"),
+                   title=ctx.title, person=artist.name),
             str(track.title.value),
             [_all_track_titles([ctx.drama]), _all_track_titles(ctx.material.others)],
             right, [*track.artists[0].sources, *track.title.sources],
@@ -566,7 +619,10 @@ def track_release(ctx: Context) -> Iterator[Question | None]:
             continue
         yield ctx.question(
             f"{ctx.slug}:track-release:{track.number}", "track-release",
-            f"When was {_track_label(info, ctx.title)} released?", show(value),
+            _track_prompt(info, ctx.title,
+                          N_('When was "{track}" from the {title} OST released?'),
+                          N_("When was track {number} of the {title} OST released?")),
+            show(value),
             [near_dates(value)], [], track.release_date.sources,
             max_episode(track.release_date, track.title))
 
@@ -579,7 +635,8 @@ def platform(ctx: Context) -> Iterator[Question | None]:
                   if d.drama.platform is not None]
         yield ctx.question(
             f"{ctx.slug}:platform", "platform",
-            f"On which platform or channel was {ctx.title} released?", str(fact.value),
+            worded(N_("On which platform or channel was {title} released?"),
+                   title=ctx.title), str(fact.value),
             [others, FALLBACK_PLATFORMS], [], fact.sources, max_episode(fact))
 
 
@@ -588,7 +645,8 @@ def episode_count(ctx: Context) -> Iterator[Question | None]:
     if certain(fact) and fact is not None and isinstance(fact.value, int):
         yield ctx.question(
             f"{ctx.slug}:episode-count", "episode-count",
-            f"How many episodes does {ctx.title} have?", str(fact.value),
+            worded(N_("How many episodes does {title} have?"), title=ctx.title),
+            str(fact.value),
             [near_numbers(fact.value, ctx.rng)], [], fact.sources, max_episode(fact))
 
 
@@ -596,12 +654,12 @@ def dates(ctx: Context) -> Iterator[Question | None]:
     """Premiere and finale dates."""
     drama = ctx.drama.drama
     for name, fact, prompt in (
-        ("premiere", drama.premiere, "When did {title} premiere?"),
-        ("finale", drama.finale, "When did the final episode of {title} air?"),
+        ("premiere", drama.premiere, N_("When did {title} premiere?")),
+        ("finale", drama.finale, N_("When did the final episode of {title} air?")),
     ):
         if certain(fact) and fact is not None and isinstance(fact.value, dt.date):
             yield ctx.question(
-                f"{ctx.slug}:{name}", "dates", prompt.format(title=ctx.title),
+                f"{ctx.slug}:{name}", "dates", worded(prompt, title=ctx.title),
                 show(fact.value), [near_dates(fact.value)], [], fact.sources,
                 max_episode(fact))
 
@@ -615,7 +673,8 @@ def year(ctx: Context) -> Iterator[Question | None]:
         same = (certain(premiere) and premiere is not None
                 and isinstance(premiere.value, dt.date) and premiere.value.year == fact.value)
         yield ctx.question(
-            f"{ctx.slug}:year", "year", f"In which year was {ctx.title} released?",
+            f"{ctx.slug}:year", "year",
+            worded(N_("In which year was {title} released?"), title=ctx.title),
             str(fact.value), [near_years(fact.value)], [], fact.sources, max_episode(fact),
             fact=f"{ctx.slug}:premiere" if same else "")
 
@@ -654,7 +713,8 @@ def former_title(ctx: Context) -> Iterator[Question | None]:
             continue
         yield ctx.question(
             f"{ctx.slug}:former-title:{index}", "former-title",
-            f"Under which former title was {ctx.title} known?", str(fact.value),
+            worded(N_("Under which former title was {title} known?"), title=ctx.title),
+            str(fact.value),
             [_work_titles(ctx)], _drama_names(ctx.drama), fact.sources, max_episode(fact))
 
 
@@ -665,7 +725,8 @@ def korean_title(ctx: Context) -> Iterator[Question | None]:
                   if d.drama.korean_title is not None]
         yield ctx.question(
             f"{ctx.slug}:korean-title", "korean-title",
-            f"What is the Korean title of {ctx.title}?", str(fact.value), [others],
+            worded(N_("What is the Korean title of {title}?"), title=ctx.title),
+            str(fact.value), [others],
             [str(r.value) for r in fact.also], fact.sources, max_episode(fact))
 
 
@@ -680,7 +741,8 @@ def production_company(ctx: Context) -> Iterator[Question | None]:
             continue
         yield ctx.question(
             f"{ctx.slug}:company:{fold(str(fact.value))}", "company",
-            f"Which of these companies worked on the production of {ctx.title}?",
+            worded(N_("Which of these companies worked on the production of {title}?"),
+                   title=ctx.title),
             str(fact.value), [others], mine, fact.sources, max_episode(fact))
 
 
@@ -688,12 +750,13 @@ def episodes(ctx: Context) -> Iterator[Question | None]:
     """An episode's air date and title. An episode's own facts count as revealed by
     that episode, so `up_to_episode` keeps later titles out."""
     for episode in ctx.drama.episodes:
-        where = f"episode {episode.number} of {ctx.title}"
+        where = {"number": episode.number, "title": ctx.title}
         fact = episode.air_date
         if certain(fact) and fact is not None and isinstance(fact.value, dt.date):
             yield ctx.question(
                 f"{ctx.slug}:episode-date:{episode.number}", "episode",
-                f"When did {where} first air?", show(fact.value), [near_dates(fact.value)],
+                worded(N_("When did episode {number} of {title} first air?"), **where),
+                show(fact.value), [near_dates(fact.value)],
                 [], fact.sources, max(episode.number, max_episode(fact) or 0),
                 fact=date_fact(ctx, fact.value))
         title = episode.title
@@ -702,7 +765,8 @@ def episodes(ctx: Context) -> Iterator[Question | None]:
                       for e in d.episodes if e.title is not None and certain(e.title)]
             yield ctx.question(
                 f"{ctx.slug}:episode-title:{episode.number}", "episode",
-                f"What is the title of {where}?", str(title.value), [others],
+                worded(N_("What is the title of episode {number} of {title}?"), **where),
+                str(title.value), [others],
                 [str(r.value) for r in title.also], title.sources,
                 max(episode.number, max_episode(title) or 0))
 
@@ -720,11 +784,12 @@ def trivia(ctx: Context) -> Iterator[Question | None]:
         if not certain(fact) or any(_names_in(n, str(fact.value)) for n in unsettled):
             continue
         text = mask_names(str(fact.value), names)
-        about = "OST" if item.topic == "ost" else "drama"
+        prompt = (N_("Which OST is this true of? “{text}”") if item.topic == "ost"
+                  else N_("Which drama is this true of? “{text}”"))
         digest = hashlib.sha1(str(fact.value).encode()).hexdigest()[:10]
         yield ctx.question(
             f"{ctx.slug}:trivia:{digest}", "trivia",
-            f"Which {about} is this true of? “{text}”", ctx.title, [others], names,
+            worded(prompt, text=text), ctx.title, [others], names,
             fact.sources, max_episode(fact))
 
 
@@ -760,10 +825,12 @@ def handwritten(ctx: Context) -> Iterator[Question | None]:
     for item in ctx.drama.questions:
         digest = hashlib.sha1(item.question.encode()).hexdigest()[:10]
         names = source_names(item.sources, ctx.sources)
-        prompt = item.question
+        prompt: Wording | str = item.question
         if len(set(item.sources)) < 2 and names:
-            prompt = f"According to {names[0]}: {prompt}"
-        if not _group_wording_fair(ctx, prompt, [item.answer, *item.wrong]):
+            prompt = worded(N_("According to {source}: {question}"), source=names[0],
+                            question=item.question)
+        wording = prompt.english if isinstance(prompt, Wording) else prompt
+        if not _group_wording_fair(ctx, wording, [item.answer, *item.wrong]):
             continue
         yield ctx.question(
             f"{ctx.slug}:hand:{digest}", "handwritten", prompt, item.answer,
@@ -807,7 +874,8 @@ def person_group(ctx: Context) -> Iterator[Question | None]:
             if certain(fact):
                 yield ctx.question(
                     f"person:{info.person.id}:group:{fold(str(fact.value))}", "person-group",
-                    f"Which group is {info.person.name} a member of?", str(fact.value),
+                    worded(N_("Which group is {person} a member of?"),
+                           person=info.person.name), str(fact.value),
                     [pool], mine, fact.sources, max_episode(fact))
 
 
@@ -833,7 +901,8 @@ def person_hangul(ctx: Context) -> Iterator[Question | None]:
             tiers = [[ctx.rng.choice(kin)], [h for h in same if h[0] != hangul[0]], same]
         yield ctx.question(
             f"person:{info.person.id}:hangul", "person-hangul",
-            f"How is {info.person.name}'s name written in Hangul?", hangul,
+            worded(N_("How is {person}'s name written in Hangul?"),
+                   person=info.person.name), hangul,
             tiers, [], info.person.sources)
 
 
@@ -847,7 +916,8 @@ def person_work(ctx: Context) -> Iterator[Question | None]:
             if certain(fact):
                 yield ctx.question(
                     f"person:{info.person.id}:work:{fold(str(fact.value))}", "person-work",
-                    f"Which of these works is {info.person.name} also known for?",
+                    worded(N_("Which of these works is {person} also known for?"),
+                           person=info.person.name),
                     str(fact.value), [_work_titles(ctx)], theirs, fact.sources,
                     max_episode(fact))
 
@@ -921,11 +991,11 @@ def _restated(hand: Question, made: Sequence[Question], people: set[str], title:
     the answer is a person (who answers many facts), a word of the generated question's
     subject ("Han Sun-woo", "directed") in the hand-written prompt."""
     answer = _answer_key(hand.answer)
-    words = _words(hand.prompt)
+    words = _words(hand.english)
     for question in made:
         if _answer_key(question.answer) != answer:
             continue
-        subject = _words(question.prompt) - _words(title) - STOP_WORDS
+        subject = _words(question.english) - _words(title) - STOP_WORDS
         if answer not in people or subject & words:
             return question
     return None

@@ -24,7 +24,7 @@ from discord import app_commands
 from discord.app_commands import Choice, locale_str
 from discord.ext import commands
 
-from bot.i18n import N_, _, described
+from bot.i18n import N_, _, described, speaking
 from bot.quiz.clock import GameClock, RealClock
 from bot.quiz.engine import QuizGame
 from bot.quiz.questions import Material, Question, choose, generate, load_material
@@ -47,7 +47,7 @@ from cogs.utils.checks import manage_server_only, manages_server, rate_limited
 from cogs.utils.embeds import Field, build_embed
 from cogs.utils.errors import Refused, Unanswerable
 from cogs.utils.formatting import Limits, counted, join_limited, number, truncate
-from cogs.utils.language import public
+from cogs.utils.language import public, public_language
 from cogs.utils.lookup import DramaOption, drama_or_default
 from cogs.utils.replies import Reply, answer_pending, defer_thinking, private, send_reply
 from cogs.utils.views import make_view
@@ -249,7 +249,7 @@ class QuizCog(commands.Cog, name="Quiz"):
                                  option=_("up_to_episode"), drama=_("drama")))
         if slug == ALL or slug not in self._materials:
             await defer_thinking(interaction)
-        found = await self._pool(slug, up_to)
+        found = await self._pool(slug, up_to, public_language(interaction))
         if isinstance(found, str):
             return private(found)
         title, pool = found
@@ -271,9 +271,11 @@ class QuizCog(commands.Cog, name="Quiz"):
             return Reply(content=self._announcement(interaction, session, questions, up_to),
                          view=make_view([StopButton(session.game_id)]))
 
-    async def _pool(self, slug: str, up_to: int | None) -> tuple[str, list[Question]] | str:
+    async def _pool(self, slug: str, up_to: int | None, language: str | None = None
+                    ) -> tuple[str, list[Question]] | str:
         """The title and every question of a drama, or of all dramas with enough facts
-        mixed; or what to say when there are none."""
+        mixed, worded in `language` (the game's: the server's); or what to say, in the
+        current language, when there are none."""
         if slug != ALL:
             material = await self._material(slug)
             if material is None:
@@ -284,11 +286,13 @@ class QuizCog(commands.Cog, name="Quiz"):
                 return _("**{title}** has {episodes}, so `{option}` can be at most {known}."
                          ).format(title=title, option=_("up_to_episode"), known=known,
                                   episodes=counted(known, "{count} episode", "{count} episodes"))
-            return title, generate(material, random.Random(), up_to_episode=up_to)
+            with speaking(language):
+                return title, generate(material, random.Random(), up_to_episode=up_to)
         pool: dict[str, Question] = {}
         for ref in await self.bot.facts.dramas():
             material = await self._material(ref.slug)
-            made = generate(material, random.Random()) if material else []
+            with speaking(language):
+                made = generate(material, random.Random()) if material else []
             if len({q.fact for q in made}) >= MIN_FACTS:
                 pool.update((q.key, q) for q in made if q.key not in pool)
         return ALL_LABEL, list(pool.values())
@@ -415,7 +419,8 @@ class QuizCog(commands.Cog, name="Quiz"):
         from the state store, so a week-old or pre-restart question can be reported."""
         asked = await self.scores.asked_question(game_id, index)
         if asked is None or asked.guild_id != interaction.guild_id:
-            return private("I have no record of that question, so it cannot be reported.")
+            return private(_("I have no record of that question, so it cannot be "
+                             "reported."))
         await interaction.response.send_modal(ReportForm(game_id, index))
         return None
 
@@ -423,10 +428,11 @@ class QuizCog(commands.Cog, name="Quiz"):
                             reason: str) -> Reply:
         asked = await self.scores.asked_question(game_id, index)
         if asked is None or asked.guild_id != interaction.guild_id:
-            return private("I have no record of that question, so it cannot be reported.")
+            return private(_("I have no record of that question, so it cannot be "
+                             "reported."))
         await self.reports.add(asked, interaction.user.id, reason)
-        return private("Thank you: your report is recorded, with the question's sources. "
-                       "The server's managers see it in `/quiz reports`.")
+        return private(_("Thank you: your report is recorded, with the question's sources. "
+                         "The server's managers see it in `/quiz reports`."))
 
     @quiz.command(name=locale_str("reports"), description=locale_str(
         "(Manage Server) Reported quiz questions: hide them here or dismiss the reports"))
@@ -442,26 +448,27 @@ class QuizCog(commands.Cog, name="Quiz"):
         report = await self.reports.resolve(report_id, interaction.guild_id or 0, status,
                                             interaction.user.id)
         if report is None:
-            done = "That report was already handled."
+            done = _("That report was already handled.")
         elif status == HIDDEN:
-            done = (f"Hidden: “{truncate(report.prompt, 80)}” will not be asked in this "
-                    "server again.")
+            done = _("Hidden: “{prompt}” will not be asked in this server again.").format(
+                prompt=truncate(report.prompt, 80))
         else:
-            done = f"Dismissed the report on “{truncate(report.prompt, 80)}”."
+            done = _("Dismissed the report on “{prompt}”.").format(
+                prompt=truncate(report.prompt, 80))
         return await self._reports_reply(interaction, done)
 
     async def _reports_reply(self, interaction: Interaction, done: str | None) -> Reply:
         reports = await self.reports.open_reports(interaction.guild_id or 0, REPORTS_SHOWN)
         lines = [_report_line(n, r) for n, r in enumerate(reports, 1)]
         text = join_limited(lines, Limits.DESCRIPTION - 200) if lines else (
-            "No open reports. Players report a question with its **Report** button.")
-        rows = [[HideReportButton(r.id, label=f"Hide #{n}"),
-                 DismissReportButton(r.id, label=f"Dismiss #{n}")]
+            _("No open reports. Players report a question with its **Report** button."))
+        rows = [[HideReportButton(r.id, label=_("Hide #{number}").format(number=n)),
+                 DismissReportButton(r.id, label=_("Dismiss #{number}").format(number=n))]
                 for n, r in enumerate(reports, 1)]
         return Reply(content=done, embed=build_embed(
-            title="Reported quiz questions", description=text,
-            footer="Hide: the question's fact leaves this server's games. "
-                   "`dramabot reports export` gives pack authors every report."),
+            title=_("Reported quiz questions"), description=text,
+            footer=_("Hide: the question's fact leaves this server's games. "
+                     "`dramabot reports export` gives pack authors every report.")),
             view=make_view(*rows), ephemeral=True)
 
     @quiz.command(name=locale_str("stop"),
@@ -570,10 +577,11 @@ def _board_line(rank: int, row: BoardRow) -> str:
 
 
 def _report_line(number: int, report: Report) -> str:
-    sources = ", ".join(report.sources) or "no source"
-    return (f"**#{number}** “{truncate(report.prompt, 150)}” (answer: "
-            f"{truncate(report.answer, 60)}; sources: {truncate(sources, 80)})\n"
-            f"> {truncate(report.reason, 200)} · <@{report.reporter_id}>")
+    sources = ", ".join(report.sources) or _("no source")
+    return _("**#{number}** “{prompt}” (answer: {answer}; sources: {sources})").format(
+        number=number, prompt=truncate(report.prompt, 150),
+        answer=truncate(report.answer, 60), sources=truncate(sources, 80)) + (
+        f"\n> {truncate(report.reason, 200)} · <@{report.reporter_id}>")
 
 
 async def _drama_or_all(interaction: Interaction, slug: str | None) -> str:
