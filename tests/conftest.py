@@ -79,15 +79,21 @@ async def bundled_store(built_fact_store: Path) -> AsyncIterator[FactStore]:
 
 
 @pytest.fixture
-async def dramabot(offline_discord: OfflineDiscord, tmp_path: Path,
-                   built_fact_store: Path) -> AsyncIterator[OfflineDiscord]:
+def data_dir(tmp_path: Path, built_fact_store: Path) -> Path:
+    """A data folder with the bundled fact store, as after a first start."""
+    folder = tmp_path / "data"
+    folder.mkdir()
+    shutil.copyfile(built_fact_store, folder / "facts.sqlite3")
+    return folder
+
+
+@pytest.fixture
+async def dramabot(offline_discord: OfflineDiscord, data_dir: Path
+                   ) -> AsyncIterator[OfflineDiscord]:
     """The real dramabot, started the way `dramabot run` starts it, connected to the
     offline Discord; yields the OfflineDiscord to play users with."""
     from tests.support import run_dramabot
 
-    data_dir = tmp_path / "data"
-    data_dir.mkdir()
-    shutil.copyfile(built_fact_store, data_dir / "facts.sqlite3")
     async with run_dramabot(offline_discord, data_dir):
         yield offline_discord
 

@@ -13,7 +13,6 @@ import asyncio
 import datetime as dt
 import random
 import re
-import shutil
 import sqlite3
 import sys
 from collections.abc import AsyncIterator, Callable
@@ -55,14 +54,6 @@ async def run_bot(discord: OfflineDiscord, data_dir: Path, packs: Path = PACKS_D
     clock = ManualClock()
     async with run_dramabot(discord, data_dir, packs, quiz_clock=clock) as bot:
         yield bot, clock
-
-
-@pytest.fixture
-def data_dir(tmp_path: Path, built_fact_store: Path) -> Path:
-    folder = tmp_path / "data"
-    folder.mkdir()
-    shutil.copyfile(built_fact_store, folder / "facts.sqlite3")
-    return folder
 
 
 @pytest.fixture

@@ -27,7 +27,7 @@ from tests.test_quiz_commands import (
     until,
 )
 
-data_dir, quizbot = commands.data_dir, commands.quizbot  # the fixtures
+quizbot = commands.quizbot  # the fixture
 
 POOL = 31  # the settled facts of Soundtrack #1 a channel rotates through (no spoiler limit)
 

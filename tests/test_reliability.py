@@ -45,16 +45,6 @@ from tests.test_quiz_commands import (
     steps,
 )
 
-
-@pytest.fixture
-def data_dir(tmp_path: Path, built_fact_store: Path) -> Path:
-    """A data folder with the bundled fact store, as after a first start."""
-    folder = tmp_path / "data"
-    folder.mkdir()
-    shutil.copyfile(built_fact_store, folder / "facts.sqlite3")
-    return folder
-
-
 LOCKER = """
 import sqlite3, sys
 db = sqlite3.connect(sys.argv[1], isolation_level=None)

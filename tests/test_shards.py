@@ -6,7 +6,6 @@ start-up clean-up touches only its own shards' games."""
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -169,14 +168,6 @@ async def test_identify_rate_is_one_per_bucket(fake: OfflineDiscord, raw: Raw) -
 
 
 # -- the bot's shards ----------------------------------------------------------------------
-
-@pytest.fixture
-def data_dir(tmp_path: Path, built_fact_store: Path) -> Path:
-    folder = tmp_path / "data"
-    folder.mkdir()
-    shutil.copyfile(built_fact_store, folder / "facts.sqlite3")
-    return folder
-
 
 @pytest.mark.parametrize("fake", [ShardLimits(recommended_shards=2, max_concurrency=2)],
                          indirect=True)
