@@ -22,7 +22,7 @@ from discord.ext import commands
 from bot.i18n import N_, _, current
 from bot.packs.model import Fact, FactValue, Source
 from bot.store.models import CastMember, CrewMember, DramaInfo, PersonInfo, Role
-from cogs.ost import TrackListButton
+from cogs.ost import TrackListButton, announced
 from cogs.utils.checks import rate_limited
 from cogs.utils.embeds import EmbedCache, Field, ResultCache, build_embed
 from cogs.utils.formatting import (
@@ -45,7 +45,6 @@ from cogs.utils.formatting import (
     track_line,
     track_source_ids,
     truncate,
-    unnumbered_line,
 )
 from cogs.utils.language import public
 from cogs.utils.lookup import DramaOption, PersonOption
@@ -512,9 +511,7 @@ async def drama_extras(bot: DramaBot, info: DramaInfo) -> Extras:
         found = await bot.facts.resolve_drama(str(fact.value))
         if found.match is not None and found.match.key != drama.slug:
             related[str(fact.value)] = found.match.key
-    ids = [c.person for t in drama.ost_unnumbered for c in t.artists]
-    names = await bot.facts.person_refs(ids) if ids else {}
-    extras = Extras(related, unnumbered_line(drama.ost_unnumbered, names, info.sources))
+    extras = Extras(related, await announced(bot, info))
     return EXTRAS.put((drama.slug, current()), info, extras)
 
 

@@ -19,7 +19,7 @@ from discord.ext import commands
 
 from bot.i18n import N_, _
 from bot.packs.model import Source, Trivia
-from bot.store.models import DramaRef, TrackInfo
+from bot.store.models import DramaInfo, DramaRef, TrackInfo
 from cogs.utils.checks import rate_limited
 from cogs.utils.embeds import Field, build_embed
 from cogs.utils.formatting import (
@@ -120,11 +120,16 @@ def no_ost(ref: DramaRef, unnumbered: str | None = None) -> Reply:
 async def unnumbered_text(bot: DramaBot, slug: str) -> str | None:
     """The drama's OST contributions without a track number, as one sentence."""
     info = await bot.facts.drama(slug)
-    if info is None or not info.drama.ost_unnumbered:
+    return await announced(bot, info) if info is not None else None
+
+
+async def announced(bot: DramaBot, info: DramaInfo) -> str | None:
+    """`unnumbered_line` for a drama already read: its singers' names from the store."""
+    tracks = info.drama.ost_unnumbered
+    if not tracks:
         return None
-    ids = [c.person for t in info.drama.ost_unnumbered for c in t.artists]
-    return unnumbered_line(info.drama.ost_unnumbered, await bot.facts.person_refs(ids),
-                           info.sources)
+    ids = [c.person for t in tracks for c in t.artists]
+    return unnumbered_line(tracks, await bot.facts.person_refs(ids), info.sources)
 
 
 async def track_lookup(bot: DramaBot, slug: str, number: int) -> Reply:
