@@ -29,6 +29,7 @@ from bot.store.health import StoreProblem, describe
 from bot.store.state import PoolSettings, StateStore
 from cogs.utils.errors import error_reply
 from cogs.utils.language import begin
+from cogs.utils.lookup import ChoicePageButton
 from cogs.utils.replies import EXPIRED, FAILED, TooLate, answer_privately, seconds_left
 from cogs.utils.views import BotButton
 
@@ -189,6 +190,7 @@ class DramaBot(commands.AutoShardedBot):
         self.state = await open_state_store(self.settings.state_target, self.settings.pool)
         self.state.scope = self.scope
         await self.tree.set_translator(CatalogueTranslator())
+        self.add_dynamic_items(ChoicePageButton)  # pages of choices, for every cog's options
         for extension in self.extensions_to_load:
             await self.load_extension(extension)
         log.info("Loaded %d extensions", len(self.extensions_to_load))

@@ -562,3 +562,66 @@ async def test_a_person_page_names_each_source_of_a_dispute_once(dramabot: Offli
     assert "also reported as Seo Eun-soo (" in role and role.count("Pinkvilla") == 1
     assert fields(reply)["Notes"].startswith("• Seo Eun-soo — ")
     assert "**The World of the Married** — role not on record" in fields(reply)["Roles"]
+
+
+# --- pages of choices ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def two_choices_a_page(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pages of two, so the bundled names ("park": four people) make several pages."""
+    monkeypatch.setattr("cogs.utils.lookup.CHOICES_PER_PAGE", 2)
+
+
+def choice_labels(reply: Reply) -> list[str | None]:
+    return [b.label for b in reply.buttons if not (b.custom_id or "").startswith("choices:")]
+
+
+@pytest.mark.usefixtures("two_choices_a_page")
+async def test_a_partial_name_lists_every_match_a_page_at_a_time(
+        dramabot: OfflineDiscord) -> None:
+    first = await dramabot.invoke("/person name:park", user="fan1")
+    assert first.ephemeral and "“park” fits 4 people" in first.content
+    assert choice_labels(first) == ["Park Bo-ram", "Park Hoon"]
+    assert "Park Min-jung" not in first.content  # the next page's
+    assert labels(first)[2:] == ["◀ Previous", "Page 1 of 2", "Next ▶"]
+    assert [b.disabled for b in first.buttons[2:]] == [True, True, False]
+
+    second = await first.click("Next ▶", user="fan1")
+    assert second.message_id == first.message_id and second.ephemeral  # turned in place
+    assert choice_labels(second) == ["Park Hyung-sik", "Park Min-jung"]
+    assert "• Park Min-jung" in second.content and "Park Hoon" not in second.content
+    assert "Page 2 of 2" in labels(second)
+    person = await second.click("Park Min-jung", user="fan1")
+    assert person.embed["title"].startswith("Park Min-jung")
+
+    back = await second.click("◀ Previous", user="fan1")
+    assert choice_labels(back) == ["Park Bo-ram", "Park Hoon"]
+
+
+@pytest.mark.usefixtures("two_choices_a_page")
+async def test_later_pages_keep_the_commands_other_options(dramabot: OfflineDiscord) -> None:
+    """A choice on page two runs the same command as one on page one: /ost track's
+    number, /quiz start's questions stay with it."""
+    track = await dramabot.invoke("/ost track 2 drama:the", user="fan1")
+    assert "“the” fits 3 dramas" in track.content
+    later = await track.click("Next ▶", user="fan1")
+    (only,) = [b for b in later.buttons if not (b.custom_id or "").startswith("choices:")]
+    assert only.custom_id is not None and only.custom_id.startswith("lookup:track:")
+    assert only.custom_id.endswith(":2")
+    quiz = await dramabot.invoke("/quiz start drama:the questions:3", user="admin")
+    later = await quiz.click("Next ▶", user="admin")
+    (start,) = [b for b in later.buttons if not (b.custom_id or "").startswith("choices:")]
+    assert start.custom_id is not None and start.custom_id.startswith("quiz:start:")
+    assert ":3:" in start.custom_id
+
+
+async def test_a_forged_page_press_is_answered(dramabot: OfflineDiscord) -> None:
+    """A page button whose message has no choice to copy (forged, or the choices gone)
+    says the button expired, privately."""
+    drama = await dramabot.invoke("/drama soundtrack1", user="fan1")
+    for query in ("park", "nobody-at-all"):
+        reply = await dramabot.forge_click(drama.message_id, f"choices:p:1:n:{query}",
+                                           user="fan1")
+        assert_friendly(reply)
+        assert "expired" in reply.content

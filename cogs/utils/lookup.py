@@ -12,14 +12,17 @@ carrying that reply, which the tree's error handler sends (discord.py's
                     name: app_commands.Transform[str, DramaOption(DramaButton.choice)]):
         ...  # `name` is a slug here: the command never sees a miss
 
+Choices come five to a page; `ChoicePageButton` turns the pages.
+
 `drama_or_default` is the one fallback for a drama option that may be left out.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+import re
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 import discord
 from discord import app_commands
@@ -30,16 +33,16 @@ from bot.store.models import Match, Resolution
 from bot.store.names import fold, search_key, word_starts
 from cogs.utils.errors import Unanswerable
 from cogs.utils.formatting import Limits, clean_text, echo, join_limited, number, truncate
-from cogs.utils.replies import Reply, private
-from cogs.utils.views import buttons, make_view
+from cogs.utils.replies import EXPIRED, Reply, private
+from cogs.utils.views import BotButton, buttons, label_of, make_view, pager_buttons, routable
 
 if TYPE_CHECKING:
     from bot.client import DramaBot
 
 MAX_NAME = 100  # longer text cannot be a name (autocomplete values are at most 100 too)
 DID_YOU_MEAN = 3  # buttons offered for near misses
-CHOICES = 5  # buttons offered when a name matches several things
-FITS_SHOWN = 20  # buttons offered for a partial name (four rows of five)
+CHOICES_PER_PAGE = 5  # choices when a name matches several things: one row a page
+FITS_LIMIT = 200  # most names a partial name lists (the rest: type more of the name)
 MIN_PART, MIN_PART_HANGUL = 3, 2  # shortest text read as part of a name (letters, syllables)
 KNOWN_SHOWN = 8  # titles named when nothing matches at all
 
@@ -55,6 +58,7 @@ class Noun:
     used."""
 
     kind: str  # "drama" | "person"
+    code: str  # the kind in a page button's custom_id: "d" | "p"
     example: str
     option: str  # the option to type in (its English name, translated when shown)
     several: str  # "{query} matches several dramas. Which one?"
@@ -63,12 +67,12 @@ class Noun:
     some: str  # "Some dramas I know: {names}."
 
 
-DRAMA = Noun("drama", "Soundtrack #1", "drama",
+DRAMA = Noun("drama", "d", "Soundtrack #1", "drama",
              N_("{query} matches several dramas. Which one?"),
              N_("{query} fits {count} dramas. Did you mean:"),
              N_("I don't know a drama called {query}."),
              N_("Some dramas I know: {names}."))
-PERSON = Noun("person", "Han So-hee", "name",
+PERSON = Noun("person", "p", "Han So-hee", "name",
               N_("{query} matches several people. Which one?"),
               N_("{query} fits {count} people. Did you mean:"),
               N_("I don't know anyone called {query}."),
@@ -93,13 +97,17 @@ class NameOption(app_commands.Transformer["DramaBot"]):
         # near miss is asked about, never picked (a setting that affects a whole server).
         self.strict = strict
 
-    def resolve(self, store: FactStore, query: str) -> Awaitable[Resolution]:
+    @classmethod
+    def resolve(cls, store: FactStore, query: str) -> Awaitable[Resolution]:
         raise NotImplementedError
 
-    def complete(self, store: FactStore, text: str) -> Awaitable[list[Match]]:
+    @classmethod
+    def complete(cls, store: FactStore, text: str, limit: int = Limits.CHOICES
+                 ) -> Awaitable[list[Match]]:
         raise NotImplementedError
 
-    async def known(self, store: FactStore) -> tuple[list[str], int]:
+    @classmethod
+    async def known(cls, store: FactStore) -> tuple[list[str], int]:
         """The first KNOWN_SHOWN names, in order, and how many there are in all."""
         raise NotImplementedError
 
@@ -115,6 +123,7 @@ class NameOption(app_commands.Transformer["DramaBot"]):
         match = resolution.match
         if match is not None and (not self.strict or written_as(query, match)):
             return match.key
+        partial = False
         if match is not None:
             resolution = Resolution(suggestions=(match,))
         elif not resolution.ambiguous:
@@ -122,19 +131,31 @@ class NameOption(app_commands.Transformer["DramaBot"]):
             if len(fits) == 1 and not self.strict:
                 return fits[0].key
             if len(fits) > 1:
-                resolution = Resolution(suggestions=tuple(fits))
+                resolution, partial = Resolution(suggestions=tuple(fits)), True
         known, total = await self.known(store) if resolution.unknown else ([], 0)
         raise Unanswerable(unresolved_reply(
             query, resolution, self.noun,
-            lambda key, label: self.choice(interaction, key, label), known, total=total))
+            lambda key, label: self.choice(interaction, key, label), known, total=total,
+            partial=partial))
 
-    async def fits(self, store: FactStore, query: str) -> list[Match]:
+    @classmethod
+    async def fits(cls, store: FactStore, query: str) -> list[Match]:
         """Every name with a word the text begins ("park": Park Min-jung, Park Hyung-sik;
-        "hyung": Park Hyung-sik); nothing for text too short to mean a name."""
+        "hyung": Park Hyung-sik), each once; nothing for text too short to mean a name."""
         if len(fold(query)) < (MIN_PART if query.isascii() else MIN_PART_HANGUL):
             return []
         key = search_key(query)
-        return [m for m in await self.complete(store, query) if begins_a_word(key, m.matched)]
+        return _once([m for m in await cls.complete(store, query, FITS_LIMIT)
+                      if begins_a_word(key, m.matched)])
+
+    @classmethod
+    async def candidates(cls, store: FactStore, query: str) -> tuple[tuple[Match, ...], bool]:
+        """What `transform` offers as choices for `query`, for turning their pages: the
+        names it matches equally well, else the names it is part of (then True)."""
+        resolution = await cls.resolve(store, query)
+        if resolution.ambiguous:
+            return resolution.ambiguous, False
+        return tuple(await cls.fits(store, query)), True
 
     async def autocomplete(  # type: ignore[override]  # discord.py's is typed for any value
         self, interaction: discord.Interaction[DramaBot], value: str
@@ -147,13 +168,17 @@ class DramaOption(NameOption):
 
     noun = DRAMA
 
-    def resolve(self, store: FactStore, query: str) -> Awaitable[Resolution]:
+    @classmethod
+    def resolve(cls, store: FactStore, query: str) -> Awaitable[Resolution]:
         return store.resolve_drama(query)
 
-    def complete(self, store: FactStore, text: str) -> Awaitable[list[Match]]:
-        return store.complete_dramas(text, limit=Limits.CHOICES)
+    @classmethod
+    def complete(cls, store: FactStore, text: str, limit: int = Limits.CHOICES
+                 ) -> Awaitable[list[Match]]:
+        return store.complete_dramas(text, limit=limit)
 
-    async def known(self, store: FactStore) -> tuple[list[str], int]:
+    @classmethod
+    async def known(cls, store: FactStore) -> tuple[list[str], int]:
         refs = await store.dramas(limit=KNOWN_SHOWN)
         return [ref.title for ref in refs], await store.count_dramas()
 
@@ -163,13 +188,17 @@ class PersonOption(NameOption):
 
     noun = PERSON
 
-    def resolve(self, store: FactStore, query: str) -> Awaitable[Resolution]:
+    @classmethod
+    def resolve(cls, store: FactStore, query: str) -> Awaitable[Resolution]:
         return store.resolve_person(query)
 
-    def complete(self, store: FactStore, text: str) -> Awaitable[list[Match]]:
-        return store.complete_people(text, limit=Limits.CHOICES)
+    @classmethod
+    def complete(cls, store: FactStore, text: str, limit: int = Limits.CHOICES
+                 ) -> Awaitable[list[Match]]:
+        return store.complete_people(text, limit=limit)
 
-    async def known(self, store: FactStore) -> tuple[list[str], int]:
+    @classmethod
+    async def known(cls, store: FactStore) -> tuple[list[str], int]:
         refs = await store.people(limit=KNOWN_SHOWN)
         return [ref.name for ref in refs], await store.count_people()
 
@@ -186,6 +215,17 @@ def _choices(matches: Sequence[Match]) -> list[app_commands.Choice[str]]:
         name = match.label if match.matched == match.label else f"{match.label} ({match.matched})"
         choices.append(app_commands.Choice(name=truncate(name, Limits.CHOICE), value=match.key))
     return choices[: Limits.CHOICES]
+
+
+def _once(matches: Iterable[Match]) -> list[Match]:
+    """Each thing once (a drama can fit by its title and by an alias), in order."""
+    seen: set[str] = set()
+    kept = []
+    for match in matches:
+        if match.key not in seen:
+            seen.add(match.key)
+            kept.append(match)
+    return kept
 
 
 def begins_a_word(key: str, name: str) -> bool:
@@ -252,32 +292,149 @@ def _bad_text(text: str, noun: Noun) -> Reply | None:
 def unresolved_reply(
     query: str, resolution: Resolution, noun: Noun,
     button: Callable[[str, str], discord.ui.Item[Any]], known: Sequence[str], *,
-    total: int | None = None,
+    total: int | None = None, partial: bool = False, page: int = 0,
 ) -> Reply:
     """The ephemeral answer when text names no single thing: choices, did-you-mean, or
-    what the bot knows. `button(key, label)` makes the button for a candidate.
+    what the bot knows. `button(key, label)` makes the button for a candidate; `partial`
+    says the suggestions are the names the text is part of, shown a page at a time
+    (`page`, like the several equally good matches).
 
     `known` needs only the first KNOWN_SHOWN names, in order, and `total` how many there
     are in all (default: `len(known)`), so a caller never has to list every drama."""
     quoted = f"“{echo(query)}”"
     if resolution.ambiguous:
-        matches, limit = resolution.ambiguous, CHOICES
+        matches = resolution.ambiguous
         lead = _(noun.several).format(query=quoted)
-    elif len(resolution.suggestions) > DID_YOU_MEAN:  # a partial name that fits many
-        matches, limit = resolution.suggestions, FITS_SHOWN
+    elif partial and len(resolution.suggestions) > 1:
+        matches = resolution.suggestions
         lead = _(noun.fits).format(query=quoted, count=number(len(matches)))
     elif resolution.suggestions:
-        matches, limit = resolution.suggestions, DID_YOU_MEAN
+        matches = resolution.suggestions[:DID_YOU_MEAN]
         lead = _(noun.unknown).format(query=quoted) + " " + _("Did you mean:")
     else:
         count = len(known) if total is None else total
         return private(_nothing_text(quoted, noun, known, count))
-    choices = buttons(button, [(m.key, m.label) for m in matches])[:limit]
+    return _choices_page(query, noun, matches, lead, button, page)
+
+
+def _choices_page(query: str, noun: Noun, matches: Sequence[Match], lead: str,
+                  button: Callable[[str, str], discord.ui.Item[Any]], page: int) -> Reply:
+    """One page of choices: a line and a button each, and the pager below them."""
+    pages = -(-len(matches) // CHOICES_PER_PAGE)
+    page = min(max(page, 0), pages - 1)
+    shown = matches[page * CHOICES_PER_PAGE:(page + 1) * CHOICES_PER_PAGE]
     lines = [f"• {m.label}" + (f" ({m.matched})" if m.matched != m.label else "")
-             for m in matches]
+             for m in shown]
+    pager = pager_buttons(page, pages, lambda to, role, label, disabled: ChoicePageButton(
+        noun.code, to, role, query, label=label, disabled=disabled))
+    if not all(routable(b) for b in pager):
+        pager = []  # too long a text for a custom_id: its pages cannot be turned
+        lines.append(_("… and {count} more: type more of the name to narrow them down."
+                       ).format(count=number(len(matches) - len(shown))))
     content = lead + "\n" + join_limited(lines, Limits.CONTENT - len(lead) - 1)
-    rows = [choices[i:i + Limits.ROW_BUTTONS] for i in range(0, len(choices), Limits.ROW_BUTTONS)]
-    return Reply(content=content, view=make_view(*rows), ephemeral=True)
+    choices = buttons(button, [(m.key, m.label) for m in shown])
+    return Reply(content=content, view=make_view(choices, pager), ephemeral=True)
+
+
+class ChoicePageButton(
+    BotButton,
+    template=(r"choices:(?P<noun>[dp]):(?P<page>[0-9]{1,3}):(?P<role>[pcn]):"
+              r"(?P<query>[^\n]{1,80})"),
+):
+    """Turns a page of choices (several matches, or the names a partial name is part
+    of). The choices are worked out again from the text; the buttons for them are made
+    like the choice buttons on the pressed message, which belong to the command that was
+    typed (another drama's same track, the same quiz on another drama)."""
+
+    edits_message = True
+    nouns: ClassVar[dict[str, type[NameOption]]] = {}
+
+    def __init__(self, noun: str, page: int, role: str, query: str, *, label: str,
+                 disabled: bool = False) -> None:
+        super().__init__(f"choices:{noun}:{page}:{role}:{query}", label, disabled=disabled)
+        self.noun, self.page, self.query = noun, page, query
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction[Any],
+                             item: discord.ui.Item[Any], match: re.Match[str], /) -> Self:
+        return cls(match["noun"], int(match["page"]), match["role"], match["query"],
+                   label=label_of(item))
+
+    async def answer(self, interaction: discord.Interaction[DramaBot]) -> Reply:
+        option = self.nouns[self.noun]
+        store = interaction.client.facts
+        matches, partial = await option.candidates(store, self.query)
+        remake = await ChoiceRemaker.of(interaction, matches)
+        if remake is None or not matches:
+            return private(_(EXPIRED))
+        resolution = Resolution(suggestions=matches) if partial else Resolution(
+            ambiguous=matches)
+        page = unresolved_reply(self.query, resolution, option.noun, remake.button, [],
+                                partial=partial, page=self.page)
+        return replace(page, ephemeral=False)  # an edit: the message stays as private
+
+
+@dataclass(frozen=True)
+class ChoiceRemaker:
+    """Makes choice buttons for other names like the pressed message's own: its first
+    choice's custom_id with another key in the key's place, handled by the same class."""
+
+    before: str
+    after: str
+    made: dict[str, discord.ui.Item[Any]]
+
+    @classmethod
+    async def of(cls, interaction: discord.Interaction[DramaBot],
+                 matches: Sequence[Match]) -> ChoiceRemaker | None:
+        sample = _first_choice(interaction, {m.key for m in matches})
+        if sample is None:
+            return None
+        custom_id, start, end = sample
+        remaker = cls(custom_id[:start], custom_id[end:], {})
+        for match in matches:
+            item = await remaker._make(interaction, match.key, match.label)
+            if item is not None:
+                remaker.made[match.key] = item
+        return remaker
+
+    async def _make(self, interaction: discord.Interaction[DramaBot], key: str,
+                    label: str) -> discord.ui.Item[Any] | None:
+        custom_id = self.before + key + self.after
+        for kind in interaction.client.buttons:
+            found = kind.pattern.fullmatch(custom_id)
+            if found is not None and kind is not ChoicePageButton:
+                pressed = discord.ui.Button[discord.ui.View](label=label, custom_id=custom_id)
+                return await kind.from_custom_id(interaction, pressed, found)
+        return None
+
+    def button(self, key: str, label: str) -> discord.ui.Item[Any]:
+        item = self.made.get(key)
+        if item is None:
+            raise ValueError(f"no choice button for {key!r}")  # skipped by buttons()
+        return item
+
+
+KEY_GROUPS = ("key", "slug")  # what the choice buttons' templates call the chosen key
+
+
+def _first_choice(interaction: discord.Interaction[DramaBot], keys: set[str]
+                  ) -> tuple[str, int, int] | None:
+    """The pressed message's first choice button (a button of ours whose key is one of
+    `keys`): its custom_id and where its key is."""
+    message = interaction.message
+    if message is None:
+        return None
+    for row in message.components:
+        for child in getattr(row, "children", (row,)):
+            custom_id = getattr(child, "custom_id", None) or ""
+            for kind in interaction.client.buttons:
+                found = kind.pattern.fullmatch(custom_id)
+                if found is None or kind is ChoicePageButton:
+                    continue
+                for group in KEY_GROUPS:
+                    if group in found.re.groupindex and found[group] in keys:
+                        return custom_id, found.start(group), found.end(group)
+    return None
 
 
 def _nothing_text(quoted: str, noun: Noun, known: Sequence[str], total: int) -> str:
@@ -292,3 +449,6 @@ def _nothing_text(quoted: str, noun: Noun, known: Sequence[str], total: int) -> 
     text += " " + _("Start typing in the `{option}` option to browse every name I know."
                     ).format(option=_(noun.option))
     return text
+
+
+ChoicePageButton.nouns.update({DRAMA.code: DramaOption, PERSON.code: PersonOption})
