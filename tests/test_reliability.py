@@ -364,22 +364,25 @@ async def test_429s_on_question_posts_delay_the_question_not_its_time(
         assert board_lines(final)[0].startswith("**1.** Fan1: **148** pts")
 
 
+@pytest.mark.parametrize(("locale", "says"), [
+    ("en-US", CANNOT_POST), ("ko", "디스코드가 계속 거부해서 다음 문제를 여기에 올리지 못했어요")])
 async def test_a_game_that_cannot_post_ends_with_a_message_once_it_can(
-        offline_discord: OfflineDiscord, data_dir: Path) -> None:
+        offline_discord: OfflineDiscord, data_dir: Path, locale: str, says: str) -> None:
     state = data_dir / "state.sqlite3"
+    offline_discord.guild().locale = locale  # the server's language, as Discord sends it
     async with run_dramabot(offline_discord, data_dir, quiz_clock=ManualClock(),
                             quiz_post_budget=1.0):
         refused = offline_discord.rate_limit("POST", MESSAGES, times=10**6, retry_after=0.05)
         start = await offline_discord.invoke("/quiz start questions:3", channel="quiz")
-        assert "started a quiz" in start.content
+        assert not start.ephemeral and start.buttons  # started, with its Stop button
         await offline_discord.server.notifier.wait_for(lambda: refused.served > 20, 5.0)
         refused.times = refused.served  # Discord takes posts again
         final = await offline_discord.wait_for_message("quiz", timeout=10.0)
-        assert CANNOT_POST in final.content
-        assert "before the first question" in final.embed["description"]
+        assert says in final.content
+        assert final.embed["description"]
         await eventually([("stopped",)], "SELECT status FROM quiz_games", state)
         again = await offline_discord.invoke("/quiz start questions:1", channel="quiz")
-        assert "started a quiz" in again.content  # the channel is free again
+        assert not again.ephemeral and again.buttons  # the channel is free again
 
 
 # -- floods from one member ----------------------------------------------------------------
@@ -413,6 +416,18 @@ async def test_a_member_flooding_lookups_is_told_when_to_try_again(
     assert min(waits) >= 1 and max(waits) <= LOOKUP_RATE.per
     other = await discord.invoke("/drama soundtrack1", user="fan2")  # per member
     assert not other.ephemeral and "Soundtrack #1" in other.embed["title"]
+
+
+async def test_the_flood_refusal_speaks_the_readers_language(
+        strict_bot: tuple[OfflineDiscord, DramaBot]) -> None:
+    discord, _ = strict_bot
+    discord.user("fan1").locale = "ko"
+    replies = await asyncio.gather(*(discord.invoke("/drama soundtrack1", user="fan1")
+                                     for _ in range(LOOKUP_RATE.count + 3)))
+    refused = [r for r in replies if r.ephemeral]
+    assert refused and all(re.fullmatch(r"조금만 천천히 해 주세요\. \d+초 뒤\(<t:\d+:R>\)에 "
+                                        r"다시 해 주세요\.", r.content) for r in refused), \
+        refused[0].content
 
 
 async def stop(discord: OfflineDiscord, user: str, channel: str) -> None:

@@ -217,12 +217,13 @@ POST_BUDGET = 30.0  # real seconds a question or a reveal may take to post, retr
 FINAL_BUDGETS = 10  # the final message may take ten budgets: the channel must learn the end
 FLUSH_WAIT = 1.0  # real seconds the final message waits for the scores to be written
 COUNTDOWN_SLACK = 1.0  # a question posted this much later than planned gets its countdown fixed
-CANNOT_POST = ("I could not post the next question here (Discord kept refusing), so the quiz "
-               "ends early. Points scored so far are kept.")
-BROKEN = ("Something went wrong on my side, so the quiz ends early. Points scored so far are "
-          "kept, and the problem has been logged.")
-UNSAVED = ("The scores are not saved yet (my database is busy); they will be as soon as it "
-           "is back.")
+# Marked here, translated where the final message is written (in the server's language).
+CANNOT_POST = N_("I could not post the next question here (Discord kept refusing), so the "
+                 "quiz ends early. Points scored so far are kept.")
+BROKEN = N_("Something went wrong on my side, so the quiz ends early. Points scored so far "
+            "are kept, and the problem has been logged.")
+UNSAVED = N_("The scores are not saved yet (my database is busy); they will be as soon as "
+             "it is back.")
 
 
 class CannotGoOn(Exception):
@@ -425,9 +426,9 @@ class QuizSession:
         winners = self.game.winners()
         self.writes.submit(f"end of quiz {self.game_id}",
                            lambda: self.scores.finish_game(self.game_id, reason, winners))
-        notes = [trouble] if trouble else []
+        notes = [_(trouble)] if trouble else []
         if not await self.writes.flush(FLUSH_WAIT):
-            notes.append(UNSAVED)
+            notes.append(_(UNSAVED))
         embed = final_embed(self.game, self.title, self.names, self.stopped_by)
         content = "\n".join(notes) or None
         self.on_end(self)  # the channel is free once the game is over, not once it is said

@@ -13,6 +13,7 @@ import time
 from discord import app_commands
 
 from bot.i18n import N_, _
+from cogs.utils.formatting import number
 from cogs.utils.replies import Reply, private
 
 PERMISSION_NAMES = {"manage_guild": N_("Manage Server")}
@@ -58,10 +59,11 @@ def error_reply(error: app_commands.AppCommandError) -> Reply | None:
 def cooldown_text(error: app_commands.CommandOnCooldown) -> str:
     """Whose limit was reached and when to try again (whole seconds, never "0 s")."""
     wait = max(1, math.ceil(error.retry_after))
-    when = f"try again in {wait} s (<t:{int(time.time()) + wait}:R>)."
+    values = {"seconds": number(wait), "when": f"<t:{int(time.time()) + wait}:R>"}
     if getattr(error.cooldown, "scope", "member") == "channel":
-        return f"Quizzes were started here several times just now: {when}"
-    return f"Slow down a little: {when}"
+        return _("Quizzes were started here several times just now: try again in "
+                 "{seconds} s ({when}).").format(**values)
+    return _("Slow down a little: try again in {seconds} s ({when}).").format(**values)
 
 
 def permission_name(flag: str) -> str:
