@@ -78,7 +78,8 @@ def _nodes(command: dict[str, Any]) -> list[dict[str, Any]]:
 async def test_synced_commands_carry_valid_korean_localisations(dramabot: OfflineDiscord
                                                                 ) -> None:
     """Every command and option has a Korean description, and a Korean name that is valid
-    under Discord's rules (the offline Discord vetted the sync against the spec)."""
+    under Discord's rules (the offline Discord vetted the sync against the spec and
+    its rules for commands, `bot.offline.rules.check_commands`)."""
     commands = dramabot.commands(scope="global")
     assert commands
     for command in commands:

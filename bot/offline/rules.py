@@ -3,7 +3,10 @@
 The OpenAPI spec (see `spec.py`) catches wrong shapes and most lengths; this module adds
 the documented limits the spec cannot express (totals across embeds, buttons per row,
 unique custom_ids, Discord's 2000-character content and 100-character autocomplete
-values) and this project's own rule that the bot never pings anyone.
+values), the rules for application commands in every locale (names lower case, of
+letters, digits, - _ and ' only; localisations for locales Discord knows; option names
+unique in each locale; 4,000 characters a command), and this project's own rule that the
+bot never pings anyone.
 
 Every broken rule is a `Violation` naming the rule and the offending field path, e.g.
 `embeds[0].title: 300 characters, limit 256 (embed title)`.
@@ -12,6 +15,7 @@ Every broken rule is a `Violation` naming the rule and the offending field path,
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -249,6 +253,210 @@ def check_modal(data: Any) -> list[Violation]:
     for path, component in walk_components(components):
         found += _check_component(component, path, seen)
     return found
+
+
+# ---- application commands (docs: Interactions > Application Commands) ------------------
+
+# The locales Discord accepts in name_localizations and description_localizations.
+LOCALES = frozenset({
+    "id", "da", "de", "en-GB", "en-US", "es-ES", "es-419", "fr", "hr", "it", "lt", "hu",
+    "nl", "no", "pl", "pt-BR", "ro", "fi", "sv-SE", "vi", "tr", "cs", "el", "bg", "ru",
+    "uk", "hi", "th", "zh-CN", "ja", "zh-TW", "ko"})
+CHAT_INPUT, SUB_COMMAND, SUB_COMMAND_GROUP = 1, 1, 2
+NAME_LIMIT, DESCRIPTION_LIMIT, OPTIONS_LIMIT = 32, 100, 25
+COMMAND_TEXT_LIMIT = 4000  # name, description and choice values of a command, in all
+CHAT_INPUT_COMMANDS_LIMIT = 100
+_NAME_MARKS = ("Mn", "Mc")  # Devanagari and Thai vowel signs, which Discord allows
+
+
+def check_commands(commands: Any) -> list[Violation]:
+    """A bulk overwrite: each command's rules, at most 100 slash commands, and no two
+    commands of a type with the same name."""
+    if not isinstance(commands, list):
+        return []
+    found: list[Violation] = []
+    slash = [c for c in commands if isinstance(c, Mapping) and c.get("type", 1) == CHAT_INPUT]
+    if len(slash) > CHAT_INPUT_COMMANDS_LIMIT:
+        found.append(Violation("command.count", "", f"{len(slash)} slash commands, limit "
+                               f"{CHAT_INPUT_COMMANDS_LIMIT}"))
+    seen: set[tuple[Any, Any]] = set()
+    for index, command in enumerate(commands):
+        if not isinstance(command, Mapping):
+            continue
+        key = (command.get("type", 1), command.get("name"))
+        if key in seen:
+            found.append(Violation("command.duplicate", f"[{index}].name",
+                                   f"two commands named {command.get('name')!r}"))
+        seen.add(key)
+        found += check_command(command, f"[{index}]")
+    return found
+
+
+def check_command(command: Mapping[str, Any], path: str = "") -> list[Violation]:
+    """One command: names and descriptions in every locale (slash command names lower
+    case, of letters, digits, - _ and '), valid locales, its options, and the 4,000
+    characters its texts may have in all, in any one locale."""
+    slash = command.get("type", 1) == CHAT_INPUT
+    found = _check_texts(command, path, slash=slash, description=slash)
+    if slash:
+        found += _check_options(command.get("options"), _join(path, "options"))
+        for locale, total in _texts_per_locale(command).items():
+            if total > COMMAND_TEXT_LIMIT:
+                found.append(Violation(
+                    "command.total", path, f"{total} characters of names, descriptions "
+                    f"and choice values in {locale}, limit {COMMAND_TEXT_LIMIT}"))
+    return found
+
+
+def _join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+def _check_texts(node: Mapping[str, Any], path: str, *, slash: bool, description: bool
+                 ) -> list[Violation]:
+    found = _check_name(node.get("name"), _join(path, "name"), slash=slash)
+    names = node.get("name_localizations") or {}
+    found += _check_locales(names, _join(path, "name_localizations"))
+    for locale, name in names.items() if isinstance(names, Mapping) else ():
+        found += _check_name(name, _join(path, f"name_localizations.{locale}"), slash=slash)
+    if description:
+        found += _check_description(node.get("description"), _join(path, "description"))
+        texts = node.get("description_localizations") or {}
+        found += _check_locales(texts, _join(path, "description_localizations"))
+        for locale, text in texts.items() if isinstance(texts, Mapping) else ():
+            found += _check_description(
+                text, _join(path, f"description_localizations.{locale}"))
+    return found
+
+
+def _check_name(name: Any, path: str, *, slash: bool) -> list[Violation]:
+    if not isinstance(name, str):
+        return []
+    if not 1 <= len(name) <= NAME_LIMIT:
+        return [Violation("command.name", path, f"{len(name)} characters, must be "
+                          f"1-{NAME_LIMIT} (command or option name)")]
+    if not slash:
+        return []
+    bad = sorted({ch for ch in name if not (ch.isalnum() or ch in "-_'" or
+                                            unicodedata.category(ch) in _NAME_MARKS)})
+    if bad:
+        return [Violation("command.name", path, f"{name!r}: {''.join(bad)!r} not allowed "
+                          "(letters, digits, - _ and ' only; no spaces)")]
+    if any(ch.lower() != ch for ch in name):
+        return [Violation("command.name", path, f"{name!r}: must be lower case")]
+    return []
+
+
+def _check_description(text: Any, path: str) -> list[Violation]:
+    if isinstance(text, str) and not 1 <= len(text) <= DESCRIPTION_LIMIT:
+        return [Violation("command.description", path, f"{len(text)} characters, must be "
+                          f"1-{DESCRIPTION_LIMIT} (description)")]
+    return []
+
+
+def _check_locales(localizations: Any, path: str) -> list[Violation]:
+    if not isinstance(localizations, Mapping):
+        return []
+    return [Violation("command.locale", f"{path}.{locale}", f"{locale!r} is not a locale "
+                      "Discord knows")
+            for locale in localizations if locale not in LOCALES]
+
+
+def _check_options(options: Any, path: str) -> list[Violation]:
+    """A level of options: at most 25; subcommands not mixed with other options; the
+    required ones first; names unique in every locale; choices within limits."""
+    if not isinstance(options, list):
+        return []
+    found: list[Violation] = []
+    if len(options) > OPTIONS_LIMIT:
+        found.append(Violation("command.options", path, f"{len(options)} options, limit "
+                               f"{OPTIONS_LIMIT}"))
+    kinds = {o.get("type") in (SUB_COMMAND, SUB_COMMAND_GROUP)
+             for o in options if isinstance(o, Mapping)}
+    if len(kinds) > 1:
+        found.append(Violation("command.options", path, "subcommands mixed with other "
+                               "options at one level"))
+    optional_seen = False
+    names: dict[str, set[str]] = {}
+    level = [o for o in options if isinstance(o, Mapping)]
+    locales = {"default"} | {locale for o in level for locale in o.get("name_localizations")
+                             or {}}
+    for index, option in enumerate(options):
+        if not isinstance(option, Mapping):
+            continue
+        where = f"{path}[{index}]"
+        if option.get("required") and optional_seen:
+            found.append(Violation("command.options", f"{where}.required", "a required "
+                                   "option after an optional one"))
+        optional_seen = optional_seen or not option.get("required", False)
+        for locale, name in _names_per_locale(option, locales).items():
+            if name in names.setdefault(locale, set()):
+                found.append(Violation("command.duplicate", f"{where}.name", f"two options "
+                                       f"named {name!r} in {locale}"))
+            names[locale].add(name)
+        found += _check_texts(option, where, slash=True, description=True)
+        found += _check_choices(option.get("choices"), f"{where}.choices")
+        found += _check_options(option.get("options"), f"{where}.options")
+    return found
+
+
+def _names_per_locale(node: Mapping[str, Any], locales: set[str]) -> dict[str, str]:
+    """The name each locale's client shows: its localisation, else the default name."""
+    localized = node.get("name_localizations") or {}
+    default = str(node.get("name"))
+    return {locale: str(localized.get(locale, default)) for locale in locales}
+
+
+def _check_choices(choices: Any, path: str) -> list[Violation]:
+    if not isinstance(choices, list):
+        return []
+    found: list[Violation] = []
+    if len(choices) > CHOICES_LIMIT:
+        found.append(Violation("command.choices", path, f"{len(choices)} choices, limit "
+                               f"{CHOICES_LIMIT}"))
+    for index, choice in enumerate(choices):
+        if not isinstance(choice, Mapping):
+            continue
+        where = f"{path}[{index}]"
+        texts = {"name": choice.get("name"), **{
+            f"name_localizations.{locale}": name
+            for locale, name in (choice.get("name_localizations") or {}).items()}}
+        for key, name in texts.items():
+            if isinstance(name, str) and not 1 <= len(name) <= CHOICE_TEXT_LIMIT:
+                found.append(Violation("command.choice", f"{where}.{key}", f"{len(name)} "
+                                       f"characters, must be 1-{CHOICE_TEXT_LIMIT} (choice "
+                                       "name)"))
+        found += _check_locales(choice.get("name_localizations"),
+                                f"{where}.name_localizations")
+        found += _too_long("command.choice", f"{where}.value", choice.get("value"),
+                           CHOICE_TEXT_LIMIT, "choice value")
+    return found
+
+
+def _texts_per_locale(command: Mapping[str, Any]) -> dict[str, int]:
+    """Characters of names, descriptions and choice values, per locale a client may use
+    (a text with no localisation counts in its default form)."""
+    nodes: list[Mapping[str, Any]] = []
+    stack = [command]
+    while stack:
+        node = stack.pop()
+        nodes.append(node)
+        stack += [o for o in node.get("options") or [] if isinstance(o, Mapping)]
+        nodes += [c for c in node.get("choices") or [] if isinstance(c, Mapping)]
+    locales = {"default"} | {locale for n in nodes
+                             for key in ("name_localizations", "description_localizations")
+                             for locale in (n.get(key) or {})}
+    totals: dict[str, int] = {}
+    for locale in locales:
+        total = 0
+        for node in nodes:
+            for key in ("name", "description"):
+                text = (node.get(f"{key}_localizations") or {}).get(locale, node.get(key))
+                total += len(text) if isinstance(text, str) else 0
+            value = node.get("value")
+            total += len(value) if isinstance(value, str) else 0
+        totals[locale] = total
+    return totals
 
 
 # ---- the project's rule: the bot never pings anyone ----------------------------------

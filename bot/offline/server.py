@@ -424,7 +424,8 @@ class OfflineServer:
     async def _put_commands(self, request: web.Request) -> web.StreamResponse:
         scope = self._command_scope(request)
         body, _ = await self._body(request)
-        self._vet(request, body, [], f"command sync ({self._scope_name(scope)})")
+        self._vet(request, body, rules.check_commands(body),
+                  f"command sync ({self._scope_name(scope)})")
         synced = self.commands.put(scope, body or [], request.headers.get("User-Agent", ""))
         self.notifier.notify()
         return json_response(synced)
@@ -432,7 +433,8 @@ class OfflineServer:
     async def _post_command(self, request: web.Request) -> web.StreamResponse:
         scope = self._command_scope(request)
         body, _ = await self._body(request)
-        self._vet(request, body, [], f"command create ({self._scope_name(scope)})")
+        self._vet(request, body, rules.check_command(body) if isinstance(body, dict) else [],
+                  f"command create ({self._scope_name(scope)})")
         command = self.commands.upsert(scope, body)
         self.notifier.notify()
         return json_response(command, 201)
@@ -447,7 +449,8 @@ class OfflineServer:
     async def _patch_command(self, request: web.Request) -> web.StreamResponse:
         scope = self._command_scope(request)
         body, _ = await self._body(request)
-        self._vet(request, body, [], f"command edit ({self._scope_name(scope)})")
+        self._vet(request, body, rules.check_command(body) if isinstance(body, dict) else [],
+                  f"command edit ({self._scope_name(scope)})")
         command = self.commands.edit(scope, _snowflake(request.match_info["command_id"]), body)
         if command is None:
             raise DiscordError.of(404, 10063, "Unknown application command")
