@@ -41,6 +41,7 @@ from cogs.utils.formatting import (
     render_fact,
     render_facts,
     render_reading,
+    render_trivia,
     shared_single_source,
     track_line,
     track_source_ids,
@@ -334,7 +335,7 @@ def trivia_embed(info: DramaInfo) -> discord.Embed:
                    else len(order))
     lines: list[str] = []
     for item in items:
-        text = render_fact(item.fact, info.sources, always_cite=True)
+        text = render_trivia(item, info.sources)
         if item.topic == "plot":
             episode = (" (" + _("episode {number}").format(number=item.fact.episode) + ")"
                        if item.fact.episode else "")

@@ -87,3 +87,13 @@ def test_every_seed_keeps_its_file_but_is_cited_by_what_it_says(soundtrack1: Pac
     # seed 002 names no outlet or headline: its subject and date
     assert seeds["002_61108b1a3dd9b5a0.txt"].label == \
         "article on what is known of Soundtrack #1, 17 February 2022"
+
+
+@pytest.mark.parametrize("path", BUNDLED, ids=lambda p: p.stem)
+def test_every_bundled_sentence_is_in_korean_too(path: Path) -> None:
+    """The bundled packs' own sentences (trivia, hand-written questions) all have their
+    Korean translation, so a Korean reader and a Korean quiz see no English sentence."""
+    pack = load_pack(path)
+    untranslated = [t.fact.value for t in pack.trivia if t.text_in("ko") is None]
+    untranslated += [q.question for q in pack.questions if q.text_in("ko") is None]
+    assert untranslated == []

@@ -130,6 +130,25 @@ async def test_korean_reader_gets_person_and_ost_in_korean(korean_server: Offlin
     assert "곡 기록됨" in listing.embed["description"]
 
 
+async def test_the_packs_trivia_in_korean_where_the_pack_translates_it(
+        korean_server: OfflineDiscord) -> None:
+    """The packs' own sentences (trivia) in the reader's language: the pack's Korean
+    translation, with the same sources; English for an English reader."""
+    korean = await (await korean_server.invoke("/drama soundtrack1", user="fan1")
+                    ).click("트리비아")
+    text = korean.embed["description"]
+    assert "OST 뮤직비디오는 티저 대신 스틸 이미지를 사용했다." in text
+    assert "The OST music videos used still images" not in text
+    assert "Soompi" in text  # its source, as in English
+    track = await korean_server.invoke("/ost track 3", user="fan1")
+    assert any("Bugs 실시간 차트 1위" in f["value"] for f in track.embed["fields"])
+    korean_server.guild().locale = "en-US"
+    english = await (await korean_server.invoke("/drama soundtrack1", user="fan2")
+                     ).click("Trivia")
+    assert "The OST music videos used still images instead of teasers." in \
+        english.embed["description"]
+
+
 async def test_errors_follow_each_readers_own_language(korean_server: OfflineDiscord
                                                        ) -> None:
     korean = await korean_server.invoke("/drama name:nosuchdramaatall", user="fan1")
@@ -219,8 +238,8 @@ async def _korean_final(quiz: Quiz) -> Reply:
 
 async def test_a_korean_server_plays_a_whole_button_quiz_in_korean(quizbot: Quiz) -> None:
     """Every settled fact of Soundtrack #1 asked once, worded in Korean (the pack's own
-    hand-written questions stay as the pack wrote them), dates as Korean write them; each
-    reader's private replies in their own language."""
+    hand-written questions and trivia in the pack's Korean), dates as Korean write them;
+    each reader's private replies in their own language."""
     quiz = await _korean_server(quizbot, settings=False)
     start = await quiz.start(f"/quiz start questions:50 seconds:{KOREAN_QUIZ_SECONDS}")
     assert "퀴즈를 시작했어요" in start.content
@@ -235,8 +254,10 @@ async def test_a_korean_server_plays_a_whole_button_quiz_in_korean(quizbot: Quiz
         asked.append(question)
         learned = quiz.learned[question.embed["title"]]  # the Korean wording of a fact
         assert f"{len(pool)}문제 중 {index + 1}번" in question.embed["description"]
-        if learned.kind != "handwritten":
-            assert HANGUL.search(learned.prompt) and learned.prompt != learned.english
+        assert HANGUL.search(learned.prompt) and learned.prompt != learned.english
+        assert HANGUL.search(question.embed["title"]), question.embed["title"]
+        if learned.kind == "trivia":
+            assert "Soundtrack #1" not in learned.prompt and "사운드트랙" not in learned.prompt
         if learned.kind != "handwritten" and parse_date(learned.answer) is not None:
             dates += 1
             labels = [b.label for b in question.buttons]
@@ -364,3 +385,27 @@ def test_korean_dates_are_written_read_and_typed() -> None:
     for typed in ("2022년 3월 23일", "2022년3월23일", "23 March 2022", "2022-03-23"):
         assert is_right(typed, [label], wrong), typed
     assert not is_right("2022년 3월 30일", [label], wrong)
+
+
+async def test_a_packs_korean_question_takes_its_english_answer_typed(quizbot: Quiz
+                                                                     ) -> None:
+    """A hand-written question asked in the pack's Korean: the Korean reader types the
+    Korean answer, the English reader the pack's English one, both are right."""
+    quiz = await _korean_server(quizbot, settings=True)
+    for _ in range(60):
+        await quiz.start(f"/quiz start questions:1 mode:typed seconds:{KOREAN_QUIZ_SECONDS}")
+        question = await quiz.question()
+        learned = quiz.learned[question.embed["title"]]
+        if learned.kind == "handwritten" and HANGUL.search(learned.answer):
+            break
+        await _reveal(quiz, question)
+        await _korean_final(quiz)
+        await game_over(quiz)
+    else:
+        pytest.fail("no hand-written question with a Korean answer")
+    (english,) = [n for n in learned.accepted if not HANGUL.search(n)]
+    await _typed(quiz, question, "fan1", learned.answer, at=1)
+    await _typed(quiz, question, "fan2", english.upper(), at=2)
+    revealed = await _reveal(quiz, question)
+    right = field_value(revealed, "정답")
+    assert "Fan1 **+" in right and "Fan2 **+" in right, right

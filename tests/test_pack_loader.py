@@ -462,6 +462,57 @@ ERROR_CASES: list[tuple[str, dict[str, str], str, str, str]] = [
         "there is no [[ost]] track 9 in this pack (tracks: 1)",
     ),
     (
+        "translation into English",
+        {SOUNDTRACK: variant('topic = "production"',
+                             'topic = "production"\ntranslations.en = "Filmed in Seoul."')},
+        SOUNDTRACK,
+        "trivia[0].translations.en",
+        "'en' is not a language to translate into: use a lower-case language code",
+    ),
+    (
+        "translation into no language",
+        {SOUNDTRACK: variant('topic = "production"',
+                             'topic = "production"\ntranslations.Korean = "서울"')},
+        SOUNDTRACK,
+        "trivia[0].translations.Korean",
+        "such as 'ko'",
+    ),
+    (
+        "trivia translation that is no text",
+        {SOUNDTRACK: variant('topic = "production"',
+                             'topic = "production"\ntranslations.ko = 3')},
+        SOUNDTRACK,
+        "trivia[0].translations.ko",
+        "text",
+    ),
+    (
+        "translations that are no table",
+        {SOUNDTRACK: variant('topic = "production"',
+                             'topic = "production"\ntranslations = "서울에서 촬영"')},
+        SOUNDTRACK,
+        "trivia[0].translations",
+        "must be a table of languages",
+    ),
+    (
+        "question translation without its wrong answers",
+        {SOUNDTRACK: variant('sources = ["seed-002", "nme"]\n\n[people',
+                             'sources = ["seed-002", "nme"]\ntranslations.ko = { question = '
+                             '"은수 역은 누구?", answer = "한소희" }\n\n[people')},
+        SOUNDTRACK,
+        "questions[0].translations.ko.wrong",
+        "the required key 'wrong' is missing",
+    ),
+    (
+        "question translation whose wrong answer is the answer",
+        {SOUNDTRACK: variant('sources = ["seed-002", "nme"]\n\n[people',
+                             'sources = ["seed-002", "nme"]\ntranslations.ko = { question = '
+                             '"은수 역은 누구?", answer = "한소희", wrong = ["아이유", "수지", '
+                             '"한소희"] }\n\n[people')},
+        SOUNDTRACK,
+        "questions[0].translations.ko.wrong[2]",
+        "is the answer",
+    ),
+    (
         "trivia track that is no number",
         {SOUNDTRACK: variant('topic = "production"', 'topic = "ost"\ntrack = "one"')},
         SOUNDTRACK,

@@ -34,6 +34,7 @@ from bot.packs.model import (
     PackSet,
     Person,
     Question,
+    QuestionText,
     Reading,
     Source,
     Track,
@@ -736,7 +737,31 @@ def _trivia(ctx: _Ctx, raw: object, path: str) -> Trivia | None:
     table = raw if isinstance(raw, dict) else {}
     topic = _choice(ctx, table, "topic", path, "topic", None)
     track = _whole(ctx, table["track"], _key(path, "track")) if "track" in table else None
-    return None if fact is None else Trivia(fact=fact, topic=topic, track=track)
+    translations = _translations(ctx, table, path, _text)
+    return None if fact is None else Trivia(fact=fact, topic=topic, track=track,
+                                            translations=translations)
+
+
+def _translations(ctx: _Ctx, table: Table, path: str,
+                  parse: Callable[[_Ctx, Any, str], T | None]) -> tuple[tuple[str, T], ...]:
+    """`translations = { ko = ... }`: the entry in other languages, each parsed by `parse`
+    (the sources are the entry's own: a translation states the same fact)."""
+    if "translations" not in table:
+        return ()
+    p = _key(path, "translations")
+    raw = _as_table(ctx, table["translations"], p, 'a table of languages, like '
+                    '{ ko = "..." }')
+    found: list[tuple[str, T]] = []
+    for language, value in (raw or {}).items():
+        where = _key(p, language)
+        if language == "en" or not S.LANGUAGE_RE.fullmatch(language):
+            ctx.error(where, f"'{language}' is not a language to translate into: use a "
+                      "lower-case language code such as 'ko' (the entry itself is English)")
+            continue
+        parsed = parse(ctx, value, where)
+        if parsed is not None:
+            found.append((language, parsed))
+    return tuple(found)
 
 
 def _check_trivia_tracks(ctx: _Ctx, trivia: Sequence[Trivia], tracks: Sequence[Track]
@@ -755,14 +780,28 @@ def _question(ctx: _Ctx, raw: object, path: str) -> Question | None:
     table = _open(ctx, raw, path, "a [[questions]] table", S.QUESTION_KEYS, required)
     if table is None:
         return None
+    text = _question_text(ctx, table, path)
+    sources = _sources(ctx, table, path)
+    episode = _episode_ref(ctx, table, path)
+    translations = _translations(ctx, table, path, _translated_question)
+    if text is None or not sources:
+        return None
+    return Question(text.question, text.answer, text.wrong, sources, episode, translations)
+
+
+def _translated_question(ctx: _Ctx, raw: object, path: str) -> QuestionText | None:
+    table = _open(ctx, raw, path, "a table with question, answer and wrong",
+                  S.QUESTION_TEXT_KEYS, S.QUESTION_TEXT_KEYS)
+    return None if table is None else _question_text(ctx, table, path)
+
+
+def _question_text(ctx: _Ctx, table: Table, path: str) -> QuestionText | None:
     question = _opt_text(ctx, table, "question", path, S.QUESTION_MAX)
     answer = _opt_text(ctx, table, "answer", path, S.ANSWER_MAX)
     wrong = _wrong(ctx, table, path, answer)
-    sources = _sources(ctx, table, path)
-    episode = _episode_ref(ctx, table, path)
-    if question is None or answer is None or wrong is None or not sources:
+    if question is None or answer is None or wrong is None:
         return None
-    return Question(question, answer, wrong, sources, episode)
+    return QuestionText(question, answer, wrong)
 
 
 def _same_answer(text: str) -> str:

@@ -213,17 +213,42 @@ class Trivia:
     fact: Fact
     topic: str | None = None
     track: int | None = None  # the OST track it is about, shown with that track
+    # (language, the sentence in it): the pack author's translations of the fact, which
+    # rests on the same sources; English (the fact's value) is the original.
+    translations: tuple[tuple[str, str], ...] = ()
+
+    def text_in(self, language: str) -> str | None:
+        """The sentence in `language`, if the pack has it (English: the fact itself)."""
+        if language == "en":
+            return str(self.fact.value)
+        return dict(self.translations).get(language)
+
+
+@dataclass(frozen=True)
+class QuestionText:
+    """A hand-written question's words in one language."""
+
+    question: str
+    answer: str
+    wrong: tuple[str, str, str]
 
 
 @dataclass(frozen=True)
 class Question:
-    """A hand-written quiz question carried by a pack."""
+    """A hand-written quiz question carried by a pack, in English and in any language
+    its `translations` give."""
 
     question: str
     answer: str
     wrong: tuple[str, str, str]
     sources: tuple[str, ...]
     episode: int | None = None
+    translations: tuple[tuple[str, QuestionText], ...] = ()
+
+    def text_in(self, language: str) -> QuestionText | None:
+        if language == "en":
+            return QuestionText(self.question, self.answer, self.wrong)
+        return dict(self.translations).get(language)
 
 
 @dataclass(frozen=True)

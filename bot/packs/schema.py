@@ -73,9 +73,13 @@ TRACK_KEYS = ("number", "artists", "notes", *TRACK_FACTS)
 UNNUMBERED_KEYS = ("artists", "notes", *TRACK_FACTS)
 ARTIST_KEYS = ("person", "sources", "note")
 
-TRIVIA_KEYS = (*FACT_KEYS, "topic", "track")
+TRIVIA_KEYS = (*FACT_KEYS, "topic", "track", "translations")
 
-QUESTION_KEYS = ("question", "answer", "wrong", "sources", "episode")
+QUESTION_KEYS = ("question", "answer", "wrong", "sources", "episode", "translations")
+QUESTION_TEXT_KEYS = ("question", "answer", "wrong")
+# A translation's language: a lower-case language code, with a region if needed ("ko",
+# "pt-br"); English is the original text, never a translation.
+LANGUAGE_RE = re.compile(r"[a-z]{2,3}(?:-[a-z0-9]{2,8})*")
 
 PERSON_FACT_LISTS = {"groups": STR, "occupations": STR, "other_works": ANY, "facts": ANY}
 PERSON_KEYS = ("name", "hangul", "aliases", "kind", "sources", *PERSON_FACT_LISTS)

@@ -89,6 +89,18 @@ def worded(template: str, **values: object) -> Wording:
 
 
 @dataclass(frozen=True)
+class Written:
+    """A prompt with a pack's own words in it: `text` in the game's language (the pack's
+    translation), `english` the same prompt with the pack's English original."""
+
+    text: str
+    english: str
+
+
+Prompt = Wording | Written | str  # a plain string: a pack's own English question
+
+
+@dataclass(frozen=True)
 class Question:
     """One four-choice question. `key` names the question (template and subject), `fact`
     the fact it asks, whatever the wording: "Who plays Gyeol-han?" and "Which character
@@ -354,7 +366,7 @@ class Context:
     def title(self) -> str:
         return title_of(self.material.drama)
 
-    def question(self, key: str, kind: str, prompt: Wording | str, answer: str,
+    def question(self, key: str, kind: str, prompt: Prompt, answer: str,
                  tiers: Iterable[Iterable[str]], right: Iterable[str],
                  source_ids: Iterable[str], episode: int | None = None, *,
                  fact: str = "") -> Question | None:
@@ -364,8 +376,8 @@ class Context:
         language; a plain string (a pack's own question) is asked as written."""
         right = [r for r in right if r.strip()]
         distractors = pick_distractors(self.rng, tiers, [answer, *right])
-        text = prompt.text if isinstance(prompt, Wording) else prompt
-        english = prompt.english if isinstance(prompt, Wording) else prompt
+        text = prompt if isinstance(prompt, str) else prompt.text
+        english = prompt if isinstance(prompt, str) else prompt.english
         if distractors is None or len(answer) > LABEL_MAX or len(text) > PROMPT_MAX:
             return None
         accepted = tuple(r for r in dict.fromkeys(right) if r != answer)
@@ -777,20 +789,29 @@ def trivia(ctx: Context) -> Iterator[Question | None]:
     the sentence, which must not give the answer away, and a sentence that names an
     unsettled fact (a contested role name) is not asked."""
     names = _drama_names(ctx.drama)
+    masked = [*names, *_korean_titles(ctx.drama)]
     others = [title_of(d) for d in ctx.material.others]
     unsettled = _unsettled_names(ctx.drama)
     for item in ctx.drama.trivia:
         fact = item.fact
-        if not certain(fact) or any(_names_in(n, str(fact.value)) for n in unsettled):
+        translated = item.text_in(current())  # a game in Korean asks only Korean sentences
+        if translated is None or not certain(fact) or any(
+                _names_in(n, t) for n in unsettled for t in (str(fact.value), translated)):
             continue
-        text = mask_names(str(fact.value), names)
-        prompt = (N_("Which OST is this true of? “{text}”") if item.topic == "ost"
-                  else N_("Which drama is this true of? “{text}”"))
+        template = (N_("Which OST is this true of? “{text}”") if item.topic == "ost"
+                    else N_("Which drama is this true of? “{text}”"))
+        prompt = Written(_(template).format(text=mask_names(translated, masked)),
+                         template.format(text=mask_names(str(fact.value), masked, "en")))
         digest = hashlib.sha1(str(fact.value).encode()).hexdigest()[:10]
         yield ctx.question(
-            f"{ctx.slug}:trivia:{digest}", "trivia",
-            worded(prompt, text=text), ctx.title, [others], names,
+            f"{ctx.slug}:trivia:{digest}", "trivia", prompt, ctx.title, [others], names,
             fact.sources, max_episode(fact))
+
+
+def _korean_titles(info: DramaInfo) -> list[str]:
+    title = info.drama.korean_title
+    return [] if title is None else [str(v) for v in (title.value, *(r.value for r in
+                                                                      title.also))]
 
 
 def _unsettled_names(info: DramaInfo) -> list[str]:
@@ -811,10 +832,12 @@ def _names_in(name: str, text: str) -> bool:
                for f in forms if len(f) >= 3)
 
 
-def mask_names(text: str, names: Iterable[str]) -> str:
-    """`text` with every name of the drama replaced by "this drama"."""
+def mask_names(text: str, names: Iterable[str], language: str | None = None) -> str:
+    """`text` with every name of the drama replaced by "this drama" (in `language`,
+    default the current one)."""
+    this_drama = "this drama" if language == DEFAULT else _("this drama")
     for name in sorted({n for n in names if len(n) >= 3}, key=len, reverse=True):
-        text = re.sub(re.escape(name), "this drama", text, flags=re.IGNORECASE)
+        text = re.sub(re.escape(name), this_drama, text, flags=re.IGNORECASE)
     return text[:1].upper() + text[1:]
 
 
@@ -823,18 +846,22 @@ def handwritten(ctx: Context) -> Iterator[Question | None]:
     A question that names a group ("Which NCT member ...") is kept only when every
     choice is of that group: otherwise the wording gives the answer away."""
     for item in ctx.drama.questions:
+        words = item.text_in(current())  # a game in Korean asks only Korean questions
+        if words is None:
+            continue
         digest = hashlib.sha1(item.question.encode()).hexdigest()[:10]
         names = source_names(item.sources, ctx.sources)
-        prompt: Wording | str = item.question
+        template = "{question}"
         if len(set(item.sources)) < 2 and names:
-            prompt = worded(N_("According to {source}: {question}"), source=names[0],
-                            question=item.question)
-        wording = prompt.english if isinstance(prompt, Wording) else prompt
-        if not _group_wording_fair(ctx, wording, [item.answer, *item.wrong]):
+            template = N_("According to {source}: {question}")
+        source = names[0] if names else ""
+        prompt = Written(_(template).format(source=source, question=words.question),
+                         template.format(source=source, question=item.question))
+        if not _group_wording_fair(ctx, prompt.english, [item.answer, *item.wrong]):
             continue
         yield ctx.question(
-            f"{ctx.slug}:hand:{digest}", "handwritten", prompt, item.answer,
-            [item.wrong], [], item.sources, item.episode)
+            f"{ctx.slug}:hand:{digest}", "handwritten", prompt, words.answer,
+            [words.wrong], [item.answer], item.sources, item.episode)
 
 
 def _group_wording_fair(ctx: Context, prompt: str, choices: Sequence[str]) -> bool:
@@ -990,15 +1017,19 @@ def _restated(hand: Question, made: Sequence[Question], people: set[str], title:
     """The generated question a hand-written one asks again: the same answer and, when
     the answer is a person (who answers many facts), a word of the generated question's
     subject ("Han Sun-woo", "directed") in the hand-written prompt."""
-    answer = _answer_key(hand.answer)
+    answers = _answer_keys(hand)  # a translated question also has the English answer
     words = _words(hand.english)
     for question in made:
-        if _answer_key(question.answer) != answer:
+        if not answers & _answer_keys(question):
             continue
         subject = _words(question.english) - _words(title) - STOP_WORDS
-        if answer not in people or subject & words:
+        if not answers & people or subject & words:
             return question
     return None
+
+
+def _answer_keys(question: Question) -> set[str]:
+    return {_answer_key(a) for a in (question.answer, *question.accepted)}
 
 
 def _answer_key(text: str) -> str:

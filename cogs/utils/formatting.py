@@ -24,6 +24,7 @@ from bot.packs.model import (
     Reading,
     Source,
     Track,
+    Trivia,
     UnnumberedTrack,
     long_date,
     source_names,
@@ -279,6 +280,19 @@ def _also_qualifier(reading: Reading, sources: Mapping[str, Source], notes: Note
         notes.append(f"{fmt(reading.value)} — {reading.note}")
         return cited
     return f"{cited}; {reading.note}"
+
+
+def render_trivia(item: Trivia, sources: Mapping[str, Source], *,
+                  always_cite: bool = True) -> str:
+    """A trivia fact in the reader's language where the pack translates it (the same
+    fact on the same sources), else as the pack states it in English."""
+    translated = item.text_in(current())
+    value = item.fact.value
+
+    def fmt(reading: FactValue) -> str:
+        return translated if translated is not None and reading == value else \
+            format_value(reading)
+    return render_fact(item.fact, sources, always_cite=always_cite, fmt=fmt)
 
 
 def render_facts(
