@@ -20,8 +20,8 @@ from discord.app_commands import locale_str
 from discord.ext import commands
 
 from bot.i18n import N_, _, current
-from bot.packs.model import Fact, FactValue, Source
-from bot.store.models import CastMember, CrewMember, DramaInfo, PersonInfo, Role
+from bot.packs.model import CastEntry, Fact, FactValue, Source
+from bot.store.models import CastMember, CrewMember, DramaInfo, PersonInfo, PersonRef, Role
 from cogs.ost import TrackListButton, announced
 from cogs.utils.checks import rate_limited
 from cogs.utils.embeds import EmbedCache, Field, ResultCache, build_embed
@@ -41,7 +41,6 @@ from cogs.utils.formatting import (
     render_fact,
     render_facts,
     render_reading,
-    render_trivia,
     shared_single_source,
     track_line,
     track_source_ids,
@@ -123,8 +122,13 @@ def _credits(info: DramaInfo, job: str) -> list[CrewMember]:
 
 def _crew_text(info: DramaInfo, job: str, notes: Notes) -> str | None:
     crew = _credits(info, job)
-    return "\n".join(render_fact(credit_fact(c.person.name, c.credit), info.sources,
+    return "\n".join(render_fact(credit_fact(_name(c.person), c.credit), info.sources,
                                  notes=notes) for c in crew) or None
+
+
+def _name(person: PersonRef) -> str:
+    """A person as the overview names them: for Korean readers the Hangul name first."""
+    return korean_first(person.name, person.hangul) if current() == "ko" else person.name
 
 
 def _dates(info: DramaInfo, notes: Notes) -> str | None:
@@ -142,12 +146,21 @@ def _main_cast(info: DramaInfo) -> list[CastMember]:
 
 
 def _as_role(member: CastMember, sources: Mapping[str, Source], notes: Notes) -> str:
-    name = korean_first(member.person.name, member.person.hangul) if current() == "ko" \
-        else member.person.name
+    name = _name(member.person)
     if member.entry.character is None:
         return _("{name} (role not on record)").format(name=name)
     return _("{name} as {role}").format(
-        name=name, role=render_fact(member.entry.character, sources, notes=notes))
+        name=name, role=_korean_role_first(member.entry, render_fact(
+            member.entry.character, sources, notes=notes)))
+
+
+def _korean_role_first(entry: CastEntry, romanised: str) -> str:
+    """For Korean readers the role's Hangul name, where the packs have it, before the
+    romanised name and its sources: "한선우 (Han Sun-woo)"."""
+    hangul = entry.character_hangul
+    if current() != "ko" or hangul is None:
+        return romanised
+    return f"{hangul.value} ({romanised})"
 
 
 def _optional(fact: Fact | None, sources: Mapping[str, Source], notes: Notes, *,
@@ -335,7 +348,7 @@ def trivia_embed(info: DramaInfo) -> discord.Embed:
                    else len(order))
     lines: list[str] = []
     for item in items:
-        text = render_trivia(item, info.sources)
+        text = render_fact(item.fact, info.sources, always_cite=True)
         if item.topic == "plot":
             episode = (" (" + _("episode {number}").format(number=item.fact.episode) + ")"
                        if item.fact.episode else "")
@@ -410,14 +423,16 @@ def person_title(info: PersonInfo) -> str:
 
 def _roles(info: PersonInfo, notes: Notes) -> list[str]:
     src = info.sources
-    return [f"**{r.drama.title}** — {_role_text(r, src, notes)}" for r in info.roles]
+    return [f"**{korean_first(r.drama.title, r.drama.korean_title)}** — "
+            f"{_role_text(r, src, notes)}" for r in info.roles]
 
 
 def _role_text(role: Role, src: Mapping[str, Source], notes: Notes) -> str:
     """The character (or "role not on record", with the casting's sources) and billing;
     a disputed name's notes go to `notes`."""
     entry = role.entry
-    text = (render_fact(entry.character, src, always_cite=True, notes=notes)
+    text = (_korean_role_first(entry, render_fact(entry.character, src, always_cite=True,
+                                                  notes=notes))
             if entry.character
             else _("role not on record ({sources})").format(sources=cite(entry.sources, src)))
     return text + (f" · {billing(entry.billing)}" if entry.billing else "")

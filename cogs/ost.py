@@ -35,7 +35,6 @@ from cogs.utils.formatting import (
     paginate,
     render_fact,
     render_facts,
-    render_trivia,
     track_artists,
     track_line,
     track_source_ids,
@@ -83,7 +82,7 @@ def track_embed(info: TrackInfo, sources: Mapping[str, Source],
         fields.append(Field(_("Notes"), render_facts(track.notes, sources, sep="\n")))
     if trivia:
         fields.append(Field(_("Trivia"), "\n".join(
-            render_trivia(t, sources) for t in trivia)))
+            render_fact(t.fact, sources, always_cite=True) for t in trivia)))
     ids = [*track_source_ids(info), *(s for t in trivia for s in fact_source_ids(t.fact))]
     heading = "**" + _("OST track {number}").format(number=track.number) + "**"
     return build_embed(title=drama_heading(info.drama), description=heading,

@@ -149,6 +149,32 @@ async def test_the_packs_trivia_in_korean_where_the_pack_translates_it(
         english.embed["description"]
 
 
+async def test_the_packs_text_facts_and_role_names_in_korean(korean_server: OfflineDiscord
+                                                             ) -> None:
+    """Text facts the pack translates (synopsis, genre, country, occupations) in Korean
+    for a Korean reader; role and crew names with their Hangul first where it is on
+    record; the same facts in English for an English reader."""
+    reply = await korean_server.invoke("/drama soundtrack1", user="fan1")
+    assert reply.embed["description"].startswith("음악을 사랑하는 오랜 친구인")
+    fields = {f["name"]: f["value"] for f in reply.embed["fields"]}
+    assert fields["장르"].startswith("음악 로맨스 드라마")
+    assert fields["국가"].startswith("대한민국")
+    assert "한선우 (Han Sun-woo) 역" in fields["주요 출연진"]
+    assert fields["연출"].startswith("김희원 (Kim Hee-won)")
+    person = await korean_server.invoke("/person name:doyoung", user="fan1")
+    values = {f["name"]: f["value"] for f in person.embed["fields"]}
+    assert values["직업"].startswith("가수")
+    han = await korean_server.invoke("/person name:han sohee", user="fan1")
+    roles = {f["name"]: f["value"] for f in han.embed["fields"]}["배역"]
+    assert "**사운드트랙 #1 (Soundtrack #1)** — 이은수 (Lee Eun-soo" in roles
+    korean_server.guild().locale = "en-US"
+    english = await korean_server.invoke("/drama soundtrack1", user="fan2")
+    assert english.embed["description"].startswith("Two longtime friends who love music")
+    fields = {f["name"]: f["value"] for f in english.embed["fields"]}
+    assert fields["Genre"].startswith("music romance drama")
+    assert fields["Director"].startswith("Kim Hee-won")
+
+
 async def test_errors_follow_each_readers_own_language(korean_server: OfflineDiscord
                                                        ) -> None:
     korean = await korean_server.invoke("/drama name:nosuchdramaatall", user="fan1")

@@ -486,6 +486,14 @@ ERROR_CASES: list[tuple[str, dict[str, str], str, str, str]] = [
         "text",
     ),
     (
+        "a translation of a date",
+        {SOUNDTRACK: variant('note = "4 pm KST" }',
+                             'note = "4 pm KST", translations.ko = "2022년 3월 23일" }')},
+        SOUNDTRACK,
+        "drama.premiere.translations",
+        "only a text value can be translated",
+    ),
+    (
         "translations that are no table",
         {SOUNDTRACK: variant('topic = "production"',
                              'topic = "production"\ntranslations = "서울에서 촬영"')},

@@ -440,9 +440,12 @@ def _reading_of(ctx: _Ctx, table: Table, path: str, kind: str) -> Reading | None
     value = _value(ctx, table["value"], _key(path, "value"), kind) if "value" in table else None
     sources = _sources(ctx, table, path)
     note = _opt_text(ctx, table, "note", path)
+    translations = _translations(ctx, table, path, _text)
+    if translations and not isinstance(value, str):
+        ctx.error(_key(path, "translations"), "only a text value can be translated")
     if value is None or not sources:
         return None
-    return Reading(value=value, sources=sources, note=note)
+    return Reading(value=value, sources=sources, note=note, translations=translations)
 
 
 def _also(
@@ -737,9 +740,7 @@ def _trivia(ctx: _Ctx, raw: object, path: str) -> Trivia | None:
     table = raw if isinstance(raw, dict) else {}
     topic = _choice(ctx, table, "topic", path, "topic", None)
     track = _whole(ctx, table["track"], _key(path, "track")) if "track" in table else None
-    translations = _translations(ctx, table, path, _text)
-    return None if fact is None else Trivia(fact=fact, topic=topic, track=track,
-                                            translations=translations)
+    return None if fact is None else Trivia(fact=fact, topic=topic, track=track)
 
 
 def _translations(ctx: _Ctx, table: Table, path: str,
@@ -997,7 +998,10 @@ def _union_facts(a: Iterable[Fact], b: Iterable[Fact]) -> tuple[Fact, ...]:
         if key in merged:
             prev = merged[key]
             sources = _union(prev.primary.sources, fact.primary.sources)
-            fact = replace(prev, primary=replace(prev.primary, sources=sources))
+            translations = tuple({**dict(fact.primary.translations),
+                                  **dict(prev.primary.translations)}.items())
+            fact = replace(prev, primary=replace(prev.primary, sources=sources,
+                                                 translations=translations))
         merged[key] = fact
     return tuple(merged.values())
 

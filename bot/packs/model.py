@@ -87,6 +87,15 @@ class Reading:
     value: FactValue
     sources: tuple[str, ...]
     note: str | None = None
+    # (language, the value in it): the pack author's translations of a text value, which
+    # rest on the same sources; the value itself is the original (English).
+    translations: tuple[tuple[str, str], ...] = ()
+
+    def text_in(self, language: str) -> str | None:
+        """The value as text in `language`, if it is English or the pack translates it."""
+        if language == "en":
+            return str(self.value)
+        return dict(self.translations).get(language)
 
 
 @dataclass(frozen=True)
@@ -213,15 +222,10 @@ class Trivia:
     fact: Fact
     topic: str | None = None
     track: int | None = None  # the OST track it is about, shown with that track
-    # (language, the sentence in it): the pack author's translations of the fact, which
-    # rests on the same sources; English (the fact's value) is the original.
-    translations: tuple[tuple[str, str], ...] = ()
 
     def text_in(self, language: str) -> str | None:
         """The sentence in `language`, if the pack has it (English: the fact itself)."""
-        if language == "en":
-            return str(self.fact.value)
-        return dict(self.translations).get(language)
+        return self.fact.primary.text_in(language)
 
 
 @dataclass(frozen=True)

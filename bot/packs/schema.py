@@ -35,8 +35,8 @@ TOP_KEYS = (
     "ost", "ost_unnumbered", "trivia", "questions", "people",
 )  # fmt: skip
 
-FACT_KEYS = ("value", "sources", "note", "also", "episode")
-READING_KEYS = ("value", "sources", "note")
+FACT_KEYS = ("value", "sources", "note", "also", "episode", "translations")
+READING_KEYS = ("value", "sources", "note", "translations")
 
 SOURCE_KEYS = (
     "name", "kind", "outlet", "author", "title", "published", "url", "licence", "file",
@@ -73,7 +73,7 @@ TRACK_KEYS = ("number", "artists", "notes", *TRACK_FACTS)
 UNNUMBERED_KEYS = ("artists", "notes", *TRACK_FACTS)
 ARTIST_KEYS = ("person", "sources", "note")
 
-TRIVIA_KEYS = (*FACT_KEYS, "topic", "track", "translations")
+TRIVIA_KEYS = (*FACT_KEYS, "topic", "track")
 
 QUESTION_KEYS = ("question", "answer", "wrong", "sources", "episode", "translations")
 QUESTION_TEXT_KEYS = ("question", "answer", "wrong")

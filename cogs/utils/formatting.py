@@ -24,7 +24,6 @@ from bot.packs.model import (
     Reading,
     Source,
     Track,
-    Trivia,
     UnnumberedTrack,
     long_date,
     source_names,
@@ -215,12 +214,22 @@ def _qualifiers(reading: Reading, sources: Mapping[str, Source], *, always: bool
         if notes is None:
             parts.append(reading.note)
         else:
-            notes.append(f"{fmt(reading.value)} — {reading.note}")
+            notes.append(f"{shown_value(reading, fmt)} — {reading.note}")
     if len(reading.sources) == 1 and (mark_single or always):
         parts.append(_("one source: {source}").format(source=cite(reading.sources, sources)))
     elif always and reading.sources:
         parts.append(cite(reading.sources, sources))
     return f" ({'; '.join(parts)})" if parts else ""
+
+
+def shown_value(reading: Reading, fmt: Callable[[FactValue], str] = format_value) -> str:
+    """A reading's value as the reader sees it: the pack's translation into the reader's
+    language where it has one (the same fact, on the same sources), else `fmt(value)`."""
+    if reading.translations:
+        translated = reading.text_in(current())
+        if translated is not None and current() != DEFAULT:
+            return translated
+    return fmt(reading.value)
 
 
 def render_reading(
@@ -230,7 +239,7 @@ def render_reading(
 ) -> str:
     """One reading with its qualifiers: "2022-03-23 (4 pm KST; one source: wowtv)"; with
     `notes`, the note goes there instead of inline."""
-    return fmt(reading.value) + _qualifiers(reading, sources, always=always_cite,
+    return shown_value(reading, fmt) + _qualifiers(reading, sources, always=always_cite,
                                             mark_single=mark_single, notes=notes, fmt=fmt)
 
 
@@ -266,7 +275,7 @@ def also_text(
     "; also reported as Seo Eun-soo (seed 002, NME)"; "" for an uncontested fact."""
     if fact is None or not fact.also:
         return ""
-    others = ", ".join(f"{fmt(r.value)} ({_also_qualifier(r, sources, notes, fmt)})"
+    others = ", ".join(f"{shown_value(r, fmt)} ({_also_qualifier(r, sources, notes, fmt)})"
                        for r in fact.also)
     return _("; also reported as {others}").format(others=others)
 
@@ -277,22 +286,9 @@ def _also_qualifier(reading: Reading, sources: Mapping[str, Source], notes: Note
     if not reading.note:
         return cited
     if notes is not None:
-        notes.append(f"{fmt(reading.value)} — {reading.note}")
+        notes.append(f"{shown_value(reading, fmt)} — {reading.note}")
         return cited
     return f"{cited}; {reading.note}"
-
-
-def render_trivia(item: Trivia, sources: Mapping[str, Source], *,
-                  always_cite: bool = True) -> str:
-    """A trivia fact in the reader's language where the pack translates it (the same
-    fact on the same sources), else as the pack states it in English."""
-    translated = item.text_in(current())
-    value = item.fact.value
-
-    def fmt(reading: FactValue) -> str:
-        return translated if translated is not None and reading == value else \
-            format_value(reading)
-    return render_fact(item.fact, sources, always_cite=always_cite, fmt=fmt)
 
 
 def render_facts(
