@@ -128,7 +128,13 @@ def _crew_text(info: DramaInfo, job: str, notes: Notes) -> str | None:
 
 def _name(person: PersonRef) -> str:
     """A person as the overview names them: for Korean readers the Hangul name first."""
-    return korean_first(person.name, person.hangul) if current() == "ko" else person.name
+    return _title(person.name, person.hangul)
+
+
+def _title(romanised: str, korean: str | None) -> str:
+    """A name in a list: for Korean readers with the Korean name first, for others as
+    romanised (the Korean name is in the title of the thing's own page)."""
+    return korean_first(romanised, korean) if current() == "ko" else romanised
 
 
 def _dates(info: DramaInfo, notes: Notes) -> str | None:
@@ -423,7 +429,7 @@ def person_title(info: PersonInfo) -> str:
 
 def _roles(info: PersonInfo, notes: Notes) -> list[str]:
     src = info.sources
-    return [f"**{korean_first(r.drama.title, r.drama.korean_title)}** — "
+    return [f"**{_title(r.drama.title, r.drama.korean_title)}** — "
             f"{_role_text(r, src, notes)}" for r in info.roles]
 
 
