@@ -16,6 +16,7 @@ context it was started from, and `speaking()` switches it for one block.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import gettext
 import io
 import logging
@@ -25,6 +26,7 @@ from functools import cache
 from pathlib import Path
 
 import discord
+from babel.dates import format_date
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from discord import app_commands
@@ -107,6 +109,14 @@ def speaking(language: str | None) -> Iterator[None]:
         yield
     finally:
         _language.reset(token)
+
+
+def long_date(day: dt.date) -> str:
+    """A date in words in the current language: "8 March 2022", "2022년 3월 8일"."""
+    language = current()
+    if language == DEFAULT:
+        return f"{day.day} {day:%B} {day.year}"
+    return format_date(day, "long", locale=language)
 
 
 def N_(message: str) -> str:

@@ -10,7 +10,7 @@ sources all the way from the file to the reply.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 FactValue = str | int | dt.date
@@ -44,9 +44,14 @@ class Source:
         """How a reader knows it: the outlet, else the headline, else the description;
         with the date when there is no outlet (an article known by its subject and date).
         Never the file name or the id."""
+        return self.label_in()
+
+    def label_in(self, date_text: Callable[[dt.date], str] | None = None) -> str:
+        """The label with its date written by `date_text` (default: `long_date`), so a
+        reply can write it in the reader's language."""
         text = self.outlet or self.title or self.name or "source not described"
         if self.outlet is None and self.published is not None:
-            text += f", {long_date(self.published)}"
+            text += f", {(date_text or long_date)(self.published)}"
         return text
 
     @property
@@ -68,13 +73,14 @@ def long_date(day: dt.date) -> str:
     return f"{day.day} {day:%B} {day.year}"
 
 
-def source_names(ids: Iterable[str], sources: Mapping[str, Source]) -> tuple[str, ...]:
+def source_names(ids: Iterable[str], sources: Mapping[str, Source],
+                 date_text: Callable[[dt.date], str] | None = None) -> tuple[str, ...]:
     """Citation labels for source ids, in order, without repeats; an id with no record is
     shown as itself rather than dropped, so a citation is never silently lost."""
     names: list[str] = []
     for source_id in ids:
         source = sources.get(source_id)
-        name = source.label if source else source_id
+        name = source.label_in(date_text) if source else source_id
         if name not in names:
             names.append(name)
     return tuple(names)

@@ -34,7 +34,7 @@ from typing import TypeVar, cast
 
 from babel.dates import format_date
 
-from bot.i18n import DEFAULT, N_, _, current
+from bot.i18n import DEFAULT, N_, _, current, long_date
 from bot.packs.model import CastEntry, Episode, Fact, FactValue, Person, Source, source_names
 from bot.packs.model import Question as PackQuestion
 from bot.store.facts import FactStore
@@ -382,7 +382,7 @@ class Context:
             return None
         accepted = tuple(r for r in dict.fromkeys(right) if r != answer)
         return Question(key, kind, text, answer, distractors,
-                        source_names(source_ids, self.sources), episode,
+                        source_names(source_ids, self.sources, long_date), episode,
                         fact=fact, accepted=accepted, english=english)
 
     def drama_people(self) -> list[PersonRef]:
@@ -850,7 +850,7 @@ def handwritten(ctx: Context) -> Iterator[Question | None]:
         if words is None:
             continue
         digest = hashlib.sha1(item.question.encode()).hexdigest()[:10]
-        names = source_names(item.sources, ctx.sources)
+        names = source_names(item.sources, ctx.sources, long_date)
         template = "{question}"
         if len(set(item.sources)) < 2 and names:
             template = N_("According to {source}: {question}")

@@ -16,7 +16,7 @@ from babel.dates import format_date
 from babel.numbers import format_decimal
 from discord.utils import escape_markdown, escape_mentions
 
-from bot.i18n import DEFAULT, N_, _, current, ngettext
+from bot.i18n import DEFAULT, N_, _, current, long_date, ngettext
 from bot.packs.model import (
     Credit,
     Fact,
@@ -25,7 +25,6 @@ from bot.packs.model import (
     Source,
     Track,
     UnnumberedTrack,
-    long_date,
     source_names,
 )
 from bot.store.models import PersonRef, TrackInfo
@@ -197,8 +196,8 @@ def format_value(value: FactValue) -> str:
 
 
 def cite(ids: Iterable[str], sources: Mapping[str, Source]) -> str:
-    """"seed 002, NME"."""
-    return ", ".join(source_names(ids, sources))
+    """"Kpopmap, NME", dates in the reader's language."""
+    return ", ".join(source_names(ids, sources, long_date))
 
 
 Notes = list[str]
@@ -337,7 +336,7 @@ def credit_fact(name: str, credit: Credit) -> Fact:
 
 def footer_sources(ids: Iterable[str], sources: Mapping[str, Source]) -> str:
     """The footer line naming every source used, cut to fit the footer with "..."."""
-    names = source_names(ids, sources)
+    names = source_names(ids, sources, long_date)
     if not names:
         return _("Sources: none on record")
     return truncate(_("Sources: {names}").format(names=", ".join(names)), Limits.FOOTER)
@@ -347,7 +346,7 @@ def describe_source(source: Source) -> str:
     """One line of the Sources section: the source as readers know it, linked where it
     has an address, then what it is, headline, author and date (never the seed file's
     name: readers have not seen the files)."""
-    label = escape_markdown(source.label)
+    label = escape_markdown(source.label_in(long_date))
     parts = [f"**[{label}]({source.url})**" if source.url else f"**{label}**"]
     parts[0] += f" ({source.kind})"
     if source.title and source.title != source.label:
