@@ -42,6 +42,7 @@ from cogs.utils.formatting import (
     render_facts,
     render_reading,
     shared_single_source,
+    shown_note,
     track_line,
     track_source_ids,
     truncate,
@@ -452,7 +453,7 @@ def _crew(info: PersonInfo) -> list[str]:
             credit.job or _("credited, job not on record"))
         line = f"**{role.drama.title}** — {job} ({cite(credit.sources, info.sources)})"
         if credit.note:
-            line += f", {credit.note}"
+            line += f", {shown_note(credit)}"
         if credit.also:
             others = ", ".join(f"{r.value} ({cite(r.sources, info.sources)})"
                                for r in credit.also)

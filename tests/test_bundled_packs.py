@@ -4,8 +4,12 @@ absent (never guessed)."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import re
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -97,3 +101,29 @@ def test_every_bundled_sentence_is_in_korean_too(path: Path) -> None:
     untranslated = [t.fact.value for t in pack.trivia if t.text_in("ko") is None]
     untranslated += [q.question for q in pack.questions if q.text_in("ko") is None]
     assert untranslated == []
+
+
+def _noted(value: object) -> Iterator[Any]:
+    """Every object in a pack's model that carries a `note` (readings, credits)."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        if hasattr(value, "note_translations"):
+            yield value
+        for field in dataclasses.fields(value):
+            yield from _noted(getattr(value, field.name))
+    elif isinstance(value, tuple | list):
+        for item in value:
+            yield from _noted(item)
+
+
+@pytest.mark.parametrize("path", BUNDLED, ids=lambda p: p.stem)
+def test_every_bundled_note_and_source_description_is_in_korean_too(path: Path) -> None:
+    """Notes and source descriptions in English have their Korean translation (a note
+    that is itself Korean, a company's Hangul name, needs none)."""
+    pack = load_pack(path)
+    hangul = re.compile(r"[가-힣]")
+    notes = [n.note for n in _noted(pack) if n.note and not hangul.search(n.note)
+             and "ko" not in dict(n.note_translations)]
+    names = [s.name for s in pack.sources.values()
+             if s.name and "ko" not in dict(s.name_translations)
+             and not (s.outlet or s.title)]
+    assert notes == [] and names == []

@@ -163,6 +163,8 @@ async def test_the_packs_text_facts_and_role_names_in_korean(korean_server: Offl
     assert fields["연출"].startswith("김희원 (Kim Hee-won)")
     footer = reply.embed["footer"]["text"]  # an article known by its subject and date
     assert "2022년 2월 17일" in footer and "17 February 2022" not in footer
+    assert "언론 보도(매체 기록 없음)" in footer  # a source the pack describes in Korean
+    assert "(한국 시간 오후 4시)" in fields["방영"]  # a note the pack translates
     person = await korean_server.invoke("/person name:doyoung", user="fan1")
     values = {f["name"]: f["value"] for f in person.embed["fields"]}
     assert values["직업"].startswith("가수")

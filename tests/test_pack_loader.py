@@ -494,6 +494,24 @@ ERROR_CASES: list[tuple[str, dict[str, str], str, str, str]] = [
         "only a text value can be translated",
     ),
     (
+        "a note's translation with no note",
+        {SOUNDTRACK: variant('episode_count = { value = 4, sources = ["seed-002", "nme"] }',
+                             'episode_count = { value = 4, sources = ["seed-002", "nme"], '
+                             'note_translations.ko = "4부작" }')},
+        SOUNDTRACK,
+        "drama.episode_count.note_translations",
+        "translates a note, but there is no `note`",
+    ),
+    (
+        "a source name's translation with no name",
+        {SOUNDTRACK: variant('[sources.nme]\nname = "NME"\nkind = "outlet"',
+                             '[sources.nme]\noutlet = "NME"\nkind = "outlet"\n'
+                             'name_translations.ko = "엔엠이"')},
+        SOUNDTRACK,
+        "sources.nme.name_translations",
+        "translates a name, but there is no `name`",
+    ),
+    (
         "translations that are no table",
         {SOUNDTRACK: variant('topic = "production"',
                              'topic = "production"\ntranslations = "서울에서 촬영"')},

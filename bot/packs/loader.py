@@ -442,10 +442,22 @@ def _reading_of(ctx: _Ctx, table: Table, path: str, kind: str) -> Reading | None
     note = _opt_text(ctx, table, "note", path)
     translations = _translations(ctx, table, path, _text)
     if translations and not isinstance(value, str):
-        ctx.error(_key(path, "translations"), "only a text value can be translated")
+        ctx.error(_key(path, "translations"), "only a text value can be translated (a "
+                  "date or a number is written in each language by the bot)")
+    note_translations = _note_translations(ctx, table, path)
     if value is None or not sources:
         return None
-    return Reading(value=value, sources=sources, note=note, translations=translations)
+    return Reading(value=value, sources=sources, note=note, translations=translations,
+                   note_translations=note_translations)
+
+
+def _note_translations(ctx: _Ctx, table: Table, path: str) -> tuple[tuple[str, str], ...]:
+    """`note_translations = { ko = "..." }`: the note in other languages."""
+    found = _translations(ctx, table, path, _text, key="note_translations")
+    if found and "note" not in table:
+        ctx.error(_key(path, "note_translations"), "translates a note, but there is no "
+                  "`note`")
+    return found
 
 
 def _also(
@@ -523,9 +535,14 @@ def _source(ctx: _Ctx, sid: str, raw: object) -> Source | None:
     _check_source_described(ctx, table, path, kind, texts)
     url = _url(ctx, table, path)
     published = _published(ctx, table, path)
+    names = _translations(ctx, table, path, _text, key="name_translations")
+    if names and "name" not in table:
+        ctx.error(_key(path, "name_translations"), "translates a name, but there is no "
+                  "`name`")
     if len(ctx.errors) > before or kind is None:
         return None
-    return Source(sid, kind=kind, url=url, published=published, **texts)
+    return Source(sid, kind=kind, url=url, published=published, name_translations=names,
+                  **texts)
 
 
 def _check_source_described(
@@ -679,9 +696,11 @@ def _credit(ctx: _Ctx, raw: object, path: str) -> Credit | None:
     sources = _sources(ctx, table, path)
     also = _also(ctx, table, path, S.STR)
     note = _opt_text(ctx, table, "note", path)
+    note_translations = _note_translations(ctx, table, path)
     if person is None or ("job" in table and job is None) or not sources:
         return None
-    return Credit(person, job, sources, also=also, note=note)
+    return Credit(person, job, sources, also=also, note=note,
+                  note_translations=note_translations)
 
 
 def _track(ctx: _Ctx, raw: object, path: str) -> Track | None:
@@ -730,7 +749,9 @@ def _artist(ctx: _Ctx, raw: object, path: str) -> ArtistCredit | None:
     person = _person_of(ctx, table, path)
     sources = _sources(ctx, table, path)
     note = _opt_text(ctx, table, "note", path)
-    return None if person is None or not sources else ArtistCredit(person, sources, note)
+    note_translations = _note_translations(ctx, table, path)
+    return None if person is None or not sources else ArtistCredit(person, sources, note,
+                                                                   note_translations)
 
 
 def _trivia(ctx: _Ctx, raw: object, path: str) -> Trivia | None:
@@ -744,14 +765,14 @@ def _trivia(ctx: _Ctx, raw: object, path: str) -> Trivia | None:
 
 
 def _translations(ctx: _Ctx, table: Table, path: str,
-                  parse: Callable[[_Ctx, Any, str], T | None]) -> tuple[tuple[str, T], ...]:
+                  parse: Callable[[_Ctx, Any, str], T | None], key: str = "translations"
+                  ) -> tuple[tuple[str, T], ...]:
     """`translations = { ko = ... }`: the entry in other languages, each parsed by `parse`
     (the sources are the entry's own: a translation states the same fact)."""
-    if "translations" not in table:
+    if key not in table:
         return ()
-    p = _key(path, "translations")
-    raw = _as_table(ctx, table["translations"], p, 'a table of languages, like '
-                    '{ ko = "..." }')
+    p = _key(path, key)
+    raw = _as_table(ctx, table[key], p, 'a table of languages, like { ko = "..." }')
     found: list[tuple[str, T]] = []
     for language, value in (raw or {}).items():
         where = _key(p, language)
@@ -998,12 +1019,19 @@ def _union_facts(a: Iterable[Fact], b: Iterable[Fact]) -> tuple[Fact, ...]:
         if key in merged:
             prev = merged[key]
             sources = _union(prev.primary.sources, fact.primary.sources)
-            translations = tuple({**dict(fact.primary.translations),
-                                  **dict(prev.primary.translations)}.items())
-            fact = replace(prev, primary=replace(prev.primary, sources=sources,
-                                                 translations=translations))
+            fact = replace(prev, primary=replace(
+                prev.primary, sources=sources,
+                translations=_merged(prev.primary.translations, fact.primary.translations),
+                note_translations=_merged(prev.primary.note_translations,
+                                          fact.primary.note_translations)))
         merged[key] = fact
     return tuple(merged.values())
+
+
+def _merged(first: tuple[tuple[str, str], ...], second: tuple[tuple[str, str], ...]
+            ) -> tuple[tuple[str, str], ...]:
+    """Both packs' translations of one fact, the first pack's where both have one."""
+    return tuple({**dict(second), **dict(first)}.items())
 
 
 def _merge_person(a: Person, b: Person) -> Person:

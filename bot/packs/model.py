@@ -38,6 +38,7 @@ class Source:
     url: str | None = None
     published: dt.date | None = None
     licence: str | None = None
+    name_translations: tuple[tuple[str, str], ...] = ()  # the description, translated
 
     @property
     def label(self) -> str:
@@ -46,10 +47,13 @@ class Source:
         Never the file name or the id."""
         return self.label_in()
 
-    def label_in(self, date_text: Callable[[dt.date], str] | None = None) -> str:
-        """The label with its date written by `date_text` (default: `long_date`), so a
-        reply can write it in the reader's language."""
-        text = self.outlet or self.title or self.name or "source not described"
+    def label_in(self, date_text: Callable[[dt.date], str] | None = None,
+                 language: str | None = None) -> str:
+        """The label with its date written by `date_text` (default: `long_date`) and its
+        description in `language` where the pack translates it, so a reply can give it
+        in the reader's language."""
+        name = dict(self.name_translations).get(language or "", self.name)
+        text = self.outlet or self.title or name or "source not described"
         if self.outlet is None and self.published is not None:
             text += f", {(date_text or long_date)(self.published)}"
         return text
@@ -74,13 +78,14 @@ def long_date(day: dt.date) -> str:
 
 
 def source_names(ids: Iterable[str], sources: Mapping[str, Source],
-                 date_text: Callable[[dt.date], str] | None = None) -> tuple[str, ...]:
+                 date_text: Callable[[dt.date], str] | None = None,
+                 language: str | None = None) -> tuple[str, ...]:
     """Citation labels for source ids, in order, without repeats; an id with no record is
     shown as itself rather than dropped, so a citation is never silently lost."""
     names: list[str] = []
     for source_id in ids:
         source = sources.get(source_id)
-        name = source.label_in(date_text) if source else source_id
+        name = source.label_in(date_text, language) if source else source_id
         if name not in names:
             names.append(name)
     return tuple(names)
@@ -96,6 +101,7 @@ class Reading:
     # (language, the value in it): the pack author's translations of a text value, which
     # rest on the same sources; the value itself is the original (English).
     translations: tuple[tuple[str, str], ...] = ()
+    note_translations: tuple[tuple[str, str], ...] = ()  # the note's, likewise
 
     def text_in(self, language: str) -> str | None:
         """The value as text in `language`, if it is English or the pack translates it."""
@@ -192,6 +198,7 @@ class Credit:
     sources: tuple[str, ...]
     also: tuple[Reading, ...] = ()
     note: str | None = None
+    note_translations: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -199,6 +206,7 @@ class ArtistCredit:
     person: str
     sources: tuple[str, ...]
     note: str | None = None
+    note_translations: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

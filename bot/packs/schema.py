@@ -35,11 +35,12 @@ TOP_KEYS = (
     "ost", "ost_unnumbered", "trivia", "questions", "people",
 )  # fmt: skip
 
-FACT_KEYS = ("value", "sources", "note", "also", "episode", "translations")
-READING_KEYS = ("value", "sources", "note", "translations")
+FACT_KEYS = ("value", "sources", "note", "also", "episode", "translations", "note_translations")
+READING_KEYS = ("value", "sources", "note", "translations", "note_translations")
 
 SOURCE_KEYS = (
     "name", "kind", "outlet", "author", "title", "published", "url", "licence", "file",
+    "name_translations",
 )  # fmt: skip
 # A source is cited by what it says of itself: at least one of these describes it.
 SOURCE_DESCRIBED_BY = ("outlet", "title", "name")
@@ -66,12 +67,12 @@ CAST_KEYS = (
     "description", "billing", "sources",
 )  # fmt: skip
 
-CREDIT_KEYS = ("person", "job", "sources", "also", "note")
+CREDIT_KEYS = ("person", "job", "sources", "also", "note", "note_translations")
 
 TRACK_FACTS = {"title": STR, "korean_title": STR, "release_date": DATE}
 TRACK_KEYS = ("number", "artists", "notes", *TRACK_FACTS)
 UNNUMBERED_KEYS = ("artists", "notes", *TRACK_FACTS)
-ARTIST_KEYS = ("person", "sources", "note")
+ARTIST_KEYS = ("person", "sources", "note", "note_translations")
 
 TRIVIA_KEYS = (*FACT_KEYS, "topic", "track")
 

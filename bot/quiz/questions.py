@@ -382,7 +382,7 @@ class Context:
             return None
         accepted = tuple(r for r in dict.fromkeys(right) if r != answer)
         return Question(key, kind, text, answer, distractors,
-                        source_names(source_ids, self.sources, long_date), episode,
+                        source_names(source_ids, self.sources, long_date, current()), episode,
                         fact=fact, accepted=accepted, english=english)
 
     def drama_people(self) -> list[PersonRef]:
@@ -850,7 +850,7 @@ def handwritten(ctx: Context) -> Iterator[Question | None]:
         if words is None:
             continue
         digest = hashlib.sha1(item.question.encode()).hexdigest()[:10]
-        names = source_names(item.sources, ctx.sources, long_date)
+        names = source_names(item.sources, ctx.sources, long_date, current())
         template = "{question}"
         if len(set(item.sources)) < 2 and names:
             template = N_("According to {source}: {question}")

@@ -18,6 +18,7 @@ from discord.utils import escape_markdown, escape_mentions
 
 from bot.i18n import DEFAULT, N_, _, current, long_date, ngettext
 from bot.packs.model import (
+    ArtistCredit,
     Credit,
     Fact,
     FactValue,
@@ -197,7 +198,7 @@ def format_value(value: FactValue) -> str:
 
 def cite(ids: Iterable[str], sources: Mapping[str, Source]) -> str:
     """"Kpopmap, NME", dates in the reader's language."""
-    return ", ".join(source_names(ids, sources, long_date))
+    return ", ".join(source_names(ids, sources, long_date, current()))
 
 
 Notes = list[str]
@@ -211,14 +212,23 @@ def _qualifiers(reading: Reading, sources: Mapping[str, Source], *, always: bool
     parts: list[str] = []
     if reading.note:
         if notes is None:
-            parts.append(reading.note)
+            parts.append(shown_note(reading))
         else:
-            notes.append(f"{shown_value(reading, fmt)} — {reading.note}")
+            notes.append(f"{shown_value(reading, fmt)} — {shown_note(reading)}")
     if len(reading.sources) == 1 and (mark_single or always):
         parts.append(_("one source: {source}").format(source=cite(reading.sources, sources)))
     elif always and reading.sources:
         parts.append(cite(reading.sources, sources))
     return f" ({'; '.join(parts)})" if parts else ""
+
+
+def shown_note(noted: Reading | Credit | ArtistCredit) -> str:
+    """A note in the reader's language where the pack translates it, else as written."""
+    if noted.note_translations and current() != DEFAULT:
+        translated = dict(noted.note_translations).get(current())
+        if translated is not None:
+            return translated
+    return noted.note or ""
 
 
 def shown_value(reading: Reading, fmt: Callable[[FactValue], str] = format_value) -> str:
@@ -285,9 +295,9 @@ def _also_qualifier(reading: Reading, sources: Mapping[str, Source], notes: Note
     if not reading.note:
         return cited
     if notes is not None:
-        notes.append(f"{shown_value(reading, fmt)} — {reading.note}")
+        notes.append(f"{shown_value(reading, fmt)} — {shown_note(reading)}")
         return cited
-    return f"{cited}; {reading.note}"
+    return f"{cited}; {shown_note(reading)}"
 
 
 def render_facts(
@@ -331,12 +341,13 @@ def fact_source_ids(fact: Fact | None) -> list[str]:
 def credit_fact(name: str, credit: Credit) -> Fact:
     """A crew credit as a fact about who holds it, so that contested credits ("Ahn Sae-bom;
     also reported as Chae Yoon (pinkvilla)") render like any other fact."""
-    return Fact(Reading(name, credit.sources, credit.note), credit.also)
+    return Fact(Reading(name, credit.sources, credit.note,
+                        note_translations=credit.note_translations), credit.also)
 
 
 def footer_sources(ids: Iterable[str], sources: Mapping[str, Source]) -> str:
     """The footer line naming every source used, cut to fit the footer with "..."."""
-    names = source_names(ids, sources, long_date)
+    names = source_names(ids, sources, long_date, current())
     if not names:
         return _("Sources: none on record")
     return truncate(_("Sources: {names}").format(names=", ".join(names)), Limits.FOOTER)
@@ -346,7 +357,7 @@ def describe_source(source: Source) -> str:
     """One line of the Sources section: the source as readers know it, linked where it
     has an address, then what it is, headline, author and date (never the seed file's
     name: readers have not seen the files)."""
-    label = escape_markdown(source.label_in(long_date))
+    label = escape_markdown(source.label_in(long_date, current()))
     parts = [f"**[{label}]({source.url})**" if source.url else f"**{label}**"]
     parts[0] += f" ({source.kind})"
     if source.title and source.title != source.label:
@@ -382,7 +393,8 @@ def track_artists(info: TrackInfo, sources: Mapping[str, Source]) -> str:
     """The singers in order, each marked when only one source names them."""
     names: list[str] = []
     for credit, person in zip(info.track.artists, info.artists, strict=False):
-        reading = Reading(person.name, credit.sources, credit.note)
+        reading = Reading(person.name, credit.sources, credit.note,
+                          note_translations=credit.note_translations)
         names.append(render_reading(reading, sources))
     return ", ".join(names) or _(UNKNOWN)
 
@@ -418,8 +430,10 @@ def unnumbered_line(tracks: Sequence[UnnumberedTrack], names: Mapping[str, Perso
     source: Korea Herald)"; None when there are none."""
     items: list[str] = []
     for track in tracks:
-        singers = ", ".join(render_reading(Reading(_name(c.person, names), c.sources, c.note),
-                                           sources, always_cite=True) for c in track.artists)
+        singers = ", ".join(render_reading(
+            Reading(_name(c.person, names), c.sources, c.note,
+                    note_translations=c.note_translations),
+            sources, always_cite=True) for c in track.artists)
         if track.title is not None:
             title = render_fact(track.title, sources, always_cite=True)
             singers = (_("“{title}” by {singers}").format(title=title, singers=singers)
