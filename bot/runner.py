@@ -1,12 +1,23 @@
-"""Starting the bot: point discord.py at the configured endpoints, make sure the fact store
-is current, then connect. `dramabot run`, the console, the tests and the benchmarks all go
-through `serve`, so what is tested is what runs."""
+"""Starting the bot: point discord.py at the configured endpoints, make sure there is a fact
+store to serve, then connect. `dramabot run`, the console, the tests and the benchmarks all
+go through `serve`, so what is tested is what runs.
+
+A start does not wait for the packs to be checked when a sound store of this bot's format
+is there: it serves that store at once, and checks the packs in the background once the
+bot is ready (at 100,000 dramas the check, a stat per pack file, takes seconds). If they
+changed, the store is rebuilt in a process of its own, to a new file swapped in atomically,
+and the running bot switches onto it (`refresh_fact_store`). A first start with no store, a
+damaged store, a store of another format and `dramabot db build` still build first."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 import logging
+import signal
 import sqlite3
+import sys
 import time
 from typing import Any
 
@@ -19,7 +30,8 @@ from bot.client import DramaBot, open_state_store
 from bot.config import Settings
 from bot.packs.loader import format_errors
 from bot.packs.model import PackLoadError
-from bot.store.build import build_fact_store, needs_build
+from bot.store.build import PACK_ERRORS_EXIT, build_fact_store, can_serve, needs_build
+from bot.store.facts import FactStore
 from bot.store.health import StoreProblem, describe, quick_check
 
 log = logging.getLogger(__name__)
@@ -27,6 +39,9 @@ log = logging.getLogger(__name__)
 DISCORD_API_BASE = http.Route.BASE
 RETRY_FIRST, RETRY_LONGEST = 2.0, 60.0  # seconds between login attempts while offline
 DISCORD_GATEWAY = DiscordWebSocket.DEFAULT_GATEWAY
+# Seconds a store the bot switched away from stays open: a command that fetched it just
+# before the switch finishes its reading on it.
+OLD_STORE_GRACE = 30.0
 
 
 def apply_endpoints(settings: Settings) -> None:
@@ -39,9 +54,12 @@ def apply_endpoints(settings: Settings) -> None:
     DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway) if gateway else DISCORD_GATEWAY
 
 
-def prepare_fact_store(settings: Settings, *, force: bool = False) -> bool:
+def prepare_fact_store(settings: Settings, *, force: bool = False,
+                       check_packs: bool = True) -> bool:
     """Build the fact store when the packs changed (or it is missing). Returns whether it
-    built.
+    built. With `check_packs=False` a sound store that this bot can read is kept without
+    looking at the packs (the caller checks them later: `refresh_fact_store`); only a
+    missing, damaged or other-format store is built here.
 
     A failed build leaves the previous store in place (the build swaps atomically). With
     a previous store the bot keeps serving it and logs why it could not rebuild, so a typo
@@ -49,7 +67,9 @@ def prepare_fact_store(settings: Settings, *, force: bool = False) -> bool:
     try:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         damaged = set_aside_damaged_fact_store(settings)
-        if not force and not damaged and not needs_build(settings.packs_dir, settings.fact_db):
+        if not force and not damaged and (
+                can_serve(settings.fact_db) if not check_packs
+                else not needs_build(settings.packs_dir, settings.fact_db)):
             return False
         log.info("Building the fact store from %s", settings.packs_dir)
         try:
@@ -125,12 +145,104 @@ async def serve(settings: Settings, bot: DramaBot | None = None, **bot_options: 
     if settings.token is None:
         raise RuntimeError("serve() needs DISCORD_TOKEN; the CLI checks this first")
     apply_endpoints(settings)
-    prepare_fact_store(settings)
+    built = prepare_fact_store(settings, check_packs=False)
     await prepare_state_store(settings)
     bot = bot or create_bot(settings, **bot_options)
     async with bot:
         await login(bot, settings.token)
-        await bot.connect()
+        refresh = None if built else asyncio.create_task(refresh_fact_store(bot, settings))
+        try:
+            await bot.connect()
+        finally:
+            if refresh is not None:
+                refresh.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await refresh
+
+
+async def refresh_fact_store(bot: DramaBot, settings: Settings) -> bool:
+    """Once the bot is ready, check the packs against the store it serves; when they
+    changed, rebuild the store in a process of its own (its memory and CPU are not the
+    bot's) and switch the bot onto the new one. Returns whether it switched.
+
+    Whatever goes wrong here (pack errors, a full disk) is logged and the bot goes on
+    serving the store it has, as a start with broken packs always did."""
+    await bot.wait_until_ready()
+    packs, path = settings.packs_dir, settings.fact_db
+    try:
+        due = await asyncio.to_thread(needs_build, packs, path)
+    except Exception:  # a bug: say so, keep serving
+        log.exception("Could not check the data packs against the fact store")
+        return False
+    if not due:
+        log.debug("The fact store is current with the packs in %s", packs)
+        return False
+    log.info("The data packs in %s changed since the fact store was built: rebuilding it "
+             "in the background; the current store is served until the new one is ready",
+             packs)
+    result = await build_in_background(settings)
+    if result is None:
+        return False
+    try:
+        store = await FactStore.open(path)
+    except Exception:
+        log.exception("The rebuilt fact store %s could not be opened; serving the previous "
+                      "one", path)
+        return False
+    switch_fact_store(bot, store)
+    log.info("Now serving the rebuilt fact store: %s packs, %s dramas, %s people, %s tracks, "
+             "%s sources, built in %.1f s", result.get("packs"), result.get("dramas"),
+             result.get("people"), result.get("tracks"), result.get("sources"),
+             float(result.get("seconds") or 0))
+    return True
+
+
+async def build_in_background(settings: Settings) -> dict[str, Any] | None:
+    """`python -m bot.store.build` for the settings' packs and store; what it built, or
+    None after logging why it built nothing. Cancelled, it stops the build (SIGTERM: the
+    build deletes its temporary file) and waits for it."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot.store.build", str(settings.packs_dir),
+        str(settings.fact_db), stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    try:
+        out, err = await process.communicate()
+    except BaseException:
+        if process.returncode is None:
+            process.send_signal(signal.SIGTERM)
+            await process.wait()
+        raise
+    problem = err.decode("utf-8", "replace").strip()
+    if process.returncode == PACK_ERRORS_EXIT:
+        log.error("The data packs have errors; serving the previous fact store until "
+                  "they are fixed:\n%s", problem)
+        return None
+    if process.returncode != 0:
+        log.error("Rebuilding the fact store failed (exit status %s); serving the previous "
+                  "one:\n%s", process.returncode, problem)
+        return None
+    result: dict[str, Any] = json.loads(out.decode().strip().splitlines()[-1])
+    return result
+
+
+def switch_fact_store(bot: DramaBot, store: FactStore) -> None:
+    """Serve `store` from now on: every command reads `bot.facts` afresh. The cogs drop
+    what they derived from the old store's results (`on_fact_store_changed`); the old
+    store's own caches go with it, and it is closed after OLD_STORE_GRACE seconds."""
+    old, bot.facts = bot.facts, store
+    bot.dispatch("fact_store_changed", store)
+
+    async def close_later() -> None:
+        try:
+            await asyncio.sleep(OLD_STORE_GRACE)
+        finally:
+            await old.close()
+    task = asyncio.create_task(close_later())
+    _CLOSING.add(task)
+    task.add_done_callback(_CLOSING.discard)
+
+
+_CLOSING: set[asyncio.Task[None]] = set()  # old stores waiting to be closed
 
 
 async def login(bot: DramaBot, token: str, *, first_delay: float = RETRY_FIRST,

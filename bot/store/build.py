@@ -34,6 +34,7 @@ import multiprocessing
 import operator
 import os
 import pickle
+import signal
 import sqlite3
 import sys
 import tempfile
@@ -71,6 +72,7 @@ from bot.store.facts import (
 from bot.store.names import KEY_VERSION, NameIndex, NameRow, fold, loose, name_row, search_key
 
 STALE_TEMP_SECONDS = 3600
+PACK_ERRORS_EXIT = 3  # `python -m bot.store.build`: the packs have errors (on stderr)
 # A file modified this close to the build's look at it is not cached: a second same-size
 # edit within one mtime tick (2 s on FAT, coarser on some network mounts) would keep the
 # mtime, so its hash is taken again at each start until the next build.
@@ -221,6 +223,29 @@ def _decode_pack_files(text: str | None) -> dict[str, PackFile]:
             if type(size) is int and type(mtime_ns) is int and isinstance(sha256, str):
                 found[name] = PackFile(name, size, mtime_ns, sha256)
     return found
+
+
+def can_serve(db_path: Path) -> bool:
+    """Whether the store at `db_path` is one this code can open (built, and by the same
+    schema, name-key and model versions), whatever packs it was built from: a bot may
+    serve it while the packs are checked."""
+    if not Path(db_path).is_file():
+        return False
+    try:
+        uri = f"file:{quote(str(Path(db_path).resolve()))}?mode=ro"
+        conn = sqlite3.connect(uri, uri=True)
+        try:
+            rows = conn.execute(
+                "SELECT key, value FROM meta WHERE key IN"
+                " ('fingerprint', 'schema_version', 'key_version', 'model_hash')").fetchall()
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError:
+        return False
+    meta = {str(k): str(v) for k, v in rows}
+    return "fingerprint" in meta and (
+        meta.get("schema_version"), meta.get("key_version"), meta.get("model_hash")
+    ) == (str(SCHEMA_VERSION), str(KEY_VERSION), MODEL_HASH)
 
 
 def needs_build(packs_dir: Path, db_path: Path) -> bool:
@@ -777,3 +802,40 @@ def _fsync_dir(folder: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+# -- a build in a process of its own ----------------------------------------------------------
+
+def main(argv: Sequence[str]) -> int:
+    """`python -m bot.store.build PACKS_DIR DB_PATH`: build the store, as a running bot
+    does in the background (bot.runner). Prints the BuildResult as one JSON line; with
+    pack errors prints them, one a line, on stderr and exits PACK_ERRORS_EXIT. SIGTERM
+    stops the build and deletes its temporary file."""
+    from bot.packs.loader import format_errors
+
+    if len(argv) != 2:
+        print("usage: python -m bot.store.build PACKS_DIR DB_PATH", file=sys.stderr)
+        return 2
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        result = build_fact_store(Path(argv[0]), Path(argv[1]))
+    except PackLoadError as error:
+        print(format_errors(error.errors), file=sys.stderr)
+        return PACK_ERRORS_EXIT
+    except (sqlite3.Error, OSError, FactStoreError) as error:
+        print(f"cannot write the fact store {argv[1]}: {str(error).splitlines()[0]}",
+              file=sys.stderr)
+        return 1
+    fields = dataclasses.asdict(result)
+    print(json.dumps({**fields, "path": str(result.path)}))
+    return 0
+
+
+def _stop(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)  # unwinds through the build's clean-up
+
+
+if __name__ == "__main__":  # run the module's own copy, so workers unpickle its functions
+    from bot.store.build import main as _main
+
+    raise SystemExit(_main(sys.argv[1:]))
