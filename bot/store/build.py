@@ -8,9 +8,10 @@ pack, a full disk) deletes the temporary file, leaves the working store untouche
 propagates the error.
 
 `packs_fingerprint` hashes the pack files and the store's schema, and the build records it,
-so `needs_build` can tell at start-up whether the packs changed since the last build. The
-build also records each file's size, mtime_ns and SHA-256 (meta `pack_files`), so a start
-re-reads only the files whose name, size or mtime changed since (hashing every pack took
+so `needs_build` can tell whether the packs changed since the last build. The build also
+records each file's size, mtime_ns and SHA-256 (meta `pack_files`, a line per file in name
+order, read along the folder), so a check re-reads only the files whose name, size or
+mtime changed since (hashing every pack took
 11.6 s of the start at 100,000 dramas). That assumes an edit changes the size or the
 mtime_ns: editors and `touch` set the mtime, and a same-size edit within one mtime tick of
 the build is caught because files that recent are not cached (RACY_NS). Whoever rewrites a
@@ -47,8 +48,6 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import quote
-
-import orjson
 
 from bot.packs.model import (
     CastEntry,
@@ -121,7 +120,7 @@ def packs_fingerprint(packs_dir: Path, known: Mapping[str, PackFile] | None = No
     return fingerprint_of(pack_files(packs_dir, known or {}))
 
 
-def fingerprint_of(files: Sequence[PackFile]) -> str:
+def fingerprint_of(files: Iterable[PackFile]) -> str:
     """The fingerprint of pack files already hashed (see `packs_fingerprint`)."""
     digest = hashlib.sha256(
         f"facts:{SCHEMA_VERSION};keys:{KEY_VERSION};model:{MODEL_HASH}\n".encode())
@@ -135,19 +134,35 @@ def pack_files(packs_dir: Path, known: Mapping[str, PackFile]) -> list[PackFile]
     """Every `*.toml` file in the folder by name, hashed unless `known` has it with the
     same size and mtime_ns. The stat comes before the read, so an edit made while hashing
     shows as a newer mtime next time rather than being cached under the old one."""
-    return [_pack_file(entry, known.get(entry.name)) for entry in _toml_files(packs_dir)]
+    folder = os.fspath(packs_dir)
+    return [_pack_file(folder, name, known.get(name)) for name in _toml_names(packs_dir)]
 
 
-def _toml_files(packs_dir: Path) -> list[os.DirEntry[str]]:
-    """The files `sorted(packs_dir.glob("*.toml"))` lists, from one directory scan and a
-    stat each (the glob and a second stat per file took 5 s of a start at 100,000)."""
+def _pack_files_along(packs_dir: Path, known: Iterable[PackFile]) -> Iterator[PackFile]:
+    """`pack_files`, streamed, with `known` an iterable in name order (the stored record,
+    read as it goes): a start at 100,000 packs holds neither a PackFile per file nor the
+    decoded record, only the names. A `known` out of order only costs hashes."""
+    folder = os.fspath(packs_dir)
+    records = iter(known)
+    record = next(records, None)
+    for name in _toml_names(packs_dir):
+        while record is not None and record.name < name:
+            record = next(records, None)
+        cached = record if record is not None and record.name == name else None
+        yield _pack_file(folder, name, cached)
+
+
+def _toml_names(packs_dir: Path) -> list[str]:
+    """The names of the files `sorted(packs_dir.glob("*.toml"))` lists, from one directory
+    scan (the glob and a second stat per file took 5 s of a start at 100,000)."""
     try:
         with os.scandir(packs_dir) as scan:
-            found = [entry for entry in scan  # as fnmatch "*.toml", without its regex
+            found = [entry.name for entry in scan  # as fnmatch "*.toml", without its regex
                      if os.path.normcase(entry.name).endswith(".toml") and _is_file(entry)]
     except OSError:
         return []
-    return sorted(found, key=lambda entry: entry.name)
+    found.sort()
+    return found
 
 
 def _is_file(entry: os.DirEntry[str]) -> bool:
@@ -157,17 +172,18 @@ def _is_file(entry: os.DirEntry[str]) -> bool:
         return False
 
 
-def _pack_file(entry: os.DirEntry[str], cached: PackFile | None) -> PackFile:
+def _pack_file(folder: str, name: str, cached: PackFile | None) -> PackFile:
     """`cached` if size and mtime_ns still match, else the file hashed. A file that cannot
     be read gets a hash no file has, so a build is due and the loader reports the file."""
+    path = os.path.join(folder, name)
     try:
-        stat = entry.stat()
+        stat = os.stat(path)
         if cached is not None and (cached.size, cached.mtime_ns) == (stat.st_size,
                                                                       stat.st_mtime_ns):
             return cached
-        return PackFile(entry.name, stat.st_size, stat.st_mtime_ns, _sha256(Path(entry.path)))
+        return PackFile(name, stat.st_size, stat.st_mtime_ns, _sha256(Path(path)))
     except OSError as exc:
-        return PackFile(entry.name, -1, -1, f"unreadable: {exc.strerror or exc}")
+        return PackFile(name, -1, -1, f"unreadable: {exc.strerror or exc}")
 
 
 def _sha256(path: Path) -> str:
@@ -176,24 +192,27 @@ def _sha256(path: Path) -> str:
 
 def stored_fingerprint(db_path: Path) -> str | None:
     """The fingerprint a built store records, or None if there is no readable store."""
-    return _stored_meta(db_path).get("fingerprint")
+    return _stored_meta(db_path, ("fingerprint",)).get("fingerprint")
 
 
 def stored_pack_files(db_path: Path) -> dict[str, PackFile]:
     """The pack files a built store records by name; {} when there is no readable store
     or the record is missing or malformed (then every file is simply hashed again)."""
-    return _decode_pack_files(_stored_meta(db_path).get("pack_files"))
+    return _decode_pack_files(_stored_meta(db_path, ("pack_files",)).get("pack_files"))
 
 
-def _stored_meta(db_path: Path) -> dict[str, str]:
-    """The `meta` table of the store at `db_path`; {} if there is no readable store."""
+def _stored_meta(db_path: Path, keys: Sequence[str]) -> dict[str, str]:
+    """These keys of the `meta` table of the store at `db_path` (those it has); {} if
+    there is no readable store."""
     if not Path(db_path).is_file():
         return {}
     try:
         uri = f"file:{quote(str(Path(db_path).resolve()))}?mode=ro"
         conn = sqlite3.connect(uri, uri=True)
         try:
-            rows = conn.execute("SELECT key, value FROM meta").fetchall()
+            rows = conn.execute(
+                f"SELECT key, value FROM meta WHERE key IN ({','.join('?' * len(keys))})",
+                tuple(keys)).fetchall()
         finally:
             conn.close()
     except sqlite3.DatabaseError:
@@ -201,28 +220,46 @@ def _stored_meta(db_path: Path) -> dict[str, str]:
     return {str(k): str(v) for k, v in rows}
 
 
+# meta `pack_files`: this line, then a line per file "name<TAB>size<TAB>mtime_ns<TAB>sha256",
+# in name order, so a start reads it along the sorted folder without decoding it whole
+# (the JSON it was decoded from at 100,000 files took 190 MB at its peak, kept by the
+# bot's heap after).
+_RECORD_HEAD = "pack-files 1"
+
+
 def _encode_pack_files(files: Sequence[PackFile], now_ns: int) -> str:
-    """JSON for meta `pack_files`: {name: [size, mtime_ns, sha256]}, leaving out files
-    modified within RACY_NS of `now_ns` (their mtime may not yet show a further edit)."""
-    return json.dumps({f.name: [f.size, f.mtime_ns, f.sha256] for f in files
-                       if 0 <= f.mtime_ns <= now_ns - RACY_NS}, separators=(",", ":"))
+    """The record for meta `pack_files`, leaving out files modified within RACY_NS of
+    `now_ns` (their mtime may not yet show a further edit) and names with a tab or a
+    newline (hashed at every start instead: no pack is named so)."""
+    lines = [_RECORD_HEAD]
+    lines += (f"{f.name}\t{f.size}\t{f.mtime_ns}\t{f.sha256}" for f in files
+              if 0 <= f.mtime_ns <= now_ns - RACY_NS and not _BREAKS.intersection(f.name))
+    return "\n".join(lines)
+
+
+_BREAKS = frozenset("\t\n")
 
 
 def _decode_pack_files(text: str | None) -> dict[str, PackFile]:
     """`_encode_pack_files` read back; {} for anything else, entry by entry."""
-    try:
-        data = orjson.loads(text) if text else {}
-    except (ValueError, RecursionError):
-        return {}
-    if not isinstance(data, dict):
-        return {}
-    found = {}
-    for name, entry in data.items():
-        if type(entry) is list and len(entry) == 3:
-            size, mtime_ns, sha256 = entry
-            if type(size) is int and type(mtime_ns) is int and isinstance(sha256, str):
-                found[name] = PackFile(name, size, mtime_ns, sha256)
-    return found
+    return {f.name: f for f in _record_entries(text)}
+
+
+def _record_entries(text: str | None) -> Iterator[PackFile]:
+    """The well-formed entries of a `pack_files` record, in its order, one at a time."""
+    if not text or text.split("\n", 1)[0] != _RECORD_HEAD:
+        return
+    pos, end = len(_RECORD_HEAD) + 1, len(text)
+    while pos < end:
+        stop = text.find("\n", pos)
+        stop = end if stop < 0 else stop
+        parts = text[pos:stop].split("\t")
+        pos = stop + 1
+        if len(parts) != 4 or not parts[3]:
+            continue
+        name, size, mtime_ns, sha256 = parts
+        if size.isascii() and size.isdigit() and mtime_ns.isascii() and mtime_ns.isdigit():
+            yield PackFile(name, int(size), int(mtime_ns), sha256)
 
 
 def can_serve(db_path: Path) -> bool:
@@ -251,11 +288,11 @@ def can_serve(db_path: Path) -> bool:
 def needs_build(packs_dir: Path, db_path: Path) -> bool:
     """True when the store is missing, unreadable, or built from other packs or by another
     store version. Hashes only the files changed since the store's build."""
-    meta = _stored_meta(db_path)
+    meta = _stored_meta(db_path, ("fingerprint", "pack_files"))
     if "fingerprint" not in meta:
         return True
-    known = _decode_pack_files(meta.get("pack_files"))
-    return meta["fingerprint"] != packs_fingerprint(packs_dir, known)
+    files = _pack_files_along(packs_dir, _record_entries(meta.pop("pack_files", None)))
+    return meta["fingerprint"] != fingerprint_of(files)
 
 
 def build_fact_store(packs_dir: Path, db_path: Path, workers: int | None = None
