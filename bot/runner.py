@@ -2,12 +2,13 @@
 store to serve, then connect. `dramabot run`, the console, the tests and the benchmarks all
 go through `serve`, so what is tested is what runs.
 
-A start does not wait for the packs to be checked when a sound store of this bot's format
-is there: it serves that store at once, and checks the packs in the background once the
-bot is ready (at 100,000 dramas the check, a stat per pack file, takes seconds). If they
+A start checks the packs against the fact store and rebuilds it first if they changed,
+except with a large store: from BACKGROUND_CHECK_MIN packs, a sound store of this bot's
+format is served at once, and the packs are checked in the background once the bot is
+ready (at 100,000 packs the check, a stat per file, takes a second or more). If they
 changed, the store is rebuilt in a process of its own, to a new file swapped in atomically,
 and the running bot switches onto it (`refresh_fact_store`). A first start with no store, a
-damaged store, a store of another format and `dramabot db build` still build first."""
+damaged store, a store of another format and `dramabot db build` always build first."""
 
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ from bot.client import DramaBot, open_state_store
 from bot.config import Settings
 from bot.packs.loader import format_errors
 from bot.packs.model import PackLoadError
-from bot.store.build import PACK_ERRORS_EXIT, build_fact_store, can_serve, needs_build
+from bot.store.build import PACK_ERRORS_EXIT, build_fact_store, needs_build, servable_packs
 from bot.store.facts import FactStore
 from bot.store.health import StoreProblem, describe, quick_check
 
@@ -43,6 +44,9 @@ DISCORD_GATEWAY = DiscordWebSocket.DEFAULT_GATEWAY
 # Seconds a store the bot switched away from stays open: a command that fetched it just
 # before the switch finishes its reading on it.
 OLD_STORE_GRACE = 30.0
+# From this many packs a start serves the store it has and checks the packs afterwards;
+# below, checking them first takes milliseconds (the bundled packs: under 10 ms).
+BACKGROUND_CHECK_MIN = 2000
 
 
 def apply_endpoints(settings: Settings) -> None:
@@ -56,11 +60,11 @@ def apply_endpoints(settings: Settings) -> None:
 
 
 def prepare_fact_store(settings: Settings, *, force: bool = False,
-                       check_packs: bool = True) -> bool:
+                       defer_check: bool = False) -> bool:
     """Build the fact store when the packs changed (or it is missing). Returns whether it
-    built. With `check_packs=False` a sound store that this bot can read is kept without
-    looking at the packs (the caller checks them later: `refresh_fact_store`); only a
-    missing, damaged or other-format store is built here.
+    built. With `defer_check`, a sound store this bot can read that `checks_later` is
+    served as it is, without looking at the packs (the caller checks them afterwards:
+    `refresh_fact_store`); a missing, damaged or other-format store is built here.
 
     A failed build leaves the previous store in place (the build swaps atomically). With
     a previous store the bot keeps serving it and logs why it could not rebuild, so a typo
@@ -69,8 +73,8 @@ def prepare_fact_store(settings: Settings, *, force: bool = False,
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         damaged = set_aside_damaged_fact_store(settings)
         if not force and not damaged and (
-                can_serve(settings.fact_db) if not check_packs
-                else not needs_build(settings.packs_dir, settings.fact_db)):
+                (defer_check and checks_later(settings))
+                or not needs_build(settings.packs_dir, settings.fact_db)):
             return False
         log.info("Building the fact store from %s", settings.packs_dir)
         try:
@@ -89,6 +93,13 @@ def prepare_fact_store(settings: Settings, *, force: bool = False,
              "%d sources in %.1f s", result.path, result.packs, result.dramas, result.people,
              result.tracks, result.sources, result.seconds)
     return True
+
+
+def checks_later(settings: Settings) -> bool:
+    """Whether a start serves the fact store it has and checks the packs in the
+    background: a store this bot can read, built from BACKGROUND_CHECK_MIN packs or more."""
+    packs = servable_packs(settings.fact_db)
+    return packs is not None and packs >= BACKGROUND_CHECK_MIN
 
 
 def set_aside_damaged_fact_store(settings: Settings) -> bool:
@@ -165,12 +176,13 @@ async def serve(settings: Settings, bot: DramaBot | None = None, **bot_options: 
     if settings.token is None:
         raise RuntimeError("serve() needs DISCORD_TOKEN; the CLI checks this first")
     apply_endpoints(settings)
-    built = prepare_fact_store(settings, check_packs=False)
+    built = prepare_fact_store(settings, defer_check=True)
+    later = not built and checks_later(settings)
     await prepare_state_store(settings)
     bot = bot or create_bot(settings, **bot_options)
     async with bot:
         await login(bot, settings.token)
-        refresh = None if built else asyncio.create_task(refresh_fact_store(bot, settings))
+        refresh = asyncio.create_task(refresh_fact_store(bot, settings)) if later else None
         try:
             await bot.connect()
         finally:

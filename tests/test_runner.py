@@ -144,6 +144,7 @@ class Gated:
         def signalled_switch(bot: DramaBot, store: FactStore) -> None:
             switch(bot, store)
             self.switched.set()
+        monkeypatch.setattr(runner, "BACKGROUND_CHECK_MIN", 1)  # as for a large store
         monkeypatch.setattr(runner, "build_in_background", gated_build)
         monkeypatch.setattr(runner, "switch_fact_store", signalled_switch)
 

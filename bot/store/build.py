@@ -68,6 +68,7 @@ from bot.store.facts import (
     cited_sources,
     to_json,
 )
+from bot.store.models import CastMember, CrewMember, DramaRef, PersonRef, TrackInfo
 from bot.store.names import KEY_VERSION, NameIndex, NameRow, fold, loose, name_row, search_key
 
 STALE_TEMP_SECONDS = 3600
@@ -262,27 +263,18 @@ def _record_entries(text: str | None) -> Iterator[PackFile]:
             yield PackFile(name, int(size), int(mtime_ns), sha256)
 
 
-def can_serve(db_path: Path) -> bool:
-    """Whether the store at `db_path` is one this code can open (built, and by the same
-    schema, name-key and model versions), whatever packs it was built from: a bot may
-    serve it while the packs are checked."""
-    if not Path(db_path).is_file():
-        return False
-    try:
-        uri = f"file:{quote(str(Path(db_path).resolve()))}?mode=ro"
-        conn = sqlite3.connect(uri, uri=True)
-        try:
-            rows = conn.execute(
-                "SELECT key, value FROM meta WHERE key IN"
-                " ('fingerprint', 'schema_version', 'key_version', 'model_hash')").fetchall()
-        finally:
-            conn.close()
-    except sqlite3.DatabaseError:
-        return False
-    meta = {str(k): str(v) for k, v in rows}
-    return "fingerprint" in meta and (
-        meta.get("schema_version"), meta.get("key_version"), meta.get("model_hash")
-    ) == (str(SCHEMA_VERSION), str(KEY_VERSION), MODEL_HASH)
+def servable_packs(db_path: Path) -> int | None:
+    """How many packs the store at `db_path` was built from, if it is one this code can
+    open (built, by the same schema, name-key and model versions), whatever packs it was
+    built from; else None. A bot may serve such a store while the packs are checked."""
+    meta = _stored_meta(db_path, ("fingerprint", "schema_version", "key_version",
+                                  "model_hash", "packs"))
+    if "fingerprint" not in meta or (
+            meta.get("schema_version"), meta.get("key_version"), meta.get("model_hash")
+    ) != (str(SCHEMA_VERSION), str(KEY_VERSION), MODEL_HASH):
+        return None
+    packs = meta.get("packs", "")
+    return int(packs) if packs.isascii() and packs.isdigit() else 0
 
 
 def needs_build(packs_dir: Path, db_path: Path) -> bool:
@@ -501,6 +493,7 @@ class _PackRows(NamedTuple):
     questions: list[tuple[str, int, str]]
     names: list[tuple[str, ...]]
     cited: dict[str, set[str]]  # person id -> sources their entries here cite
+    unsure: tuple[str, ...]  # people in `drama`'s refs without a hangul here (see _drama_info)
 
 
 def _pack_rows(pack: Pack) -> _PackRows:
@@ -535,16 +528,63 @@ def _pack_rows(pack: Pack) -> _PackRows:
         questions=[(slug, i, to_json(q)) for i, q in enumerate(pack.questions)],
         names=list(_unique(_drama_names([pack]))),
         cited=people_cited,
+        unsure=tuple(sorted(pid for pid in people_cited
+                            if (person := pack.people.get(pid)) is None or person.hangul is None)),
     )
 
 
 def _drama_info(pack: Pack) -> bytes:
-    """`dramas.info`: the parts of a DramaInfo that need no other pack, in its order."""
+    """`dramas.info`: a DramaInfo's parts but its sources (Drama, cast and crew with their
+    PersonRefs, episodes by number, tracks by number with their artists' refs, trivia,
+    questions), so a first ask is one row and one unpickling. The refs are made from the
+    pack's own people: a person's name and kind agree in every pack, and a Hangul name a
+    pack leaves out is filled in at the end of the build (`_fill_hangul`)."""
+    drama = pack.drama
+    korean = str(drama.korean_title.value) if drama.korean_title else None
+    ref = DramaRef(drama.slug, str(drama.title.value), korean)
+    refs: dict[str, PersonRef] = {}
+
+    def person(pid: str) -> PersonRef:
+        found = refs.get(pid)
+        if found is None:
+            declared = pack.people.get(pid)
+            found = refs[pid] = (PersonRef(pid, declared.name, declared.hangul)
+                                 if declared is not None else PersonRef(pid, pid))
+        return found
     by_number = operator.attrgetter("number")
-    return pickle.dumps((pack.drama, pack.cast, pack.credits,
-                         tuple(sorted(pack.episodes, key=by_number)),
-                         tuple(sorted(pack.ost, key=by_number)), pack.trivia, pack.questions),
-                        protocol=pickle.HIGHEST_PROTOCOL)
+    return _pickle_info(
+        drama,
+        tuple(CastMember(person(c.person), c) for c in pack.cast),
+        tuple(CrewMember(person(c.person), c) for c in pack.credits),
+        tuple(sorted(pack.episodes, key=by_number)),
+        tuple(TrackInfo(ref, t, tuple(person(a.person) for a in t.artists))
+              for t in sorted(pack.ost, key=by_number)),
+        pack.trivia, pack.questions)
+
+
+def _pickle_info(*parts: object) -> bytes:
+    return pickle.dumps(parts, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _fill_hangul(blob: bytes, hangul: Mapping[str, str]) -> bytes:
+    """`dramas.info` with the Hangul names the merged people give (`hangul`, by id) in
+    the refs of the people its pack declared without one; each ref made once."""
+    drama, cast, crew, episodes, tracks, trivia, questions = pickle.loads(blob)
+    made: dict[str, PersonRef] = {}
+
+    def fixed(ref: PersonRef) -> PersonRef:
+        if ref.id not in hangul:
+            return ref
+        if ref.id not in made:
+            made[ref.id] = PersonRef(ref.id, ref.name, hangul[ref.id])
+        return made[ref.id]
+    return _pickle_info(
+        drama,
+        tuple(CastMember(fixed(c.person), c.entry) for c in cast),
+        tuple(CrewMember(fixed(c.person), c.credit) for c in crew),
+        episodes,
+        tuple(TrackInfo(t.drama, t.track, tuple(map(fixed, t.artists))) for t in tracks),
+        trivia, questions)
 
 
 # -- writing --------------------------------------------------------------------------------
@@ -563,9 +603,11 @@ def _write(path: Path, packs: Iterable[_PackRows], merged: Merged,
             "CREATE TEMP TABLE track_stage (id INTEGER PRIMARY KEY, sort_key TEXT,"
             " slug TEXT, number INTEGER, title_keys TEXT, artists TEXT)")
         conn.execute("BEGIN")
-        counts, cited = _insert_packs(conn, packs)
+        unsure: dict[str, tuple[str, ...]] = {}
+        counts, cited = _insert_packs(conn, packs, unsure)
         people, sources = merged()
         counts = _insert_merged(conn, people, sources, cited, counts)
+        _update_refs(conn, unsure)
         for statement in indexes:  # one sort each, not an insert per row into a B-tree
             conn.execute(statement)
         _insert_name_indexes(conn)
@@ -591,10 +633,12 @@ def _schema_parts(schema: str) -> tuple[str, list[str]]:
     return "\n".join(tables), indexes
 
 
-def _insert_packs(conn: sqlite3.Connection, packs: Iterable[_PackRows]
+def _insert_packs(conn: sqlite3.Connection, packs: Iterable[_PackRows],
+                  unsure: dict[str, tuple[str, ...]]
                   ) -> tuple[dict[str, int], dict[str, tuple[str, ...]]]:
     """Every pack's own rows, in pack order (tracks numbered 1.. in that order); returns
-    counts, and per person the sources their entries in the packs cite."""
+    counts, and per person the sources their entries in the packs cite. `unsure` gets,
+    per drama, the people its refs name without a Hangul name."""
     cited: dict[str, tuple[str, ...]] = {}  # tuples: a third of a set's memory
     dramas = tracks = names = 0
     batch: dict[str, list[tuple[object, ...]]] = {sql: [] for sql in _PACK_INSERTS.values()}
@@ -615,6 +659,8 @@ def _insert_packs(conn: sqlite3.Connection, packs: Iterable[_PackRows]
             known = cited.get(pid, ())
             if not ids.issubset(known):
                 cited[pid] = tuple(sorted({*known, *map(sys.intern, ids)}))
+        if rows.unsure:
+            unsure[slug] = rows.unsure
         dramas += 1
         tracks += len(rows.tracks)
         names += len(rows.names)
@@ -681,6 +727,19 @@ def _insert_merged(conn: sqlite3.Connection, people: Mapping[str, Person],
          for tid, sort_key, slug, number, title_keys, artists in staged))
     return {**counts, "people": len(people), "sources": len(sources),
             "names": counts["names"] + names}
+
+
+def _update_refs(conn: sqlite3.Connection, unsure: Mapping[str, tuple[str, ...]]) -> None:
+    """Give the refs in `dramas.info` the Hangul names of the merged people where their
+    drama's pack left one out (`unsure`: slug -> person ids; the people are written)."""
+    for slug, pids in unsure.items():
+        found = dict(conn.execute(
+            f"SELECT id, hangul FROM people WHERE id IN ({','.join('?' * len(pids))})"
+            " AND hangul IS NOT NULL", pids).fetchall())
+        if found:
+            (blob,) = conn.execute("SELECT info FROM dramas WHERE slug = ?", (slug,)).fetchone()
+            conn.execute("UPDATE dramas SET info = ? WHERE slug = ?",
+                         (_fill_hangul(blob, found), slug))
 
 
 def _id_list(ids: set[str]) -> str:
