@@ -193,33 +193,22 @@ async def serve(settings: Settings, bot: DramaBot | None = None, **bot_options: 
 
 
 async def refresh_fact_store(bot: DramaBot, settings: Settings) -> bool:
-    """Once the bot is ready, check the packs against the store it serves; when they
-    changed, rebuild the store in a process of its own (its memory and CPU are not the
-    bot's) and switch the bot onto the new one. Returns whether it switched.
+    """Once the bot is ready, check the packs against the store it serves and, when they
+    changed, rebuild the store, both in a process of its own (`build_in_background`: the
+    check's memory, a second or more of CPU at 100,000 packs, and the build's are not the
+    bot's); then switch the bot onto the new store. Returns whether it switched.
 
     Whatever goes wrong here (pack errors, a full disk) is logged and the bot goes on
     serving the store it has, as a start with broken packs always did."""
     await bot.wait_until_ready()
-    packs, path = settings.packs_dir, settings.fact_db
-    try:
-        due = await asyncio.to_thread(needs_build, packs, path)
-    except Exception:  # a bug: say so, keep serving
-        log.exception("Could not check the data packs against the fact store")
-        return False
-    if not due:
-        log.debug("The fact store is current with the packs in %s", packs)
-        return False
-    log.info("The data packs in %s changed since the fact store was built: rebuilding it "
-             "in the background; the current store is served until the new one is ready",
-             packs)
     result = await build_in_background(settings)
-    if result is None:
+    if result is None or not result.get("built"):
         return False
     try:
-        store = await FactStore.open(path)
+        store = await FactStore.open(settings.fact_db)
     except Exception:
         log.exception("The rebuilt fact store %s could not be opened; serving the previous "
-                      "one", path)
+                      "one", settings.fact_db)
         return False
     switch_fact_store(bot, store)
     log.info("Now serving the rebuilt fact store: %s packs, %s dramas, %s people, %s tracks, "
@@ -230,16 +219,32 @@ async def refresh_fact_store(bot: DramaBot, settings: Settings) -> bool:
 
 
 async def build_in_background(settings: Settings) -> dict[str, Any] | None:
-    """`python -m bot.store.build` for the settings' packs and store; what it built, or
-    None after logging why it built nothing. Cancelled, it stops the build (SIGTERM: the
-    build deletes its temporary file) and waits for it."""
+    """`python -m bot.store.build --if-changed` for the settings' packs and store: what it
+    said last ({"built": false} when the store was current), or None after logging why it
+    built nothing. Cancelled, it stops the build (SIGTERM: the build deletes its
+    temporary file) and waits for it."""
+    packs = settings.packs_dir
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.store.build", str(settings.packs_dir),
+        sys.executable, "-m", "bot.store.build", "--if-changed", str(packs),
         str(settings.fact_db), stdin=asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    assert process.stdout is not None and process.stderr is not None
+    errors = asyncio.create_task(process.stderr.read())
+    said: dict[str, Any] = {}
     try:
-        out, err = await process.communicate()
+        async for line in process.stdout:
+            try:
+                said = json.loads(line)
+            except ValueError:  # not one of its lines (a warning of some library)
+                continue
+            if said.get("changed"):
+                log.info("The data packs in %s changed since the fact store was built: "
+                         "rebuilding it in the background; the current store is served "
+                         "until the new one is ready", packs)
+        await process.wait()
+        err = await errors
     except BaseException:
+        errors.cancel()
         if process.returncode is None:
             process.send_signal(signal.SIGTERM)
             await process.wait()
@@ -250,11 +255,12 @@ async def build_in_background(settings: Settings) -> dict[str, Any] | None:
                   "they are fixed:\n%s", problem)
         return None
     if process.returncode != 0:
-        log.error("Rebuilding the fact store failed (exit status %s); serving the previous "
-                  "one:\n%s", process.returncode, problem)
+        log.error("Checking or rebuilding the fact store failed (exit status %s); serving "
+                  "the previous one:\n%s", process.returncode, problem)
         return None
-    result: dict[str, Any] = json.loads(out.decode().strip().splitlines()[-1])
-    return result
+    if not said.get("built"):
+        log.debug("The fact store is current with the packs in %s", packs)
+    return said
 
 
 def switch_fact_store(bot: DramaBot, store: FactStore) -> None:

@@ -130,14 +130,16 @@ class Gated:
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.go = asyncio.Event()
-        self.built = asyncio.Event()
+        self.built = asyncio.Event()  # the check (and build) ended
         self.switched = asyncio.Event()
+        self.said: dict[str, object] | None = None
         build, switch = runner.build_in_background, runner.switch_fact_store
 
         async def gated_build(settings: Settings) -> dict[str, object] | None:
             await self.go.wait()
             try:
-                return await build(settings)
+                self.said = await build(settings)
+                return self.said
             finally:
                 self.built.set()
 
@@ -213,5 +215,6 @@ async def test_a_current_store_is_served_without_a_rebuild(
     async with run_dramabot(offline_discord, tmp_path / "data", packs):
         reply = await offline_discord.invoke("/drama soundtrack1", user="fan1")
         assert "Disney+" in reply.text
-    assert not gate.built.is_set()
+        await asyncio.wait_for(gate.built.wait(), 120)  # the packs were checked
+    assert gate.said == {"built": False} and not gate.switched.is_set()
     assert (tmp_path / "data" / "facts.sqlite3").stat().st_mtime_ns == built

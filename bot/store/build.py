@@ -903,27 +903,40 @@ def _fsync_dir(folder: Path) -> None:
 # -- a build in a process of its own ----------------------------------------------------------
 
 def main(argv: Sequence[str]) -> int:
-    """`python -m bot.store.build PACKS_DIR DB_PATH`: build the store, as a running bot
-    does in the background (bot.runner). Prints the BuildResult as one JSON line; with
-    pack errors prints them, one a line, on stderr and exits PACK_ERRORS_EXIT. SIGTERM
-    stops the build and deletes its temporary file."""
+    """`python -m bot.store.build [--if-changed] PACKS_DIR DB_PATH`: build the store, as a
+    running bot does in the background (bot.runner); with `--if-changed` only when
+    `needs_build` says so. Prints JSON lines: {"changed": true} when a build starts after
+    a check, then {"built": true, ...the BuildResult} or {"built": false}. With pack
+    errors prints them, one a line, on stderr and exits PACK_ERRORS_EXIT. SIGTERM stops
+    the build and deletes its temporary file."""
     from bot.packs.loader import format_errors
 
-    if len(argv) != 2:
-        print("usage: python -m bot.store.build PACKS_DIR DB_PATH", file=sys.stderr)
+    args = list(argv)
+    check = args[:1] == ["--if-changed"]
+    if check:
+        del args[0]
+    if len(args) != 2:
+        print("usage: python -m bot.store.build [--if-changed] PACKS_DIR DB_PATH",
+              file=sys.stderr)
         return 2
     signal.signal(signal.SIGTERM, _stop)
+    packs, db = Path(args[0]), Path(args[1])
     try:
-        result = build_fact_store(Path(argv[0]), Path(argv[1]))
+        if check:
+            if not needs_build(packs, db):
+                print(json.dumps({"built": False}), flush=True)
+                return 0
+            print(json.dumps({"changed": True}), flush=True)
+        result = build_fact_store(packs, db)
     except PackLoadError as error:
         print(format_errors(error.errors), file=sys.stderr)
         return PACK_ERRORS_EXIT
     except (sqlite3.Error, OSError, FactStoreError) as error:
-        print(f"cannot write the fact store {argv[1]}: {str(error).splitlines()[0]}",
+        print(f"cannot write the fact store {db}: {str(error).splitlines()[0]}",
               file=sys.stderr)
         return 1
     fields = dataclasses.asdict(result)
-    print(json.dumps({**fields, "path": str(result.path)}))
+    print(json.dumps({"built": True, **fields, "path": str(result.path)}), flush=True)
     return 0
 
 
