@@ -443,3 +443,17 @@ async def test_a_dramas_stored_refs_are_the_merged_peoples(tmp_path: Path, worke
         assert {c.person.hangul for c in info.crew if c.person.id == "kim-hee-won"} == {"김희원"}
     finally:
         await store.close()
+
+
+def test_a_check_reads_the_record_along_the_folder(packs: Path, built: Path,
+                                                   hashed: list[str]) -> None:
+    """A file added before the others in name order is hashed, the rest are not; the
+    record then matches again once it is gone."""
+    extra = packs / "aaa.toml"
+    shutil.copyfile(packs / "soundtrack1.toml", extra)
+    assert needs_build(packs, built)
+    assert hashed == ["aaa.toml"]
+    extra.unlink()
+    hashed.clear()
+    assert not needs_build(packs, built)
+    assert hashed == []
