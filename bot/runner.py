@@ -266,8 +266,9 @@ async def build_in_background(settings: Settings) -> dict[str, Any] | None:
 def switch_fact_store(bot: DramaBot, store: FactStore) -> None:
     """Serve `store` from now on: every command reads `bot.facts` afresh. The cogs drop
     what they derived from the old store's results (`on_fact_store_changed`); the old
-    store's own caches go with it, and it is closed after OLD_STORE_GRACE seconds."""
+    store drops its cached results at once and is closed after OLD_STORE_GRACE seconds."""
     old, bot.facts = bot.facts, store
+    old.clear_caches()
     bot.dispatch("fact_store_changed", store)
 
     async def close_later() -> None:

@@ -309,6 +309,12 @@ class FactStore:
     async def close(self) -> None:
         self._conn.close()
 
+    def clear_caches(self) -> None:
+        """Drop the cached DramaInfo and PersonInfo results (the bot switched to a rebuilt
+        store: they are of no more use, and later reads here just read again)."""
+        self._dramas.clear()
+        self._people.clear()
+
     async def meta(self) -> dict[str, str]:
         """Build metadata: schema_version, fingerprint, built_at, counts."""
         rows = await self._all("SELECT key, value FROM meta")
