@@ -121,20 +121,21 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
         return 2
     from bot.runner import serve
 
-    if not _fact_store_ready(settings):
+    if not _fact_store_ready(settings, defer_check=True):  # as serve() then does
         return 2
     asyncio.run(serve(settings))
     return 0
 
 
-def _fact_store_ready(settings: Settings) -> bool:
-    """Build the fact store if due; False (after saying why) when there is none to use."""
+def _fact_store_ready(settings: Settings, defer_check: bool = False) -> bool:
+    """Build the fact store if due (`defer_check`: see `prepare_fact_store`); False (after
+    saying why) when there is none to use."""
     from bot.packs.loader import format_errors
     from bot.packs.model import PackLoadError
     from bot.runner import prepare_fact_store
 
     try:
-        prepare_fact_store(settings)
+        prepare_fact_store(settings, defer_check=defer_check)
     except PackLoadError as error:
         print(f"dramabot: the data packs have errors:\n{format_errors(error.errors)}",
               file=sys.stderr)

@@ -593,6 +593,12 @@ class Info(commands.Cog):
     def __init__(self, bot: DramaBot) -> None:
         self.bot = bot
 
+    @commands.Cog.listener()
+    async def on_fact_store_changed(self, store: object) -> None:
+        """The bot now serves a rebuilt store: drop what was rendered from the old one."""
+        RENDERED.clear()
+        EXTRAS.clear()
+
     @app_commands.command(
         name=locale_str("drama"),
         description=locale_str("Everything known about a K-drama, every fact with its sources"))

@@ -409,3 +409,51 @@ def test_the_stored_index_is_the_one_sorting_the_rows_gives(folder: Path,
             assert name_index(conn, kind).to_parts() == sorted_here
     finally:
         conn.close()
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+async def test_a_dramas_stored_refs_are_the_merged_peoples(tmp_path: Path, workers: int) -> None:
+    """Each drama's stored person refs give the merged record's Hangul name, also where
+    its own pack left the name out and a later pack gives it."""
+    folder = tmp_path / "packs"
+    shutil.copytree(REAL_PACKS, folder)
+    first = folder / "soundtrack1.toml"
+    text = first.read_text(encoding="utf-8")
+    assert '[people.kim-hee-won]\nname = "Kim Hee-won"\nhangul = "김희원"\n' in text
+    first.write_text(text.replace('[people.kim-hee-won]\nname = "Kim Hee-won"\nhangul = "김희원"\n',
+                                  '[people.kim-hee-won]\nname = "Kim Hee-won"\n'),
+                     encoding="utf-8")
+    db = tmp_path / "facts.sqlite3"
+    build_fact_store(folder, db, workers=workers)
+    loaded = tmp_path / "loaded.sqlite3"
+    write_fact_store(load_packs(folder), loaded)
+    assert table_rows(loaded) == table_rows(db)
+    store = await FactStore.open(db)
+    try:
+        for ref in await store.dramas():
+            info = await store.drama(ref.slug)
+            assert info is not None
+            used = [*(c.person for c in info.cast), *(c.person for c in info.crew),
+                    *(a for t in info.tracks for a in t.artists)]
+            merged = await store.person_refs(r.id for r in used)
+            assert used == [merged[r.id] for r in used], ref.slug
+            assert all(t.drama == ref for t in info.tracks)
+        info = await store.drama("soundtrack1")
+        assert info is not None
+        assert {c.person.hangul for c in info.crew if c.person.id == "kim-hee-won"} == {"김희원"}
+    finally:
+        await store.close()
+
+
+def test_a_check_reads_the_record_along_the_folder(packs: Path, built: Path,
+                                                   hashed: list[str]) -> None:
+    """A file added before the others in name order is hashed, the rest are not; the
+    record then matches again once it is gone."""
+    extra = packs / "aaa.toml"
+    shutil.copyfile(packs / "soundtrack1.toml", extra)
+    assert needs_build(packs, built)
+    assert hashed == ["aaa.toml"]
+    extra.unlink()
+    hashed.clear()
+    assert not needs_build(packs, built)
+    assert hashed == []

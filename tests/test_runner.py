@@ -3,12 +3,15 @@ pack never taking a working bot down, and command sync only when the commands ch
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import shutil
 from pathlib import Path
 
 import pytest
 
+from bot import runner
+from bot.client import DramaBot
 from bot.config import Settings, load_settings
 from bot.offline import OfflineDiscord
 from bot.packs.model import PackLoadError
@@ -117,3 +120,101 @@ async def _invoke_after_restart(discord: OfflineDiscord, data_dir: Path,
     async with run_dramabot(discord, data_dir, env=env):
         reply = await discord.invoke("/drama soundtrack1", user="fan2")
     return reply.text
+
+
+# -- a start serves the store it has, and checks the packs in the background ---------------
+
+class Gated:
+    """`bot.runner`'s background build and store switch, held until the test lets the
+    build go, and telling when the bot has switched (the real functions do the work)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.go = asyncio.Event()
+        self.built = asyncio.Event()  # the check (and build) ended
+        self.switched = asyncio.Event()
+        self.said: dict[str, object] | None = None
+        build, switch = runner.build_in_background, runner.switch_fact_store
+
+        async def gated_build(settings: Settings) -> dict[str, object] | None:
+            await self.go.wait()
+            try:
+                self.said = await build(settings)
+                return self.said
+            finally:
+                self.built.set()
+
+        def signalled_switch(bot: DramaBot, store: FactStore) -> None:
+            switch(bot, store)
+            self.switched.set()
+        monkeypatch.setattr(runner, "BACKGROUND_CHECK_MIN", 1)  # as for a large store
+        monkeypatch.setattr(runner, "build_in_background", gated_build)
+        monkeypatch.setattr(runner, "switch_fact_store", signalled_switch)
+
+
+def change_the_platform(packs: Path) -> None:
+    pack = packs / "soundtrack1.toml"
+    text = pack.read_text(encoding="utf-8")
+    pack.write_text(text.replace('platform = { value = "Disney+"',
+                                 'platform = { value = "Disney Plus"', 1), encoding="utf-8")
+
+
+async def test_changed_packs_are_rebuilt_in_the_background_and_served(
+        offline_discord: OfflineDiscord, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    packs = copy_packs(tmp_path)
+    prepare_fact_store(settings_for(tmp_path, packs))
+    change_the_platform(packs)
+    gate = Gated(monkeypatch)
+    with caplog.at_level(logging.INFO, logger="bot.runner"):
+        async with run_dramabot(offline_discord, tmp_path / "data", packs) as bot:
+            old = bot.facts
+            before = await offline_discord.invoke("/drama soundtrack1", user="fan1")
+            assert "Disney+" in before.text and "Disney Plus" not in before.text
+            gate.go.set()
+            await asyncio.wait_for(gate.switched.wait(), 120)
+            assert bot.facts is not old
+            after = await offline_discord.invoke("/drama soundtrack1", user="fan1")
+            assert "Disney Plus" in after.text
+            again = await offline_discord.invoke("/ost track 7", user="fan2")
+            assert "Just A Little Bit More" in again.text
+    assert "rebuilding it in the background" in caplog.text
+    assert "Now serving the rebuilt fact store" in caplog.text
+    assert not list((tmp_path / "data").glob(".facts.sqlite3.*.tmp"))
+    # the next start finds the store current: nothing to rebuild
+    assert prepare_fact_store(settings_for(tmp_path, packs)) is False
+
+
+async def test_broken_packs_found_in_the_background_keep_the_store_served(
+        offline_discord: OfflineDiscord, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    packs = copy_packs(tmp_path)
+    prepare_fact_store(settings_for(tmp_path, packs))
+    change_the_platform(packs)
+    break_a_pack(packs)
+    gate = Gated(monkeypatch)
+    gate.go.set()
+    with caplog.at_level(logging.INFO, logger="bot.runner"):
+        async with run_dramabot(offline_discord, tmp_path / "data", packs) as bot:
+            old = bot.facts
+            await asyncio.wait_for(gate.built.wait(), 120)
+            reply = await offline_discord.invoke("/drama soundtrack1", user="fan1")
+            assert "Disney+" in reply.text
+            assert bot.facts is old and not gate.switched.is_set()
+    assert "serving the previous fact store until they are fixed" in caplog.text
+    assert "no-such-source" in caplog.text
+
+
+async def test_a_current_store_is_served_without_a_rebuild(
+        offline_discord: OfflineDiscord, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+        ) -> None:
+    packs = copy_packs(tmp_path)
+    prepare_fact_store(settings_for(tmp_path, packs))
+    built = (tmp_path / "data" / "facts.sqlite3").stat().st_mtime_ns
+    gate = Gated(monkeypatch)
+    gate.go.set()
+    async with run_dramabot(offline_discord, tmp_path / "data", packs):
+        reply = await offline_discord.invoke("/drama soundtrack1", user="fan1")
+        assert "Disney+" in reply.text
+        await asyncio.wait_for(gate.built.wait(), 120)  # the packs were checked
+    assert gate.said == {"built": False} and not gate.switched.is_set()
+    assert (tmp_path / "data" / "facts.sqlite3").stat().st_mtime_ns == built

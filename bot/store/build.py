@@ -8,9 +8,10 @@ pack, a full disk) deletes the temporary file, leaves the working store untouche
 propagates the error.
 
 `packs_fingerprint` hashes the pack files and the store's schema, and the build records it,
-so `needs_build` can tell at start-up whether the packs changed since the last build. The
-build also records each file's size, mtime_ns and SHA-256 (meta `pack_files`), so a start
-re-reads only the files whose name, size or mtime changed since (hashing every pack took
+so `needs_build` can tell whether the packs changed since the last build. The build also
+records each file's size, mtime_ns and SHA-256 (meta `pack_files`, a line per file in name
+order, read along the folder), so a check re-reads only the files whose name, size or
+mtime changed since (hashing every pack took
 11.6 s of the start at 100,000 dramas). That assumes an edit changes the size or the
 mtime_ns: editors and `touch` set the mtime, and a same-size edit within one mtime tick of
 the build is caught because files that recent are not cached (RACY_NS). Whoever rewrites a
@@ -34,6 +35,7 @@ import multiprocessing
 import operator
 import os
 import pickle
+import signal
 import sqlite3
 import sys
 import tempfile
@@ -46,8 +48,6 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import quote
-
-import orjson
 
 from bot.packs.model import (
     CastEntry,
@@ -68,9 +68,11 @@ from bot.store.facts import (
     cited_sources,
     to_json,
 )
+from bot.store.models import CastMember, CrewMember, DramaRef, PersonRef, TrackInfo
 from bot.store.names import KEY_VERSION, NameIndex, NameRow, fold, loose, name_row, search_key
 
 STALE_TEMP_SECONDS = 3600
+PACK_ERRORS_EXIT = 3  # `python -m bot.store.build`: the packs have errors (on stderr)
 # A file modified this close to the build's look at it is not cached: a second same-size
 # edit within one mtime tick (2 s on FAT, coarser on some network mounts) would keep the
 # mtime, so its hash is taken again at each start until the next build.
@@ -119,7 +121,7 @@ def packs_fingerprint(packs_dir: Path, known: Mapping[str, PackFile] | None = No
     return fingerprint_of(pack_files(packs_dir, known or {}))
 
 
-def fingerprint_of(files: Sequence[PackFile]) -> str:
+def fingerprint_of(files: Iterable[PackFile]) -> str:
     """The fingerprint of pack files already hashed (see `packs_fingerprint`)."""
     digest = hashlib.sha256(
         f"facts:{SCHEMA_VERSION};keys:{KEY_VERSION};model:{MODEL_HASH}\n".encode())
@@ -133,19 +135,35 @@ def pack_files(packs_dir: Path, known: Mapping[str, PackFile]) -> list[PackFile]
     """Every `*.toml` file in the folder by name, hashed unless `known` has it with the
     same size and mtime_ns. The stat comes before the read, so an edit made while hashing
     shows as a newer mtime next time rather than being cached under the old one."""
-    return [_pack_file(entry, known.get(entry.name)) for entry in _toml_files(packs_dir)]
+    folder = os.fspath(packs_dir)
+    return [_pack_file(folder, name, known.get(name)) for name in _toml_names(packs_dir)]
 
 
-def _toml_files(packs_dir: Path) -> list[os.DirEntry[str]]:
-    """The files `sorted(packs_dir.glob("*.toml"))` lists, from one directory scan and a
-    stat each (the glob and a second stat per file took 5 s of a start at 100,000)."""
+def _pack_files_along(packs_dir: Path, known: Iterable[PackFile]) -> Iterator[PackFile]:
+    """`pack_files`, streamed, with `known` an iterable in name order (the stored record,
+    read as it goes): a start at 100,000 packs holds neither a PackFile per file nor the
+    decoded record, only the names. A `known` out of order only costs hashes."""
+    folder = os.fspath(packs_dir)
+    records = iter(known)
+    record = next(records, None)
+    for name in _toml_names(packs_dir):
+        while record is not None and record.name < name:
+            record = next(records, None)
+        cached = record if record is not None and record.name == name else None
+        yield _pack_file(folder, name, cached)
+
+
+def _toml_names(packs_dir: Path) -> list[str]:
+    """The names of the files `sorted(packs_dir.glob("*.toml"))` lists, from one directory
+    scan (the glob and a second stat per file took 5 s of a start at 100,000)."""
     try:
         with os.scandir(packs_dir) as scan:
-            found = [entry for entry in scan  # as fnmatch "*.toml", without its regex
+            found = [entry.name for entry in scan  # as fnmatch "*.toml", without its regex
                      if os.path.normcase(entry.name).endswith(".toml") and _is_file(entry)]
     except OSError:
         return []
-    return sorted(found, key=lambda entry: entry.name)
+    found.sort()
+    return found
 
 
 def _is_file(entry: os.DirEntry[str]) -> bool:
@@ -155,17 +173,18 @@ def _is_file(entry: os.DirEntry[str]) -> bool:
         return False
 
 
-def _pack_file(entry: os.DirEntry[str], cached: PackFile | None) -> PackFile:
+def _pack_file(folder: str, name: str, cached: PackFile | None) -> PackFile:
     """`cached` if size and mtime_ns still match, else the file hashed. A file that cannot
     be read gets a hash no file has, so a build is due and the loader reports the file."""
+    path = os.path.join(folder, name)
     try:
-        stat = entry.stat()
+        stat = os.stat(path)
         if cached is not None and (cached.size, cached.mtime_ns) == (stat.st_size,
                                                                       stat.st_mtime_ns):
             return cached
-        return PackFile(entry.name, stat.st_size, stat.st_mtime_ns, _sha256(Path(entry.path)))
+        return PackFile(name, stat.st_size, stat.st_mtime_ns, _sha256(Path(path)))
     except OSError as exc:
-        return PackFile(entry.name, -1, -1, f"unreadable: {exc.strerror or exc}")
+        return PackFile(name, -1, -1, f"unreadable: {exc.strerror or exc}")
 
 
 def _sha256(path: Path) -> str:
@@ -174,24 +193,27 @@ def _sha256(path: Path) -> str:
 
 def stored_fingerprint(db_path: Path) -> str | None:
     """The fingerprint a built store records, or None if there is no readable store."""
-    return _stored_meta(db_path).get("fingerprint")
+    return _stored_meta(db_path, ("fingerprint",)).get("fingerprint")
 
 
 def stored_pack_files(db_path: Path) -> dict[str, PackFile]:
     """The pack files a built store records by name; {} when there is no readable store
     or the record is missing or malformed (then every file is simply hashed again)."""
-    return _decode_pack_files(_stored_meta(db_path).get("pack_files"))
+    return _decode_pack_files(_stored_meta(db_path, ("pack_files",)).get("pack_files"))
 
 
-def _stored_meta(db_path: Path) -> dict[str, str]:
-    """The `meta` table of the store at `db_path`; {} if there is no readable store."""
+def _stored_meta(db_path: Path, keys: Sequence[str]) -> dict[str, str]:
+    """These keys of the `meta` table of the store at `db_path` (those it has); {} if
+    there is no readable store."""
     if not Path(db_path).is_file():
         return {}
     try:
         uri = f"file:{quote(str(Path(db_path).resolve()))}?mode=ro"
         conn = sqlite3.connect(uri, uri=True)
         try:
-            rows = conn.execute("SELECT key, value FROM meta").fetchall()
+            rows = conn.execute(
+                f"SELECT key, value FROM meta WHERE key IN ({','.join('?' * len(keys))})",
+                tuple(keys)).fetchall()
         finally:
             conn.close()
     except sqlite3.DatabaseError:
@@ -199,38 +221,70 @@ def _stored_meta(db_path: Path) -> dict[str, str]:
     return {str(k): str(v) for k, v in rows}
 
 
+# meta `pack_files`: this line, then a line per file "name<TAB>size<TAB>mtime_ns<TAB>sha256",
+# in name order, so a start reads it along the sorted folder without decoding it whole
+# (the JSON it was decoded from at 100,000 files took 190 MB at its peak, kept by the
+# bot's heap after).
+_RECORD_HEAD = "pack-files 1"
+
+
 def _encode_pack_files(files: Sequence[PackFile], now_ns: int) -> str:
-    """JSON for meta `pack_files`: {name: [size, mtime_ns, sha256]}, leaving out files
-    modified within RACY_NS of `now_ns` (their mtime may not yet show a further edit)."""
-    return json.dumps({f.name: [f.size, f.mtime_ns, f.sha256] for f in files
-                       if 0 <= f.mtime_ns <= now_ns - RACY_NS}, separators=(",", ":"))
+    """The record for meta `pack_files`, leaving out files modified within RACY_NS of
+    `now_ns` (their mtime may not yet show a further edit) and names with a tab or a
+    newline (hashed at every start instead: no pack is named so)."""
+    lines = [_RECORD_HEAD]
+    lines += (f"{f.name}\t{f.size}\t{f.mtime_ns}\t{f.sha256}" for f in files
+              if 0 <= f.mtime_ns <= now_ns - RACY_NS and not _BREAKS.intersection(f.name))
+    return "\n".join(lines)
+
+
+_BREAKS = frozenset("\t\n")
 
 
 def _decode_pack_files(text: str | None) -> dict[str, PackFile]:
     """`_encode_pack_files` read back; {} for anything else, entry by entry."""
-    try:
-        data = orjson.loads(text) if text else {}
-    except (ValueError, RecursionError):
-        return {}
-    if not isinstance(data, dict):
-        return {}
-    found = {}
-    for name, entry in data.items():
-        if type(entry) is list and len(entry) == 3:
-            size, mtime_ns, sha256 = entry
-            if type(size) is int and type(mtime_ns) is int and isinstance(sha256, str):
-                found[name] = PackFile(name, size, mtime_ns, sha256)
-    return found
+    return {f.name: f for f in _record_entries(text)}
+
+
+def _record_entries(text: str | None) -> Iterator[PackFile]:
+    """The well-formed entries of a `pack_files` record, in its order, one at a time."""
+    if not text or text.split("\n", 1)[0] != _RECORD_HEAD:
+        return
+    pos, end = len(_RECORD_HEAD) + 1, len(text)
+    while pos < end:
+        stop = text.find("\n", pos)
+        stop = end if stop < 0 else stop
+        parts = text[pos:stop].split("\t")
+        pos = stop + 1
+        if len(parts) != 4 or not parts[3]:
+            continue
+        name, size, mtime_ns, sha256 = parts
+        if size.isascii() and size.isdigit() and mtime_ns.isascii() and mtime_ns.isdigit():
+            yield PackFile(name, int(size), int(mtime_ns), sha256)
+
+
+def servable_packs(db_path: Path) -> int | None:
+    """How many packs the store at `db_path` was built from, if it is one this code can
+    open (built, by the same schema, name-key and model versions), whatever packs it was
+    built from; else None. A bot may serve such a store while the packs are checked."""
+    meta = _stored_meta(db_path, ("fingerprint", "schema_version", "key_version",
+                                  "model_hash", "packs"))
+    if "fingerprint" not in meta or (
+            meta.get("schema_version"), meta.get("key_version"), meta.get("model_hash")
+    ) != (str(SCHEMA_VERSION), str(KEY_VERSION), MODEL_HASH):
+        return None
+    packs = meta.get("packs", "")
+    return int(packs) if packs.isascii() and packs.isdigit() else 0
 
 
 def needs_build(packs_dir: Path, db_path: Path) -> bool:
     """True when the store is missing, unreadable, or built from other packs or by another
     store version. Hashes only the files changed since the store's build."""
-    meta = _stored_meta(db_path)
+    meta = _stored_meta(db_path, ("fingerprint", "pack_files"))
     if "fingerprint" not in meta:
         return True
-    known = _decode_pack_files(meta.get("pack_files"))
-    return meta["fingerprint"] != packs_fingerprint(packs_dir, known)
+    files = _pack_files_along(packs_dir, _record_entries(meta.pop("pack_files", None)))
+    return meta["fingerprint"] != fingerprint_of(files)
 
 
 def build_fact_store(packs_dir: Path, db_path: Path, workers: int | None = None
@@ -439,6 +493,7 @@ class _PackRows(NamedTuple):
     questions: list[tuple[str, int, str]]
     names: list[tuple[str, ...]]
     cited: dict[str, set[str]]  # person id -> sources their entries here cite
+    unsure: tuple[str, ...]  # people in `drama`'s refs without a hangul here (see _drama_info)
 
 
 def _pack_rows(pack: Pack) -> _PackRows:
@@ -473,16 +528,63 @@ def _pack_rows(pack: Pack) -> _PackRows:
         questions=[(slug, i, to_json(q)) for i, q in enumerate(pack.questions)],
         names=list(_unique(_drama_names([pack]))),
         cited=people_cited,
+        unsure=tuple(sorted(pid for pid in people_cited
+                            if (person := pack.people.get(pid)) is None or person.hangul is None)),
     )
 
 
 def _drama_info(pack: Pack) -> bytes:
-    """`dramas.info`: the parts of a DramaInfo that need no other pack, in its order."""
+    """`dramas.info`: a DramaInfo's parts but its sources (Drama, cast and crew with their
+    PersonRefs, episodes by number, tracks by number with their artists' refs, trivia,
+    questions), so a first ask is one row and one unpickling. The refs are made from the
+    pack's own people: a person's name and kind agree in every pack, and a Hangul name a
+    pack leaves out is filled in at the end of the build (`_fill_hangul`)."""
+    drama = pack.drama
+    korean = str(drama.korean_title.value) if drama.korean_title else None
+    ref = DramaRef(drama.slug, str(drama.title.value), korean)
+    refs: dict[str, PersonRef] = {}
+
+    def person(pid: str) -> PersonRef:
+        found = refs.get(pid)
+        if found is None:
+            declared = pack.people.get(pid)
+            found = refs[pid] = (PersonRef(pid, declared.name, declared.hangul)
+                                 if declared is not None else PersonRef(pid, pid))
+        return found
     by_number = operator.attrgetter("number")
-    return pickle.dumps((pack.drama, pack.cast, pack.credits,
-                         tuple(sorted(pack.episodes, key=by_number)),
-                         tuple(sorted(pack.ost, key=by_number)), pack.trivia, pack.questions),
-                        protocol=pickle.HIGHEST_PROTOCOL)
+    return _pickle_info(
+        drama,
+        tuple(CastMember(person(c.person), c) for c in pack.cast),
+        tuple(CrewMember(person(c.person), c) for c in pack.credits),
+        tuple(sorted(pack.episodes, key=by_number)),
+        tuple(TrackInfo(ref, t, tuple(person(a.person) for a in t.artists))
+              for t in sorted(pack.ost, key=by_number)),
+        pack.trivia, pack.questions)
+
+
+def _pickle_info(*parts: object) -> bytes:
+    return pickle.dumps(parts, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _fill_hangul(blob: bytes, hangul: Mapping[str, str]) -> bytes:
+    """`dramas.info` with the Hangul names the merged people give (`hangul`, by id) in
+    the refs of the people its pack declared without one; each ref made once."""
+    drama, cast, crew, episodes, tracks, trivia, questions = pickle.loads(blob)
+    made: dict[str, PersonRef] = {}
+
+    def fixed(ref: PersonRef) -> PersonRef:
+        if ref.id not in hangul:
+            return ref
+        if ref.id not in made:
+            made[ref.id] = PersonRef(ref.id, ref.name, hangul[ref.id])
+        return made[ref.id]
+    return _pickle_info(
+        drama,
+        tuple(CastMember(fixed(c.person), c.entry) for c in cast),
+        tuple(CrewMember(fixed(c.person), c.credit) for c in crew),
+        episodes,
+        tuple(TrackInfo(t.drama, t.track, tuple(map(fixed, t.artists))) for t in tracks),
+        trivia, questions)
 
 
 # -- writing --------------------------------------------------------------------------------
@@ -501,9 +603,11 @@ def _write(path: Path, packs: Iterable[_PackRows], merged: Merged,
             "CREATE TEMP TABLE track_stage (id INTEGER PRIMARY KEY, sort_key TEXT,"
             " slug TEXT, number INTEGER, title_keys TEXT, artists TEXT)")
         conn.execute("BEGIN")
-        counts, cited = _insert_packs(conn, packs)
+        unsure: dict[str, tuple[str, ...]] = {}
+        counts, cited = _insert_packs(conn, packs, unsure)
         people, sources = merged()
         counts = _insert_merged(conn, people, sources, cited, counts)
+        _update_refs(conn, unsure)
         for statement in indexes:  # one sort each, not an insert per row into a B-tree
             conn.execute(statement)
         _insert_name_indexes(conn)
@@ -529,10 +633,12 @@ def _schema_parts(schema: str) -> tuple[str, list[str]]:
     return "\n".join(tables), indexes
 
 
-def _insert_packs(conn: sqlite3.Connection, packs: Iterable[_PackRows]
+def _insert_packs(conn: sqlite3.Connection, packs: Iterable[_PackRows],
+                  unsure: dict[str, tuple[str, ...]]
                   ) -> tuple[dict[str, int], dict[str, tuple[str, ...]]]:
     """Every pack's own rows, in pack order (tracks numbered 1.. in that order); returns
-    counts, and per person the sources their entries in the packs cite."""
+    counts, and per person the sources their entries in the packs cite. `unsure` gets,
+    per drama, the people its refs name without a Hangul name."""
     cited: dict[str, tuple[str, ...]] = {}  # tuples: a third of a set's memory
     dramas = tracks = names = 0
     batch: dict[str, list[tuple[object, ...]]] = {sql: [] for sql in _PACK_INSERTS.values()}
@@ -553,6 +659,8 @@ def _insert_packs(conn: sqlite3.Connection, packs: Iterable[_PackRows]
             known = cited.get(pid, ())
             if not ids.issubset(known):
                 cited[pid] = tuple(sorted({*known, *map(sys.intern, ids)}))
+        if rows.unsure:
+            unsure[slug] = rows.unsure
         dramas += 1
         tracks += len(rows.tracks)
         names += len(rows.names)
@@ -619,6 +727,19 @@ def _insert_merged(conn: sqlite3.Connection, people: Mapping[str, Person],
          for tid, sort_key, slug, number, title_keys, artists in staged))
     return {**counts, "people": len(people), "sources": len(sources),
             "names": counts["names"] + names}
+
+
+def _update_refs(conn: sqlite3.Connection, unsure: Mapping[str, tuple[str, ...]]) -> None:
+    """Give the refs in `dramas.info` the Hangul names of the merged people where their
+    drama's pack left one out (`unsure`: slug -> person ids; the people are written)."""
+    for slug, pids in unsure.items():
+        found = dict(conn.execute(
+            f"SELECT id, hangul FROM people WHERE id IN ({','.join('?' * len(pids))})"
+            " AND hangul IS NOT NULL", pids).fetchall())
+        if found:
+            (blob,) = conn.execute("SELECT info FROM dramas WHERE slug = ?", (slug,)).fetchone()
+            conn.execute("UPDATE dramas SET info = ? WHERE slug = ?",
+                         (_fill_hangul(blob, found), slug))
 
 
 def _id_list(ids: set[str]) -> str:
@@ -777,3 +898,53 @@ def _fsync_dir(folder: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+# -- a build in a process of its own ----------------------------------------------------------
+
+def main(argv: Sequence[str]) -> int:
+    """`python -m bot.store.build [--if-changed] PACKS_DIR DB_PATH`: build the store, as a
+    running bot does in the background (bot.runner); with `--if-changed` only when
+    `needs_build` says so. Prints JSON lines: {"changed": true} when a build starts after
+    a check, then {"built": true, ...the BuildResult} or {"built": false}. With pack
+    errors prints them, one a line, on stderr and exits PACK_ERRORS_EXIT. SIGTERM stops
+    the build and deletes its temporary file."""
+    from bot.packs.loader import format_errors
+
+    args = list(argv)
+    check = args[:1] == ["--if-changed"]
+    if check:
+        del args[0]
+    if len(args) != 2:
+        print("usage: python -m bot.store.build [--if-changed] PACKS_DIR DB_PATH",
+              file=sys.stderr)
+        return 2
+    signal.signal(signal.SIGTERM, _stop)
+    packs, db = Path(args[0]), Path(args[1])
+    try:
+        if check:
+            if not needs_build(packs, db):
+                print(json.dumps({"built": False}), flush=True)
+                return 0
+            print(json.dumps({"changed": True}), flush=True)
+        result = build_fact_store(packs, db)
+    except PackLoadError as error:
+        print(format_errors(error.errors), file=sys.stderr)
+        return PACK_ERRORS_EXIT
+    except (sqlite3.Error, OSError, FactStoreError) as error:
+        print(f"cannot write the fact store {db}: {str(error).splitlines()[0]}",
+              file=sys.stderr)
+        return 1
+    fields = dataclasses.asdict(result)
+    print(json.dumps({"built": True, **fields, "path": str(result.path)}), flush=True)
+    return 0
+
+
+def _stop(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)  # unwinds through the build's clean-up
+
+
+if __name__ == "__main__":  # run the module's own copy, so workers unpickle its functions
+    from bot.store.build import main as _main
+
+    raise SystemExit(_main(sys.argv[1:]))

@@ -38,8 +38,6 @@ from bot.packs.model import (
     Track,
 )
 from bot.store.models import (
-    CastMember,
-    CrewMember,
     CrewRole,
     DramaInfo,
     DramaRef,
@@ -54,7 +52,7 @@ from bot.store.names import KEY_VERSION, NameIndex, NameRow, clip, loose, search
 
 # Bump when sql/facts.sql or the JSON encoding changes (the build fingerprint includes it,
 # so a new version forces a rebuild; FactStore.open refuses a store of another version).
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4  # 4: dramas.info holds the person refs
 
 # Decoded DramaInfo / PersonInfo kept per store: the store never changes while it is open,
 # and fans ask about the same few dramas and people again and again.
@@ -311,6 +309,12 @@ class FactStore:
     async def close(self) -> None:
         self._conn.close()
 
+    def clear_caches(self) -> None:
+        """Drop the cached DramaInfo and PersonInfo results (the bot switched to a rebuilt
+        store: they are of no more use, and later reads here just read again)."""
+        self._dramas.clear()
+        self._people.clear()
+
     async def meta(self) -> dict[str, str]:
         """Build metadata: schema_version, fingerprint, built_at, counts."""
         rows = await self._all("SELECT key, value FROM meta")
@@ -353,30 +357,16 @@ class FactStore:
         return await _through_cache(self._dramas, slug, self._read_drama)
 
     async def _read_drama(self, slug: str) -> DramaInfo | None:
-        """One row, unpickled (the build stored the parts ready-made: decoding some 70
-        dataclasses from JSON was most of a first ask's time), and one query for the
-        people's refs."""
-        row = await self._one(
-            "SELECT title, korean_title, info, cited FROM dramas WHERE slug = ?", slug)
+        """One row, unpickled: the build stored the parts ready-made, the people's refs
+        too (decoding some 70 dataclasses from JSON was most of a first ask's time)."""
+        row = await self._one("SELECT info, cited FROM dramas WHERE slug = ?", slug)
         if row is None:
             return None
-        if row[2] is None:  # the build always writes it: a row added by hand
+        if row[0] is None:  # the build always writes it: a row added by hand
             raise FactStoreError(f"drama {slug!r} has no stored parts: rebuild the store")
-        drama, cast, credits, episodes, tracks, trivia, questions = pickle.loads(row[2])
-        refs = await self.person_refs([*(c.person for c in cast), *(c.person for c in credits),
-                                       *(a.person for t in tracks for a in t.artists)])
-        ref = DramaRef(slug, row[0], row[1])
-        return DramaInfo(
-            drama=drama,
-            cast=tuple(CastMember(_ref(refs, c.person), c) for c in cast),
-            crew=tuple(CrewMember(_ref(refs, c.person), c) for c in credits),
-            episodes=episodes,
-            tracks=tuple(TrackInfo(ref, t, tuple(_ref(refs, a.person) for a in t.artists))
-                         for t in tracks),
-            trivia=trivia,
-            questions=questions,
-            sources=await self.sources(orjson.loads(row[3])),
-        )
+        drama, cast, crew, episodes, tracks, trivia, questions = pickle.loads(row[0])
+        return DramaInfo(drama, cast, crew, episodes, tracks, trivia, questions,
+                         await self.sources(orjson.loads(row[1])))
 
     async def resolve_drama(self, text: str) -> Resolution:
         """Slug, title, former title, alias or Korean title to one drama."""

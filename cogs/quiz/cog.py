@@ -348,9 +348,14 @@ class QuizCog(commands.Cog, name="Quiz"):
                          "right answers in a row earn a streak bonus.").format(how=how)
         return text + " " + _(STOP_HINT)
 
+    @commands.Cog.listener()
+    async def on_fact_store_changed(self, store: object) -> None:
+        """The bot now serves a rebuilt store: new games read their material from it."""
+        self._materials.clear()
+
     async def _material(self, slug: str) -> Material | None:
         """The drama and its neighbours, read once and kept for the dramas quizzed most
-        lately: the fact store does not change while the bot runs."""
+        lately: the fact store changes only when the bot switches to a rebuilt one."""
         material = self._materials.pop(slug, None)
         if material is None:
             material = await load_material(self.bot.facts, slug)

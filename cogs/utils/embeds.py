@@ -116,5 +116,10 @@ class ResultCache(Generic[V]):
         found = self.peek(key, source)
         return found if found is not None else self.put(key, source, render())
 
+    def clear(self) -> None:
+        """Forget everything (the bot switched to a rebuilt store: nothing here is of use,
+        and each entry keeps an old result alive)."""
+        self._entries.clear()
+
 
 EmbedCache = ResultCache[discord.Embed]

@@ -25,10 +25,11 @@ CREATE TABLE dramas (
     cited        TEXT NOT NULL,             -- JSON list: every source id the drama, its
                                             -- cast, crew, episodes, tracks, trivia and
                                             -- questions cite (DramaInfo.sources)
-    info         BLOB                       -- pickle: (Drama, cast, credits, episodes by
-                                            -- number, tracks by number, trivia, questions),
-                                            -- what DramaInfo holds but the person refs and
-                                            -- sources (bot.store.facts.MODEL_HASH guards it)
+    info         BLOB                       -- pickle: (Drama, cast and crew members with
+                                            -- their person refs, episodes by number, track
+                                            -- infos by number, trivia, questions): what
+                                            -- DramaInfo holds but the sources
+                                            -- (bot.store.facts.MODEL_HASH guards it)
 );
 CREATE INDEX dramas_by_sort_key ON dramas (sort_key, slug);
 
