@@ -367,10 +367,7 @@ def _check_options(options: Any, path: str) -> list[Violation]:
     required ones first; names unique in every locale; choices within limits."""
     if not isinstance(options, list):
         return []
-    found: list[Violation] = []
-    if len(options) > OPTIONS_LIMIT:
-        found.append(Violation("command.options", path, f"{len(options)} options, limit "
-                               f"{OPTIONS_LIMIT}"))
+    found = _too_many("command.options", path, options, OPTIONS_LIMIT, "options")
     kinds = {o.get("type") in (SUB_COMMAND, SUB_COMMAND_GROUP)
              for o in options if isinstance(o, Mapping)}
     if len(kinds) > 1:
@@ -400,6 +397,13 @@ def _check_options(options: Any, path: str) -> list[Violation]:
     return found
 
 
+def _too_many(rule: str, path: str, items: Sequence[Any], limit: int, what: str
+              ) -> list[Violation]:
+    if len(items) > limit:
+        return [Violation(rule, path, f"{len(items)} {what}, limit {limit}")]
+    return []
+
+
 def _names_per_locale(node: Mapping[str, Any], locales: set[str]) -> dict[str, str]:
     """The name each locale's client shows: its localisation, else the default name."""
     localized = node.get("name_localizations") or {}
@@ -410,10 +414,7 @@ def _names_per_locale(node: Mapping[str, Any], locales: set[str]) -> dict[str, s
 def _check_choices(choices: Any, path: str) -> list[Violation]:
     if not isinstance(choices, list):
         return []
-    found: list[Violation] = []
-    if len(choices) > CHOICES_LIMIT:
-        found.append(Violation("command.choices", path, f"{len(choices)} choices, limit "
-                               f"{CHOICES_LIMIT}"))
+    found = _too_many("command.choices", path, choices, CHOICES_LIMIT, "choices")
     for index, choice in enumerate(choices):
         if not isinstance(choice, Mapping):
             continue
