@@ -9,6 +9,7 @@ single sources are marked), and no string we build may break one of Discord's li
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
@@ -132,7 +133,14 @@ def counted(count: int, singular: str, plural_form: str) -> str:
 
 def number(value: int) -> str:
     """A number as the reader writes it: 1,234 (grouped in every language we speak)."""
-    return format_decimal(value, locale=_babel_locale())
+    return _grouped(value, _babel_locale())
+
+
+@functools.lru_cache(maxsize=4096)
+def _grouped(value: int, locale: str) -> str:
+    """Babel's grouping, remembered: it costs microseconds a call, and replies write the
+    same few numbers (counts, episodes, pages) again and again."""
+    return format_decimal(value, locale=locale)
 
 
 def _babel_locale() -> str:
@@ -144,7 +152,12 @@ def date_text(value: dt.date) -> str:
     sources write it), 2022년 3월 23일 in Korean."""
     if current() == DEFAULT:
         return value.isoformat()
-    return format_date(value, "long", locale=_babel_locale())
+    return _long_date(value, _babel_locale())
+
+
+@functools.lru_cache(maxsize=4096)
+def _long_date(value: dt.date, locale: str) -> str:
+    return format_date(value, "long", locale=locale)
 
 
 def number_ranges(numbers: Iterable[int]) -> str:
