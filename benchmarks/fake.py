@@ -74,13 +74,13 @@ class Arrivals:
 class BenchDiscord(OfflineDiscord):
     """An OfflineDiscord with arrival times and PLAYERS extra members."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, validate: bool = False) -> None:
         world = World.default()
         club = world.guilds[GUILD]
         for index in range(PLAYERS):
             world.add_user(player(index))
             world.add_member(club, player(index))
-        super().__init__(world, token=FAKE_TOKEN, validate=False)
+        super().__init__(world, token=FAKE_TOKEN, validate=validate)
         self.arrivals = Arrivals()
         # Before start(): aiohttp freezes the middleware list when the app is set up.
         self.server.app.middlewares.append(self.arrivals.middleware)

@@ -20,6 +20,8 @@ FAKE_TOKEN = f"{'a' * 24}.{'b' * 6}.{'c' * 32}"
 STOP_SECONDS = 10.0
 
 BOT_COMMAND = (sys.executable, "-m", "bot", "run")
+# The console script, as deployed (`dramabot run`, the venv's entry point).
+DRAMABOT_COMMAND = (str(Path(sys.executable).with_name("dramabot")), "run")
 BASELINE_COMMAND = (sys.executable, "-m", "benchmarks.baseline_bot")
 
 
