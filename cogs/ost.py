@@ -17,11 +17,11 @@ from discord import app_commands
 from discord.app_commands import locale_str
 from discord.ext import commands
 
-from bot.i18n import N_, _
+from bot.i18n import N_, _, current
 from bot.packs.model import Source, Trivia
 from bot.store.models import DramaInfo, DramaRef, TrackInfo
 from cogs.utils.checks import rate_limited
-from cogs.utils.embeds import Field, build_embed
+from cogs.utils.embeds import Field, ResultCache, build_embed
 from cogs.utils.formatting import (
     UNKNOWN,
     Limits,
@@ -132,8 +132,31 @@ async def announced(bot: DramaBot, info: DramaInfo) -> str | None:
     return unnumbered_line(tracks, await bot.facts.person_refs(ids), info.sources)
 
 
+# Each track's card (embed and button), rendered once per store result and language: the
+# store returns the same cached DramaInfo while it holds the drama, so a card is reused
+# exactly as long as what it was rendered from is what the store would give again.
+TRACK_REPLIES: ResultCache[Reply] = ResultCache(512)
+
+
 async def track_lookup(bot: DramaBot, slug: str, number: int) -> Reply:
-    """The /ost track reply for a resolved drama, any integer number."""
+    """The /ost track reply for a resolved drama, any integer number. A track's card is
+    rendered once per store result and language (`TRACK_REPLIES`); every other answer
+    (no such track, no OST) is made afresh, as before."""
+    drama = await bot.facts.drama(slug)
+    key = (slug, number, current())
+    if drama is not None:
+        cached = TRACK_REPLIES.peek(key, drama)
+        if cached is not None:
+            return cached
+    reply = await _track_reply(bot, slug, number)
+    if drama is not None and reply.embed is not None and not reply.ephemeral:
+        # A public card carries no per-message state: discord.py keeps nothing for a view
+        # of dynamic items with no timeout (`make_view`), so one view serves every send.
+        TRACK_REPLIES.put(key, drama, reply)
+    return reply
+
+
+async def _track_reply(bot: DramaBot, slug: str, number: int) -> Reply:
     ref = await bot.facts.drama_ref(slug)
     if ref is None:
         return private(_(GONE_DRAMA))
