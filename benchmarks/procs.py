@@ -113,6 +113,27 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def run_seconds(pid: int) -> float:
+    """Seconds a process has run on a CPU, from /proc/<pid>/schedstat: the scheduler's
+    own nanosecond count (every thread), not ticks, so one interaction's share can be
+    read. Falls back to the tick-based `cpu_seconds` where schedstat is missing."""
+    try:
+        total = 0
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            total += int((task / "schedstat").read_text().split()[0])
+        return total / 1e9
+    except (OSError, ValueError, IndexError):
+        return cpu_seconds(pid)
+
+
+def load_average() -> str:
+    """The 1, 5 and 15-minute load averages, as /proc/loadavg gives them."""
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "unknown"
+
+
 def machine_info() -> dict[str, str | int | float]:
     """What the figures depend on: cores, CPU model, memory, Python and discord.py."""
     import discord
