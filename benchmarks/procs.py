@@ -53,12 +53,15 @@ class BotProcess:
         return "\n".join(text.splitlines()[-lines:])
 
 
-def bot_environment(extra: Mapping[str, str]) -> dict[str, str]:
+def bot_environment(extra: Mapping[str, str], root: Path | None = None) -> dict[str, str]:
     """The environment without any of the operator's bot settings (a real token or a
-    DEV_GUILD_ID in the shell must not leak into a benchmark), plus `extra`."""
+    DEV_GUILD_ID in the shell must not leak into a benchmark), plus `extra`. `root` is the
+    checkout whose code runs (default: this one; `--bot-checkout` measures another, e.g.
+    the code before a change, with this harness)."""
     env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("DISCORD_", "DRAMABOT_", "DEV_GUILD", "DEFAULT_DRAMA"))}
-    env["PYTHONPATH"] = str(REPO_ROOT)
+           if not k.startswith(("DISCORD_", "DRAMABOT_", "DEV_GUILD", "DEFAULT_DRAMA",
+                                "DATABASE_"))}
+    env["PYTHONPATH"] = str(root or REPO_ROOT)
     env["DISCORD_TOKEN"] = FAKE_TOKEN
     env.update(extra)
     return env

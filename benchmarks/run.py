@@ -79,6 +79,7 @@ class Options:
     update_docs: bool
     quick: bool
     database_url: str | None = None
+    bot_checkout: Path | None = None
 
 
 def parse_args(argv: Sequence[str] | None) -> Options:
@@ -101,6 +102,9 @@ def parse_args(argv: Sequence[str] | None) -> Options:
     parser.add_argument("--database-url", help="also measure the bundled data with the "
                         "state store on this PostgreSQL database (postgresql://...), as a "
                         "shard process of a sharded bot runs; its tables are created there")
+    parser.add_argument("--bot-checkout", type=Path, help="run dramabot's code from this "
+                        "checkout (e.g. a worktree of the code before a change) under this "
+                        "harness; the baseline and the fact-store build stay this checkout's")
     args = parser.parse_args(argv)
     quick = bool(args.quick)
     sizes = args.sizes or ("1000" if quick else "1000,10000,100000")
@@ -115,6 +119,7 @@ def parse_args(argv: Sequence[str] | None) -> Options:
         update_docs=bool(args.update_docs),
         quick=quick,
         database_url=args.database_url,
+        bot_checkout=args.bot_checkout.resolve() if args.bot_checkout else None,
     )
 
 
@@ -218,7 +223,8 @@ async def bench_data(data: DataSet, baseline: Baseline, opts: Options, workdir: 
         env = bot_environment({**discord.endpoints(), "DRAMABOT_DATA_DIR": str(data_dir),
                                "DRAMABOT_PACKS": str(data.packs),
                                "DEV_GUILD_ID": str(discord.guild_id), **UNLIMITED,
-                               **({"DATABASE_URL": database_url} if database_url else {})})
+                               **({"DATABASE_URL": database_url} if database_url else {})},
+                              root=opts.bot_checkout)
         async with running(f"bot-{data.dramas}", DRAMABOT_COMMAND, env, workdir) as bot:
             run = await measure_bot(data, discord, bot, baseline, opts, build, throughput)
     finally:
@@ -376,7 +382,8 @@ async def run_all(opts: Options, workdir: Path) -> report.Results:
                 shutil.rmtree(workdir / f"data-{dramas}", ignore_errors=True)
     settings = {"date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
                 "quick": opts.quick, "warmup": opts.warmup, "iterations": opts.iterations,
-                "sizes": list(opts.sizes), "step_seconds": opts.step_seconds}
+                "sizes": list(opts.sizes), "step_seconds": opts.step_seconds,
+                "bot_checkout": str(opts.bot_checkout or "")}
     return report.Results(machine_info(), settings, base_info, runs,
                           time.monotonic() - began, skipped)
 
