@@ -9,7 +9,7 @@ get an answer that says which tracks exist instead of Discord's generic refusal.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Self
 
 import discord
@@ -132,28 +132,39 @@ async def announced(bot: DramaBot, info: DramaInfo) -> str | None:
     return unnumbered_line(tracks, await bot.facts.person_refs(ids), info.sources)
 
 
-# Each track's card (embed and button), rendered once per store result and language: the
-# store returns the same cached DramaInfo while it holds the drama, so a card is reused
-# exactly as long as what it was rendered from is what the store would give again.
+# Each track's card (embed and button) and each page of a track list, rendered once per
+# store result and language: the store returns the same cached DramaInfo while it holds
+# the drama, so a reply is reused exactly as long as what it was rendered from is what the
+# store would give again (`ResultCache`). Only public answers with an embed are kept: they
+# carry no per-message state (discord.py keeps nothing for a view of dynamic items with
+# no timeout, see `make_view`), so one Reply, its embed and its view serve every send.
 TRACK_REPLIES: ResultCache[Reply] = ResultCache(512)
+LIST_REPLIES: ResultCache[Reply] = ResultCache(256)
+
+
+async def rendered_once(bot: DramaBot, cache: ResultCache[Reply], slug: str,
+                        key: tuple[object, ...], make: Callable[[], Awaitable[Reply]]
+                        ) -> Reply:
+    """`make()`'s reply about the drama `slug`, from `cache` while the store's result for
+    that drama is the one it was made from, in the language spoken now."""
+    drama = await bot.facts.drama(slug)
+    full = (slug, *key, current())
+    if drama is not None:
+        found = cache.peek(full, drama)
+        if found is not None:
+            return found
+    reply = await make()
+    if drama is not None and reply.embed is not None and not reply.ephemeral:
+        cache.put(full, drama, reply)
+    return reply
 
 
 async def track_lookup(bot: DramaBot, slug: str, number: int) -> Reply:
     """The /ost track reply for a resolved drama, any integer number. A track's card is
-    rendered once per store result and language (`TRACK_REPLIES`); every other answer
-    (no such track, no OST) is made afresh, as before."""
-    drama = await bot.facts.drama(slug)
-    key = (slug, number, current())
-    if drama is not None:
-        cached = TRACK_REPLIES.peek(key, drama)
-        if cached is not None:
-            return cached
-    reply = await _track_reply(bot, slug, number)
-    if drama is not None and reply.embed is not None and not reply.ephemeral:
-        # A public card carries no per-message state: discord.py keeps nothing for a view
-        # of dynamic items with no timeout (`make_view`), so one view serves every send.
-        TRACK_REPLIES.put(key, drama, reply)
-    return reply
+    rendered once per store result and language; every other answer (no such track, no
+    OST) is made afresh."""
+    return await rendered_once(bot, TRACK_REPLIES, slug, (number,),
+                               lambda: _track_reply(bot, slug, number))
 
 
 async def _track_reply(bot: DramaBot, slug: str, number: int) -> Reply:
@@ -178,7 +189,13 @@ async def _track_reply(bot: DramaBot, slug: str, number: int) -> Reply:
 
 
 async def list_page(bot: DramaBot, slug: str, page: int) -> Reply:
-    """One page of a drama's track list, with pager buttons when there are several."""
+    """One page of a drama's track list, with pager buttons when there are several;
+    rendered once per store result, page size and language."""
+    return await rendered_once(bot, LIST_REPLIES, slug, (page, TRACKS_PER_PAGE, PAGE_BUDGET),
+                               lambda: _list_page(bot, slug, page))
+
+
+async def _list_page(bot: DramaBot, slug: str, page: int) -> Reply:
     ref = await bot.facts.drama_ref(slug)
     if ref is None:
         return private(_(GONE_DRAMA))
