@@ -82,7 +82,7 @@ async def latencies(scenarios: Sequence[Scenario], warmup: int, iterations: int,
     Each scenario's first answer is checked for content; a wrong answer stops the run.
     Returns the summaries (with each recorded interaction's CPU in the bot process that
     answered it) and, for scenarios that failed, the first error."""
-    samples = {s.name: Samples() for s in scenarios}
+    samples = {s.name: Samples() for s in scenarios}  # a scenario may come twice a round
     meter = CpuMeter()
     deadline = time.monotonic() + time_limit
     with gc_paused():
