@@ -117,6 +117,7 @@ async def compare(variant: Variant, rounds: int, workdir: Path, data_dir: Path,
 
 
 WRAP: tuple[str, ...] = ()  # --wrap: a profiler to start the bot under
+TEXT: str | None = None  # --text: what to ask instead of the variant's invocation
 
 
 async def main_async(names: Sequence[str], rounds: int, validate_baseline: bool) -> None:
@@ -128,9 +129,9 @@ async def main_async(names: Sequence[str], rounds: int, validate_baseline: bool)
         await build_store(bundled_data(), data_dir, 300)
         for name in names:
             variant = VARIANTS[name]
-            if WRAP:
+            if WRAP or TEXT:
                 variant = Variant(variant.name, (*WRAP, *variant.command), variant.dev_guild,
-                                  variant.validate, variant.text)
+                                  variant.validate, TEXT or variant.text)
             async with started("baseline", BASELINE_COMMAND, workdir / "base",
                                validate=variant.validate and validate_baseline,
                                dev_guild=False) as baseline:
@@ -146,10 +147,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.factors")
     parser.add_argument("--rounds", type=int, default=300)
     parser.add_argument("variants", nargs="*", default=list(VARIANTS))
+    parser.add_argument("--text", help="the bot's interaction instead of the variant's")
     parser.add_argument("--wrap", default="", help="e.g. 'py-spy record -o p.txt -f raw --'")
     args = parser.parse_args(argv)
-    global WRAP
+    global WRAP, TEXT
     WRAP = tuple(args.wrap.split())
+    TEXT = args.text
     started_at = time.monotonic()
     asyncio.run(main_async(args.variants, args.rounds, True))
     print(f"{time.monotonic() - started_at:.0f} s", file=sys.stderr)
