@@ -13,7 +13,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
-from benchmarks.procs import cpu_seconds
+from benchmarks.procs import cpu_seconds, run_seconds
 from benchmarks.scenarios import Scenario
 from benchmarks.stats import Summary, summarize
 from bot.offline import NoResponse, RejectedResponse, UsageError
@@ -28,6 +28,7 @@ TASK_LIMIT = 15.0  # seconds: longer than the fake's deadline plus a follow-up w
 @dataclass
 class Samples:
     seconds: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)  # the bot process's, per interaction
     errors: int = 0
     first_error: str = ""
 
@@ -50,26 +51,56 @@ def gc_paused() -> Iterator[None]:
         gc.enable()
 
 
+class CpuMeter:
+    """Each interaction's CPU in the process that answered it: the process's run time
+    (procs.run_seconds) read just before each interaction it is sent, charged to the one
+    before. Interactions run one at a time, so what a bot process does between two of its
+    interactions (the reply, then discord.py parsing Discord's answer to it, logging,
+    collecting garbage) belongs to the first: nothing else is asked of it meanwhile."""
+
+    def __init__(self) -> None:
+        self._open: dict[int, tuple[Samples | None, float]] = {}  # pid -> (charged, at)
+
+    def before(self, pid: int, into: Samples | None) -> None:
+        if not pid:
+            return
+        now = run_seconds(pid)
+        charged = self._open.get(pid)
+        if charged is not None and charged[0] is not None:
+            charged[0].cpu.append(now - charged[1])
+        self._open[pid] = (into, now)
+
+    def close(self) -> None:
+        for pid in list(self._open):
+            self.before(pid, None)
+
+
 async def latencies(scenarios: Sequence[Scenario], warmup: int, iterations: int,
                     time_limit: float) -> tuple[dict[str, Summary], dict[str, str]]:
     """Round-robin over `scenarios` (bot and baseline interleaved, so both see the same
     machine at the same moment), `warmup` unrecorded rounds then `iterations` recorded.
     Each scenario's first answer is checked for content; a wrong answer stops the run.
-    Returns the summaries and, for scenarios that failed, the first error."""
-    samples = {s.name: Samples() for s in scenarios}
+    Returns the summaries (with each recorded interaction's CPU in the bot process that
+    answered it) and, for scenarios that failed, the first error."""
+    samples = {s.name: Samples() for s in scenarios}  # a scenario may come twice a round
+    meter = CpuMeter()
     deadline = time.monotonic() + time_limit
     with gc_paused():
         for round_number in range(warmup + iterations):
             if time.monotonic() > deadline:
                 log.warning("latency: time limit reached after %d rounds", round_number)
                 break
+            record = round_number >= warmup
             for scenario in scenarios:
-                await _one(scenario, samples[scenario.name], record=round_number >= warmup,
-                           check=round_number == 0)
+                into = samples[scenario.name]
+                meter.before(scenario.pid, into if record else None)
+                await _one(scenario, into, record=record, check=round_number == 0)
+        await asyncio.sleep(0.05)  # the last answers' tails, then the final readings
+        meter.close()
     errors = {name: got.first_error for name, got in samples.items() if got.errors}
     for name, first in errors.items():
         log.warning("latency: %s: %d error(s), first: %s", name, samples[name].errors, first)
-    return {name: summarize(s.seconds, s.errors) for name, s in samples.items()}, errors
+    return {name: summarize(s.seconds, s.errors, s.cpu) for name, s in samples.items()}, errors
 
 
 async def _one(scenario: Scenario, into: Samples, *, record: bool, check: bool) -> None:

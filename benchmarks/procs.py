@@ -20,6 +20,8 @@ FAKE_TOKEN = f"{'a' * 24}.{'b' * 6}.{'c' * 32}"
 STOP_SECONDS = 10.0
 
 BOT_COMMAND = (sys.executable, "-m", "bot", "run")
+# The console script, as deployed (`dramabot run`, the venv's entry point).
+DRAMABOT_COMMAND = (str(Path(sys.executable).with_name("dramabot")), "run")
 BASELINE_COMMAND = (sys.executable, "-m", "benchmarks.baseline_bot")
 
 
@@ -51,12 +53,15 @@ class BotProcess:
         return "\n".join(text.splitlines()[-lines:])
 
 
-def bot_environment(extra: Mapping[str, str]) -> dict[str, str]:
+def bot_environment(extra: Mapping[str, str], root: Path | None = None) -> dict[str, str]:
     """The environment without any of the operator's bot settings (a real token or a
-    DEV_GUILD_ID in the shell must not leak into a benchmark), plus `extra`."""
+    DEV_GUILD_ID in the shell must not leak into a benchmark), plus `extra`. `root` is the
+    checkout whose code runs (default: this one; `--bot-checkout` measures another, e.g.
+    the code before a change, with this harness)."""
     env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("DISCORD_", "DRAMABOT_", "DEV_GUILD", "DEFAULT_DRAMA"))}
-    env["PYTHONPATH"] = str(REPO_ROOT)
+           if not k.startswith(("DISCORD_", "DRAMABOT_", "DEV_GUILD", "DEFAULT_DRAMA",
+                                "DATABASE_"))}
+    env["PYTHONPATH"] = str(root or REPO_ROOT)
     env["DISCORD_TOKEN"] = FAKE_TOKEN
     env.update(extra)
     return env
@@ -109,6 +114,27 @@ def cpu_seconds(pid: int) -> float:
     stat = Path(f"/proc/{pid}/stat").read_text()
     fields = stat[stat.rindex(")") + 2:].split()  # the name may contain spaces
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def run_seconds(pid: int) -> float:
+    """Seconds a process has run on a CPU, from /proc/<pid>/schedstat: the scheduler's
+    own nanosecond count (every thread), not ticks, so one interaction's share can be
+    read. Falls back to the tick-based `cpu_seconds` where schedstat is missing."""
+    try:
+        total = 0
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            total += int((task / "schedstat").read_text().split()[0])
+        return total / 1e9
+    except (OSError, ValueError, IndexError):
+        return cpu_seconds(pid)
+
+
+def load_average() -> str:
+    """The 1, 5 and 15-minute load averages, as /proc/loadavg gives them."""
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "unknown"
 
 
 def machine_info() -> dict[str, str | int | float]:

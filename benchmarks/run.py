@@ -32,10 +32,11 @@ from benchmarks import measure, report, synth
 from benchmarks.fake import BenchDiscord
 from benchmarks.procs import (
     BASELINE_COMMAND,
-    BOT_COMMAND,
+    DRAMABOT_COMMAND,
     REPO_ROOT,
     BotProcess,
     bot_environment,
+    load_average,
     machine_info,
     running,
 )
@@ -58,8 +59,8 @@ SETTLE = 2.5  # seconds after READY before reading RSS: discord.py's on_ready co
 LATENCY_LIMIT = 300.0  # seconds per data set, whatever the iteration count
 
 # The benchmarks measure the bot's own speed, not its flood limits (bot.config).
-UNLIMITED = {"LOOKUP_RATE": "1000000/1", "AUTOCOMPLETE_RATE": "1000000/1",
-             "QUIZ_START_RATE": "1000000/1", "QUIZ_CHANNEL_RATE": "1000000/1"}
+UNLIMITED = {"LOOKUP_RATE": "999999/1", "AUTOCOMPLETE_RATE": "999999/1",
+             "QUIZ_START_RATE": "999999/1", "QUIZ_CHANNEL_RATE": "999999/1"}
 
 
 class BenchError(RuntimeError):
@@ -77,6 +78,8 @@ class Options:
     budget_minutes: float
     update_docs: bool
     quick: bool
+    database_url: str | None = None
+    bot_checkout: Path | None = None
 
 
 def parse_args(argv: Sequence[str] | None) -> Options:
@@ -96,6 +99,12 @@ def parse_args(argv: Sequence[str] | None) -> Options:
                         help="skip the remaining sizes once a run has taken this long (20)")
     parser.add_argument("--update-docs", action="store_true",
                         help="write the figures into docs/benchmarks.md")
+    parser.add_argument("--database-url", help="also measure the bundled data with the "
+                        "state store on this PostgreSQL database (postgresql://...), as a "
+                        "shard process of a sharded bot runs; its tables are created there")
+    parser.add_argument("--bot-checkout", type=Path, help="run dramabot's code from this "
+                        "checkout (e.g. a worktree of the code before a change) under this "
+                        "harness; the baseline and the fact-store build stay this checkout's")
     args = parser.parse_args(argv)
     quick = bool(args.quick)
     sizes = args.sizes or ("1000" if quick else "1000,10000,100000")
@@ -109,6 +118,8 @@ def parse_args(argv: Sequence[str] | None) -> Options:
         budget_minutes=args.budget_minutes,
         update_docs=bool(args.update_docs),
         quick=quick,
+        database_url=args.database_url,
+        bot_checkout=args.bot_checkout.resolve() if args.bot_checkout else None,
     )
 
 
@@ -140,14 +151,18 @@ class Baseline:
     start_seconds: float
 
     def mix(self) -> list[Scenario]:
-        """Its interactions in the proportions of the bot's throughput mix."""
-        command, auto, button = self.scenarios.all()
-        return [command, command, command, command, auto, button]
+        """Its interactions in the proportions of the bot's throughput mix (five commands,
+        an autocomplete and a press), the commands small and sized in turn."""
+        small, sized, auto, button = self.scenarios.all()
+        return [small, sized, small, sized, small, auto, button]
+
+    def all(self) -> list[Scenario]:
+        return [dataclasses.replace(s, pid=self.process.pid) for s in self.scenarios.all()]
 
 
 @contextlib.asynccontextmanager
 async def baseline_bot(workdir: Path) -> AsyncIterator[Baseline]:
-    discord = BenchDiscord()
+    discord = BenchDiscord(check_later=True)
     await discord.start()
     try:
         env = bot_environment(discord.endpoints())
@@ -191,23 +206,33 @@ async def build_store(data: DataSet, data_dir: Path, timeout: float) -> dict[str
 
 
 async def bench_data(data: DataSet, baseline: Baseline, opts: Options, workdir: Path,
-                     *, build_timeout: float, throughput: bool) -> report.BotRun:
-    """Build the store, start the bot on it, and measure it next to the baseline."""
-    data_dir = workdir / f"data-{data.dramas}"
+                     *, build_timeout: float, throughput: bool,
+                     database_url: str | None = None) -> report.BotRun:
+    """Build the store, start the bot on it, and measure it next to the baseline; with
+    `database_url`, the state store on that PostgreSQL database."""
+    data_dir = workdir / f"data-{data.dramas}{'-pg' if database_url else ''}"
     log.info("%s: building the fact store", data.name)
     build = await build_store(data, data_dir, build_timeout)
     (data_dir / "commands.sha256").unlink(missing_ok=True)  # sync into this fresh fake
     data = with_cold_dramas(data, data_dir / "facts.sqlite3", opts.warmup + opts.iterations)
-    discord = BenchDiscord()
+    discord = BenchDiscord(check_later=True)
     await discord.start()
     try:
+        # As deployed: `dramabot run`, and (as the issue's harness ran it) DEV_GUILD_ID set
+        # to the server the interactions come from, so the commands are that server's.
         env = bot_environment({**discord.endpoints(), "DRAMABOT_DATA_DIR": str(data_dir),
-                               "DRAMABOT_PACKS": str(data.packs), **UNLIMITED})
-        async with running(f"bot-{data.dramas}", BOT_COMMAND, env, workdir) as bot:
+                               "DRAMABOT_PACKS": str(data.packs),
+                               "DEV_GUILD_ID": str(discord.guild_id), **UNLIMITED,
+                               **({"DATABASE_URL": database_url} if database_url else {})},
+                              root=opts.bot_checkout)
+        async with running(f"bot-{data.dramas}", DRAMABOT_COMMAND, env, workdir) as bot:
             run = await measure_bot(data, discord, bot, baseline, opts, build, throughput)
     finally:
         await discord.stop(check=False)
     run.violations = [str(v) for v in discord.violations]
+    run.violations += discord.check_bodies()
+    run.violations += [f"baseline: {v}" for v in baseline.discord.check_bodies()]
+    run.bodies_checked = discord.later.checked if discord.later else 0
     return run
 
 
@@ -235,9 +260,12 @@ async def measure_bot(data: DataSet, discord: BenchDiscord, bot: BotProcess,
     log.info("%s: READY after %.2f s", data.name, start)
     await asyncio.sleep(SETTLE)
     rss_start = bot.rss_mb()
+    await set_default_drama(discord, data.targets.drama_slug)
     quiz = QuizPresser(discord, data.targets.drama_slug)
-    ours = bot_scenarios(discord, data.targets, quiz)
-    theirs = baseline.scenarios.all()
+    ours = [dataclasses.replace(s, pid=bot.pid)
+            for s in bot_scenarios(discord, data.targets, quiz)]
+    theirs = baseline.all()
+    load_before = load_average()
     latency, errors = await latency_phases(data.name, ours, theirs, quiz, opts)
     run = report.BotRun(
         name=data.name, dramas=data.dramas, people=data.people, tracks=data.tracks,
@@ -245,10 +273,41 @@ async def measure_bot(data: DataSet, discord: BenchDiscord, bot: BotProcess,
         rss_start_mb=rss_start, rss_end_mb=bot.rss_mb(),
         invocations={s.name: s.invocation for s in ours},
         kinds={s.name: s.kind for s in [*theirs, *ours]}, latency=latency, errors=errors,
-        quiz_start_seconds=quiz.start_seconds())
+        quiz_start_seconds=quiz.start_seconds(), load=[load_before, load_average()])
     if throughput:
         run.throughput = await throughputs(ours, quiz, bot, baseline, opts)
     return run
+
+
+async def set_default_drama(discord: BenchDiscord, slug: str) -> None:
+    """The server's default drama, as its admin sets it (untimed): `/ost track number:`
+    then resolves it as a fan's command would. Checked, so a refusal stops the run."""
+    reply = await discord.invoke(f"/settings default-drama drama:{slug}", user="admin")
+    if reply.ephemeral or "default drama" not in reply.text:
+        raise BenchError(f"/settings default-drama {slug} was refused:\n{reply.text[:500]}")
+
+
+def alternated(ours: Sequence[Scenario], theirs: Sequence[Scenario]) -> list[Scenario]:
+    """One round: each of the bot's interactions right after one of the baseline's of the
+    same kind (commands: the small and the sized answer in turn), so that every
+    interaction follows one the other process answered. A process asked twice in a row
+    answers the second time with its caches, and its core, still warm from the first: in
+    the order this replaced (the baseline's three, then the bot's seven), the bot's
+    second to sixth asks were compared with a baseline that always came cold, and looked
+    faster by about the cost of an interaction."""
+    by_kind: dict[str, list[Scenario]] = {}
+    for scenario in theirs:
+        by_kind.setdefault(scenario.kind, []).append(scenario)
+    turn: dict[str, int] = {}
+    round_: list[Scenario] = []
+    for scenario in ours:
+        choices = by_kind.get(scenario.kind, [])
+        if choices:
+            index = turn.get(scenario.kind, 0)
+            round_.append(choices[index % len(choices)])
+            turn[scenario.kind] = index + 1
+        round_.append(scenario)
+    return round_
 
 
 async def latency_phases(name: str, ours: list[Scenario], theirs: list[Scenario],
@@ -258,8 +317,8 @@ async def latency_phases(name: str, ours: list[Scenario], theirs: list[Scenario]
     interaction of the same kind). The quiz goes last because starting a game is the
     heaviest thing the bot does: if it overruns, it must not slow the other figures."""
     log.info("%s: latency, %d + %d rounds", name, opts.warmup, opts.iterations)
-    looks = [s for s in [*theirs, *ours] if s.kind != "button"]
-    presses = [s for s in [*theirs, *ours] if s.kind == "button"]
+    looks = alternated([s for s in ours if s.kind != "button"], theirs)
+    presses = alternated([s for s in ours if s.kind == "button"], theirs)
     latency, errors = await measure.latencies(looks, opts.warmup, opts.iterations,
                                               LATENCY_LIMIT)
     try:
@@ -282,8 +341,7 @@ async def throughputs(ours: list[Scenario], quiz: QuizPresser, bot: BotProcess,
     except (AssertionError, TimeoutError) as error:
         log.warning("throughput: no quiz presses in the mix, a game did not start: %s", error)
         playing = False
-    mix = [s if s.kind != "button" else Scenario(s.name, s.kind, s.discord, quiz.press_any,
-                                                 s.expect, s.invocation)
+    mix = [s if s.kind != "button" else dataclasses.replace(s, act=quiz.press_any)
            for s in ours if playing or s.kind != "button"]
     log.info("throughput: dramabot")
     mine = await measure.ramp(mix, offered, opts.step_seconds, bot.pid,
@@ -323,6 +381,13 @@ async def run_all(opts: Options, workdir: Path) -> report.Results:
                      "rss_mb": baseline.process.rss_mb()}
         runs.append(await bench_data(bundled_data(), baseline, opts, workdir,
                                      build_timeout=budget, throughput=opts.throughput))
+        if opts.database_url:
+            pg = dataclasses.replace(bundled_data(), name="bundled, PostgreSQL")
+            try:
+                runs.append(await bench_data(pg, baseline, opts, workdir, build_timeout=budget,
+                                             throughput=False, database_url=opts.database_url))
+            except BenchError as error:
+                skipped.append(f"bundled, PostgreSQL: {error}".splitlines()[0])
         for dramas in opts.sizes:
             left = budget - (time.monotonic() - began)
             if left < 60:
@@ -340,7 +405,8 @@ async def run_all(opts: Options, workdir: Path) -> report.Results:
                 shutil.rmtree(workdir / f"data-{dramas}", ignore_errors=True)
     settings = {"date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
                 "quick": opts.quick, "warmup": opts.warmup, "iterations": opts.iterations,
-                "sizes": list(opts.sizes), "step_seconds": opts.step_seconds}
+                "sizes": list(opts.sizes), "step_seconds": opts.step_seconds,
+                "bot_checkout": str(opts.bot_checkout or "")}
     return report.Results(machine_info(), settings, base_info, runs,
                           time.monotonic() - began, skipped)
 

@@ -45,6 +45,7 @@ class Scenario:
     act: Callable[[], Awaitable[Answer]]
     expect: str
     invocation: str  # what the user types or presses, for the report
+    pid: int = 0  # the bot process that answers it (its CPU per interaction is read)
 
     def check(self, answer: Answer) -> None:
         """The expected text, and for commands a public answer: the bot's errors, "which
@@ -123,17 +124,21 @@ def cold_drama(discord: BenchDiscord, dramas: Sequence[tuple[str, str]]) -> Scen
 def bot_scenarios(discord: BenchDiscord, targets: Targets, quiz: QuizPresser
                   ) -> list[Scenario]:
     """The five interactions of the issue plus a quiz press, as a user would type them:
-    the drama by its title (resolved by the name index), the OST's drama by the slug the
-    autocomplete filled in; and, where the data is large enough, /drama on a drama not
-    asked before."""
+    the drama by its title (resolved by the name index), the OST's drama left out (the
+    server's default) or by the slug the autocomplete filled in; and, where the data is
+    large enough, /drama on a drama not asked before."""
     t = targets
     cold = [cold_drama(discord, t.cold_dramas)] if t.cold_dramas else []
     return [
         command(discord, "/drama", f'/drama name:"{t.drama_title}"', t.drama_title),
         *cold,
         command(discord, "/person", f'/person name:"{t.person_query}"', t.person_name),
-        command(discord, "/ost track", f"/ost track {t.track_number} drama:{t.drama_slug}",
+        # As a fan types it: the number only, the drama the server's default (set with
+        # /settings before the run), so the default is resolved every time.
+        command(discord, "/ost track", f"/ost track number:{t.track_number}",
                 f"track {t.track_number}"),
+        command(discord, "/ost track, drama given",
+                f"/ost track {t.track_number} drama:{t.drama_slug}", f"track {t.track_number}"),
         command(discord, "/ost list", f"/ost list drama:{t.drama_slug}", t.drama_title),
         autocomplete(discord, "/drama name: (autocomplete)",
                      f"/drama name:{t.autocomplete_text}", t.autocomplete_text),
@@ -244,6 +249,7 @@ class BaselineScenarios:
         d = self.discord
         return [
             command(d, "baseline command", "/baseline name:x", "Soundtrack #1"),
+            command(d, "baseline command, sized", "/baseline name:sized", "OST track 7"),
             autocomplete(d, "baseline autocomplete", "/baseline name:dra", "Drama 0"),
             Scenario("baseline button", "button", d, self.press, "Pressed",
                      "press the button under /baseline's answer"),

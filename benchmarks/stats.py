@@ -29,12 +29,15 @@ class Summary:
     mean: float
     max: float
     errors: int = 0
+    cpu_ms: float = math.nan  # the answering bot process's CPU per interaction (mean)
 
 
-def summarize(seconds: Sequence[float], errors: int = 0) -> Summary:
+def summarize(seconds: Sequence[float], errors: int = 0,
+              cpu_seconds: Sequence[float] = ()) -> Summary:
     values = sorted(s * 1000 for s in seconds)
+    cpu = 1000 * sum(cpu_seconds) / len(cpu_seconds) if cpu_seconds else math.nan
     if not values:
-        return Summary(0, math.nan, math.nan, math.nan, math.nan, math.nan, errors)
+        return Summary(0, math.nan, math.nan, math.nan, math.nan, math.nan, errors, cpu)
     return Summary(
         n=len(values),
         p50=percentile(values, 50),
@@ -43,6 +46,7 @@ def summarize(seconds: Sequence[float], errors: int = 0) -> Summary:
         mean=sum(values) / len(values),
         max=values[-1],
         errors=errors,
+        cpu_ms=cpu,
     )
 
 

@@ -9,7 +9,7 @@ get an answer that says which tracks exist instead of Discord's generic refusal.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Self
 
 import discord
@@ -17,11 +17,11 @@ from discord import app_commands
 from discord.app_commands import locale_str
 from discord.ext import commands
 
-from bot.i18n import N_, _
+from bot.i18n import N_, _, current
 from bot.packs.model import Source, Trivia
 from bot.store.models import DramaInfo, DramaRef, TrackInfo
 from cogs.utils.checks import rate_limited
-from cogs.utils.embeds import Field, build_embed
+from cogs.utils.embeds import Field, ResultCache, build_embed
 from cogs.utils.formatting import (
     UNKNOWN,
     Limits,
@@ -132,8 +132,42 @@ async def announced(bot: DramaBot, info: DramaInfo) -> str | None:
     return unnumbered_line(tracks, await bot.facts.person_refs(ids), info.sources)
 
 
+# Each track's card (embed and button) and each page of a track list, rendered once per
+# store result and language: the store returns the same cached DramaInfo while it holds
+# the drama, so a reply is reused exactly as long as what it was rendered from is what the
+# store would give again (`ResultCache`). Only public answers with an embed are kept: they
+# carry no per-message state (discord.py keeps nothing for a view of dynamic items with
+# no timeout, see `make_view`), so one Reply, its embed and its view serve every send.
+TRACK_REPLIES: ResultCache[Reply] = ResultCache(512)
+LIST_REPLIES: ResultCache[Reply] = ResultCache(256)
+
+
+async def rendered_once(bot: DramaBot, cache: ResultCache[Reply], slug: str,
+                        key: tuple[object, ...], make: Callable[[], Awaitable[Reply]]
+                        ) -> Reply:
+    """`make()`'s reply about the drama `slug`, from `cache` while the store's result for
+    that drama is the one it was made from, in the language spoken now."""
+    drama = await bot.facts.drama(slug)
+    full = (slug, *key, current())
+    if drama is not None:
+        found = cache.peek(full, drama)
+        if found is not None:
+            return found
+    reply = await make()
+    if drama is not None and reply.embed is not None and not reply.ephemeral:
+        cache.put(full, drama, reply)
+    return reply
+
+
 async def track_lookup(bot: DramaBot, slug: str, number: int) -> Reply:
-    """The /ost track reply for a resolved drama, any integer number."""
+    """The /ost track reply for a resolved drama, any integer number. A track's card is
+    rendered once per store result and language; every other answer (no such track, no
+    OST) is made afresh."""
+    return await rendered_once(bot, TRACK_REPLIES, slug, (number,),
+                               lambda: _track_reply(bot, slug, number))
+
+
+async def _track_reply(bot: DramaBot, slug: str, number: int) -> Reply:
     ref = await bot.facts.drama_ref(slug)
     if ref is None:
         return private(_(GONE_DRAMA))
@@ -155,7 +189,13 @@ async def track_lookup(bot: DramaBot, slug: str, number: int) -> Reply:
 
 
 async def list_page(bot: DramaBot, slug: str, page: int) -> Reply:
-    """One page of a drama's track list, with pager buttons when there are several."""
+    """One page of a drama's track list, with pager buttons when there are several;
+    rendered once per store result, page size and language."""
+    return await rendered_once(bot, LIST_REPLIES, slug, (page, TRACKS_PER_PAGE, PAGE_BUDGET),
+                               lambda: _list_page(bot, slug, page))
+
+
+async def _list_page(bot: DramaBot, slug: str, page: int) -> Reply:
     ref = await bot.facts.drama_ref(slug)
     if ref is None:
         return private(_(GONE_DRAMA))

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import sys
+from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
 from bot.offline import OfflineDiscord, Reply
+from bot.store.state import StateStore
 
 BAD_TEXT = ["x" * 5000, "😀🎵", "**bold** _it_ `code`", "@everyone", "'; DROP TABLE tracks; --"]
 
@@ -206,3 +210,68 @@ async def test_a_track_shows_its_trivia(dramabot: OfflineDiscord) -> None:
     seventh = fields(await dramabot.invoke("/ost track 7", user="fan1"))
     assert "re-record" in seventh["Trivia"]
     assert "Trivia" not in fields(await dramabot.invoke("/ost track 1", user="fan1"))
+
+
+# --- the track card, rendered once (cogs/ost.py TRACK_REPLIES) ------------------------------
+
+
+async def test_cached_track_card_follows_the_server_language(dramabot: OfflineDiscord) -> None:
+    first = await dramabot.invoke("/ost track 7", user="fan1")
+    again = await dramabot.invoke("/ost track 7", user="fan2")  # the card rendered before
+    assert again.embed == first.embed and again.components == first.components
+    assert "Number" in fields(again)
+    chosen = await dramabot.invoke("/settings language language:ko", user="admin")
+    assert chosen.content.startswith("이제 이 서버의 공개 메시지는 **한국어**")
+    korean = await dramabot.invoke("/ost track 7", user="fan1")
+    assert korean.embed["title"] == "사운드트랙 #1 (Soundtrack #1)"
+    assert "번호" in fields(korean) and "Number" not in fields(korean)
+    assert korean.buttons[0].label != first.buttons[0].label
+    elsewhere = await dramabot.invoke("/ost track 7", user="fan1", guild="Drama Lounge")
+    assert elsewhere.embed == first.embed  # another server, still English
+    pressed = await korean.click(1, user="fan2")  # the cached card's button still works
+    assert not pressed.ephemeral and pressed.embed["title"].startswith("사운드트랙 #1")
+
+
+async def test_default_drama_change_is_seen_by_the_next_track(dramabot: OfflineDiscord) -> None:
+    before = await dramabot.invoke("/ost track 1", user="fan1")  # default read and cached
+    assert before.embed["title"].startswith("Soundtrack #1")
+    await dramabot.invoke('/settings default-drama drama:"Soundtrack #2"', user="admin")
+    after = await dramabot.invoke("/ost track 1", user="fan1")
+    assert "Soundtrack #2" in after.content
+    await dramabot.invoke("/settings default-drama drama:soundtrack1", user="admin")
+    back = await dramabot.invoke("/ost track 1", user="fan1")
+    assert back.embed == before.embed
+
+
+async def test_a_change_made_by_another_process_on_postgres_is_seen(
+        offline_discord: OfflineDiscord, data_dir: Path,
+        new_state_target: Callable[[str], str | Path]) -> None:
+    """Two shard processes share one PostgreSQL store; each keeps the settings in memory.
+    A change committed elsewhere (here: a store opened apart from the bot's, as another
+    process would) reaches the bot by NOTIFY, and its next /ost track follows it."""
+    from tests.support import run_dramabot
+
+    database = str(new_state_target("postgres"))
+    async with run_dramabot(offline_discord, data_dir, env={"DATABASE_URL": database}) as bot:
+        before = await offline_discord.invoke("/ost track 1", user="fan1")
+        assert before.embed["title"].startswith("Soundtrack #1")  # and now in its cache
+        guild = offline_discord.guild().id
+        assert await bot.state.get_default_drama(guild) is None
+        other = await StateStore.open(database)
+        try:
+            await other.set_default_drama(guild, "soundtrack2")
+            for _ in range(200):  # the notice arrives within milliseconds
+                if await bot.state.get_default_drama(guild) == "soundtrack2":
+                    break
+                await asyncio.sleep(0.01)
+            after = await offline_discord.invoke("/ost track 1", user="fan1")
+            assert "Soundtrack #2" in after.content
+            await other.set_default_drama(guild, None)
+            for _ in range(200):
+                if await bot.state.get_default_drama(guild) is None:
+                    break
+                await asyncio.sleep(0.01)
+            back = await offline_discord.invoke("/ost track 1", user="fan1")
+            assert back.embed == before.embed
+        finally:
+            await other.close()

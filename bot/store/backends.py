@@ -10,9 +10,10 @@ migrating at once) is here and nowhere else.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from functools import lru_cache
@@ -268,11 +269,18 @@ class PostgresBackend:
 
     dialect = "postgres"
 
-    def __init__(self, pool: Any) -> None:
+    def __init__(self, pool: Any, dsn: str | None = None, connect_timeout: float = 10.0
+                 ) -> None:
         self.pool = pool
+        self.dsn = dsn  # for the LISTEN connection, which is not the pool's
+        self.connect_timeout = connect_timeout
         self._idle = PostgresExecutor(pool)
         self._held: Any = None  # the connection of the open transaction, if any
         self._pinned: Any = None  # the migration lock's connection, while it is held
+        self._listening: tuple[str, Callable[[str | None], None]] | None = None
+        self._listener: Any = None  # the LISTEN connection (`listen`)
+        self._relisten: asyncio.Future[None] | None = None
+        self._closing = False
 
     @classmethod
     async def open(cls, url: str, settings: PoolSettings) -> PostgresBackend:
@@ -281,7 +289,7 @@ class PostgresBackend:
         pool = await asyncpg.create_pool(
             dsn=url, min_size=settings.min_size, max_size=settings.max_size,
             timeout=settings.connect_timeout, command_timeout=settings.query_timeout)
-        return cls(pool)
+        return cls(pool, url, settings.connect_timeout)
 
     @property
     def idle(self) -> Executor:
@@ -339,5 +347,58 @@ class PostgresBackend:
         assert isinstance(executor, PostgresExecutor)
         await executor.target.execute(script)
 
+    @property
+    def listening(self) -> bool:
+        """Whether the LISTEN connection is up (see `listen`)."""
+        return self._listener is not None
+
+    async def listen(self, channel: str, on_payload: Callable[[str | None], None]) -> None:
+        """Call `on_payload` with each NOTIFY on `channel`, on a connection of its own
+        (a pooled one is reset when released, which drops its listeners). `on_payload(None)`
+        means notifications may have been missed (the connection was lost): the listener
+        reconnects in the background and says None again once it listens once more."""
+        self._listening = (channel, on_payload)
+        await self._listen_once()
+
+    async def _listen_once(self) -> None:
+        import asyncpg
+
+        assert self._listening is not None
+        channel, on_payload = self._listening
+        if self.dsn is None:
+            raise RuntimeError("this backend was opened without a URL: nothing to listen on")
+        connection = await asyncpg.connect(dsn=self.dsn, timeout=self.connect_timeout)
+        await connection.add_listener(
+            channel, lambda _conn, _pid, _channel, payload: on_payload(payload))
+        connection.add_termination_listener(lambda _conn: self._listener_lost())
+        self._listener = connection
+
+    def _listener_lost(self) -> None:
+        if self._closing or self._listening is None:
+            return
+        self._listener = None
+        self._listening[1](None)
+        if self._relisten is None or self._relisten.done():
+            self._relisten = asyncio.ensure_future(self._relisten_loop())
+
+    async def _relisten_loop(self) -> None:
+        delay = 0.5
+        while not self._closing and self._listening is not None:
+            try:
+                await self._listen_once()
+            except Exception:  # any failure to connect: tried again later
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 30.0)
+                continue
+            self._listening[1](None)  # listening again: cache from here on
+            return
+
     async def close(self) -> None:
+        self._closing = True
+        if self._relisten is not None:
+            self._relisten.cancel()
+        if self._listener is not None:
+            listener, self._listener = self._listener, None
+            with contextlib.suppress(Exception):
+                await listener.close()
         await self.pool.close()

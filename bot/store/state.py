@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import secrets
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -43,6 +44,7 @@ __all__ = ["MIGRATIONS_DIR", "Migration", "PoolSettings", "StateStore", "StateSt
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")  # one folder per dialect
 _MIGRATION_RE = re.compile(r"^(\d{4})_[A-Za-z0-9_-]+\.sql$")
 _URL_SCHEMES = ("postgresql://", "postgres://")
+SETTINGS_CHANNEL = "dramabot_settings"  # NOTIFY channel of guild settings changes
 
 
 class StateStoreError(Exception):
@@ -102,8 +104,10 @@ class StateStore:
         self._owner: asyncio.Task[object] | None = None
         self._executor: Executor | None = None  # the owner's transaction
         self._depth = 0
-        self._default_dramas: dict[int, str | None] = {}
-        self._languages: dict[int, str | None] = {}
+        self._settings: dict[int, dict[str, str | None]] = {}  # guild -> column -> value
+        self._generation = 0  # bumped by every settings change, here or notified
+        self._caching = True  # False while a PostgreSQL listener is lost
+        self._token = secrets.token_hex(8)  # this process, in its own NOTIFY payloads
 
     @classmethod
     async def open(cls, target: Path | str, migrations: Path | None = None, *,
@@ -121,6 +125,7 @@ class StateStore:
         try:
             await store.migrate(discover_migrations(migrations or migrations_dir(
                 backend.dialect)))
+            await store.listen_for_settings()
         except BaseException:
             await backend.close()
             raise
@@ -229,46 +234,94 @@ class StateStore:
         return [int(r[0]) for r in rows]
 
     # -- guild settings -------------------------------------------------------------------
+    #
+    # Every command without a drama asks for the server's default drama, and every public
+    # reply for its language, so both are kept in memory per guild (`_settings`): read
+    # once, then answered without a round trip. A write in this process drops the guild's
+    # entry when it commits (read again once: the one round trip per change also sees a
+    # statement run on the table by hand). What another process writes:
+    #
+    # - PostgreSQL (several shard processes share one database): each write also sends
+    #   NOTIFY on SETTINGS_CHANNEL in its transaction, delivered when it commits; every
+    #   process LISTENs on a connection of its own and drops the guild's entry. If that
+    #   connection is lost (notices may be missed), the cache is emptied and bypassed
+    #   until it listens again. A change is seen by the other processes within the time a
+    #   notice takes to arrive (milliseconds), never later.
+    # - SQLite: the state file belongs to one process (docs/deploy.md: several processes
+    #   need PostgreSQL), so its own writes are all there is.
+    #
+    # A read that started before a write committed must not put the older value back:
+    # each read remembers the generation it began in and stores its result only if no
+    # change (here or notified) came in since.
+
+    def _cached(self, guild_id: int, column: str) -> tuple[bool, str | None]:
+        entry = self._settings.get(guild_id)
+        if entry is None or column not in entry:
+            return False, None
+        return True, entry[column]
+
+    async def _setting(self, guild_id: int, column: str) -> str | None:
+        hit, value = self._cached(guild_id, column)
+        if hit:
+            return value
+        generation = self._generation
+        value = await self.fetchval(
+            f"SELECT {column} FROM guild_settings WHERE guild_id = ?", (guild_id,))
+        if self._caching and generation == self._generation:
+            self._settings.setdefault(guild_id, {})[column] = value
+        return value
+
+    async def _set_setting(self, guild_id: int, column: str, value: str | None) -> None:
+        async with self.transaction() as db:
+            await db.execute(
+                f"INSERT INTO guild_settings (guild_id, {column}, updated_at)"
+                f" VALUES (?, ?, ?) ON CONFLICT (guild_id) DO UPDATE SET"
+                f" {column} = excluded.{column}, updated_at = excluded.updated_at",
+                (guild_id, value, utc_now()))
+            if self.dialect == "postgres":
+                await db.execute("SELECT pg_notify(?, ?)",
+                                 (SETTINGS_CHANNEL, f"{self._token}:{guild_id}"))
+        self._generation += 1  # a read begun before the commit must not store its value
+        self._settings.pop(guild_id, None)  # read again, once, after any change
+
+    def _settings_changed(self, payload: str | None) -> None:
+        """A NOTIFY from any process (None: notices may have been missed)."""
+        self._generation += 1
+        if payload is None:
+            self._settings.clear()
+            # lost: bypass the cache until the listener is back; back: cache again
+            self._caching = bool(getattr(self.backend, "listening", True))
+            return
+        token, _, guild = payload.partition(":")
+        if token == self._token:
+            return  # this process's own write: its entry was dropped when it committed
+        try:
+            self._settings.pop(int(guild), None)
+        except ValueError:
+            self._settings.clear()
+
+    async def listen_for_settings(self) -> None:
+        """On PostgreSQL, hear other processes' settings changes (see above)."""
+        listen = getattr(self.backend, "listen", None)
+        if listen is None:
+            return
+        await listen(SETTINGS_CHANNEL, self._settings_changed)
 
     async def get_default_drama(self, guild_id: int) -> str | None:
-        """The drama slug commands in this guild use when none is given, if set. Read
-        once per guild, then from memory: every command without a drama asks, and only
-        the process running the guild's shard ever changes it (its /settings command
-        arrives nowhere else)."""
-        if guild_id in self._default_dramas:
-            return self._default_dramas[guild_id]
-        slug = await self.fetchval(
-            "SELECT default_drama FROM guild_settings WHERE guild_id = ?", (guild_id,))
-        self._default_dramas[guild_id] = slug
-        return slug
+        """The drama slug commands in this guild use when none is given, if set; from
+        memory once read (see above)."""
+        return await self._setting(guild_id, "default_drama")
 
     async def set_default_drama(self, guild_id: int, slug: str | None) -> None:
         """Set (or with None clear) the guild's default drama. The slug is not checked
         here: the state store does not know the fact store; the caller validates."""
-        async with self.transaction() as db:
-            await db.execute(
-                "INSERT INTO guild_settings (guild_id, default_drama, updated_at)"
-                " VALUES (?, ?, ?) ON CONFLICT (guild_id) DO UPDATE SET"
-                " default_drama = excluded.default_drama, updated_at = excluded.updated_at",
-                (guild_id, slug, utc_now()))
-        self._default_dramas.pop(guild_id, None)  # read again after any change
+        await self._set_setting(guild_id, "default_drama", slug)
 
     async def get_language(self, guild_id: int) -> str | None:
-        """The language the guild chose for its public messages, if any. Read once per
-        guild, then from memory, like the default drama: every public reply asks."""
-        if guild_id in self._languages:
-            return self._languages[guild_id]
-        language = await self.fetchval(
-            "SELECT language FROM guild_settings WHERE guild_id = ?", (guild_id,))
-        self._languages[guild_id] = language
-        return language
+        """The language the guild chose for its public messages, if any; from memory
+        once read, like the default drama."""
+        return await self._setting(guild_id, "language")
 
     async def set_language(self, guild_id: int, language: str | None) -> None:
         """Set (or with None clear: follow Discord's guild_locale) the guild's language."""
-        async with self.transaction() as db:
-            await db.execute(
-                "INSERT INTO guild_settings (guild_id, language, updated_at)"
-                " VALUES (?, ?, ?) ON CONFLICT (guild_id) DO UPDATE SET"
-                " language = excluded.language, updated_at = excluded.updated_at",
-                (guild_id, language, utc_now()))
-        self._languages.pop(guild_id, None)
+        await self._set_setting(guild_id, "language", language)

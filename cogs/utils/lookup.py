@@ -20,6 +20,7 @@ Choices come five to a page; `ChoicePageButton` turns the pages.
 from __future__ import annotations
 
 import re
+import weakref
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, ClassVar, Self
@@ -243,9 +244,30 @@ def written_as(query: str, match: Match) -> bool:
 # --- the server's default drama ------------------------------------------------------------
 
 
+# Whether a slug is a drama of the fact store, per store object: the store never changes
+# while it is open (a new store is a new object, asked again), and the default drama is
+# checked on every command that leaves its drama out. Kept only for the few slugs that
+# are someone's default: the server's choices and DEFAULT_DRAMA.
+_IN_STORE: weakref.WeakKeyDictionary[FactStore, dict[str, bool]] = weakref.WeakKeyDictionary()
+_IN_STORE_MAX = 4096  # slugs remembered per store (one per server with a default, at most)
+
+
+async def _in_store(store: FactStore, slug: str) -> bool:
+    known = _IN_STORE.setdefault(store, {})
+    found = known.get(slug)
+    if found is None:
+        found = await store.drama_ref(slug) is not None
+        if len(known) >= _IN_STORE_MAX:
+            known.clear()
+        known[slug] = found
+    return found
+
+
 async def default_drama(bot: DramaBot, guild_id: int | None) -> str | None:
     """The drama used when none is given: the server's choice, else DEFAULT_DRAMA; None
-    when neither is in the fact store (a pack was removed)."""
+    when neither is in the fact store (a pack was removed). Without a round trip once
+    warm: the server's choice comes from the state store's settings cache, and whether a
+    slug is in the fact store is remembered per store."""
     candidates: list[str] = []
     if guild_id is not None:
         chosen = await bot.state.get_default_drama(guild_id)
@@ -253,7 +275,7 @@ async def default_drama(bot: DramaBot, guild_id: int | None) -> str | None:
             candidates.append(chosen)
     candidates.append(bot.settings.default_drama)
     for slug in candidates:
-        if await bot.facts.drama_ref(slug) is not None:
+        if await _in_store(bot.facts, slug):
             return slug
     return None
 
