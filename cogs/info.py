@@ -24,7 +24,7 @@ from bot.packs.model import CastEntry, Fact, FactValue, Source
 from bot.store.models import CastMember, CrewMember, DramaInfo, PersonInfo, PersonRef, Role
 from cogs.ost import TrackListButton, announced
 from cogs.utils.checks import rate_limited
-from cogs.utils.embeds import EmbedCache, Field, ResultCache, build_embed
+from cogs.utils.embeds import Field, ResultCache, build_embed
 from cogs.utils.formatting import (
     Limits,
     Notes,
@@ -71,7 +71,9 @@ GONE_DRAMA = N_("That drama is no longer in my records, so this button has nothi
 GONE_PERSON = N_("That person is no longer in my records, so this button has nothing to "
                  "show.")
 # (kind, key, section, language) -> the embed, for the store's cached results
-RENDERED = EmbedCache()
+# Each /drama section's and /person's whole reply (embed and buttons), made once per store
+# result and language; a cached reply is sent as it is, never changed.
+REPLIES: ResultCache[Reply] = ResultCache(512)
 EXTRAS: ResultCache[Extras] = ResultCache()
 BILLING = {"lead": N_("lead"), "supporting": N_("supporting"),
            "special": N_("special appearance"), "cameo": N_("cameo")}
@@ -405,6 +407,11 @@ def drama_reply(info: DramaInfo, section: str = "overview", extras: Extras = NO_
     overview, one per related drama; on Cast, one per cast member; on OST, one for the
     full track list)."""
     section = section if section in RENDERERS else "overview"
+    return REPLIES.get(("drama", info.drama.slug, section, current()), info,
+                       lambda: _drama_reply(info, section, extras))
+
+
+def _drama_reply(info: DramaInfo, section: str, extras: Extras) -> Reply:
     slug = info.drama.slug
     rows: list[Sequence[discord.ui.Item[Any]]] = [*section_rows(info, section)]
     if section == "overview" and extras.related:
@@ -414,9 +421,7 @@ def drama_reply(info: DramaInfo, section: str = "overview", extras: Extras = NO_
                             [(m.person.id, m.person.name) for m in info.cast]))
     if section == "ost" and info.tracks:
         rows.append([TrackListButton(slug, label=_("Full track list"))])
-    embed = RENDERED.get(("drama", slug, section, current()), info,
-                         lambda: RENDERERS[section](info, extras))
-    return Reply(embed=embed, view=make_view(*rows))
+    return Reply(embed=RENDERERS[section](info, extras), view=make_view(*rows))
 
 
 # --- the person embed -----------------------------------------------------------------------
@@ -501,12 +506,15 @@ def person_embed(info: PersonInfo) -> discord.Embed:
 
 def person_reply(info: PersonInfo) -> Reply:
     """The /person message, with a button for each drama the person is credited in."""
+    return REPLIES.get(("person", info.person.id, current()), info,
+                       lambda: _person_reply(info))
+
+
+def _person_reply(info: PersonInfo) -> Reply:
     dramas = [(r.drama.slug, r.drama.title) for r in info.roles]
     dramas += [(c.drama.slug, c.drama.title) for c in info.crew]
     dramas += [(t.drama.slug, t.drama.title) for t in info.tracks]
-    embed = RENDERED.get(("person", info.person.id, current()), info,
-                         lambda: person_embed(info))
-    return Reply(embed=embed, view=make_view(buttons(DramaButton, dramas)))
+    return Reply(embed=person_embed(info), view=make_view(buttons(DramaButton, dramas)))
 
 
 # --- replies shared by the commands and the buttons --------------------------------------
@@ -596,7 +604,7 @@ class Info(commands.Cog):
     @commands.Cog.listener()
     async def on_fact_store_changed(self, store: object) -> None:
         """The bot now serves a rebuilt store: drop what was rendered from the old one."""
-        RENDERED.clear()
+        REPLIES.clear()
         EXTRAS.clear()
 
     @app_commands.command(

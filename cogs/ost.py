@@ -342,6 +342,12 @@ class Ost(commands.Cog):
     def __init__(self, bot: DramaBot) -> None:
         self.bot = bot
 
+    @commands.Cog.listener()
+    async def on_fact_store_changed(self, store: object) -> None:
+        """The bot now serves a rebuilt store: drop the replies made from the old one."""
+        TRACK_REPLIES.clear()
+        LIST_REPLIES.clear()
+
     @ost.command(name=locale_str("track"), description=locale_str(
         "One OST track: title, Korean title, singer, release date, notes and sources"))
     @app_commands.rename(number=locale_str("number"), drama=locale_str("drama"))
