@@ -53,6 +53,7 @@ class DramaTree(app_commands.CommandTree["DramaBot"]):
     def __init__(self, client: DramaBot, **options: Any) -> None:
         super().__init__(client, **options)
         self._suggesting: dict[int, app_commands.Cooldown] = {}  # by member
+        self._pruned = 0.0  # when idle members' buckets were last dropped
 
     async def interaction_check(self, interaction: discord.Interaction[DramaBot], /) -> bool:
         """Every command and autocomplete starts here: speak the reader's language (and
@@ -72,10 +73,12 @@ class DramaTree(app_commands.CommandTree["DramaBot"]):
     def _over_rate(self, interaction: discord.Interaction[DramaBot]) -> bool:
         """discord.py's own Cooldown, one per member, at the configured rate."""
         now = interaction.created_at.timestamp()
-        for user, bucket in list(self._suggesting.items()):
-            if now > bucket._last + bucket.per:
-                del self._suggesting[user]  # idle: forget it
         rate = self.client.settings.autocomplete_rate
+        if now >= self._pruned + rate.per:  # once per period, not per keystroke
+            self._pruned = now
+            for user, bucket in list(self._suggesting.items()):
+                if now > bucket._last + bucket.per:
+                    del self._suggesting[user]  # idle: forget it
         bucket = self._suggesting.setdefault(interaction.user.id,
                                              app_commands.Cooldown(rate.count, rate.per))
         return bucket.update_rate_limit(now) is not None
