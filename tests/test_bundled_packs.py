@@ -127,3 +127,24 @@ def test_every_bundled_note_and_source_description_is_in_korean_too(path: Path) 
              if s.name and "ko" not in dict(s.name_translations)
              and not (s.outlet or s.title)]
     assert notes == [] and names == []
+
+
+def _facts(value: object) -> Iterator[Fact]:
+    if isinstance(value, Fact):
+        yield value
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        for field in dataclasses.fields(value):
+            yield from _facts(getattr(value, field.name))
+    elif isinstance(value, tuple | list):
+        for item in value:
+            yield from _facts(item)
+
+
+@pytest.mark.parametrize("path", BUNDLED, ids=lambda p: p.stem)
+def test_a_translated_facts_other_readings_are_translated_too(path: Path) -> None:
+    """A Korean reader sees a contested fact's every reading in Korean, not the accepted
+    one in Korean and the others in English."""
+    untranslated = [r.value for f in _facts(load_pack(path))
+                    if f.primary.text_in("ko") is not None and f.primary.translations
+                    for r in f.also if r.text_in("ko") is None]
+    assert untranslated == []
