@@ -103,16 +103,21 @@ def test_every_bundled_sentence_is_in_korean_too(path: Path) -> None:
     assert untranslated == []
 
 
-def _noted(value: object) -> Iterator[Any]:
-    """Every object in a pack's model that carries a `note` (readings, credits)."""
+def _parts(value: object) -> Iterator[object]:
+    """Every object in a pack's model, depth first."""
+    yield value
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        if hasattr(value, "note_translations"):
-            yield value
         for field in dataclasses.fields(value):
-            yield from _noted(getattr(value, field.name))
+            yield from _parts(getattr(value, field.name))
     elif isinstance(value, tuple | list):
         for item in value:
-            yield from _noted(item)
+            yield from _parts(item)
+
+
+def _noted(pack: Pack) -> Iterator[Any]:
+    """Every object that carries a `note` (readings, credits)."""
+    return (part for part in _parts(pack) if hasattr(part, "note_translations")
+            and not isinstance(part, type))
 
 
 @pytest.mark.parametrize("path", BUNDLED, ids=lambda p: p.stem)
@@ -129,22 +134,11 @@ def test_every_bundled_note_and_source_description_is_in_korean_too(path: Path) 
     assert notes == [] and names == []
 
 
-def _facts(value: object) -> Iterator[Fact]:
-    if isinstance(value, Fact):
-        yield value
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        for field in dataclasses.fields(value):
-            yield from _facts(getattr(value, field.name))
-    elif isinstance(value, tuple | list):
-        for item in value:
-            yield from _facts(item)
-
-
 @pytest.mark.parametrize("path", BUNDLED, ids=lambda p: p.stem)
 def test_a_translated_facts_other_readings_are_translated_too(path: Path) -> None:
     """A Korean reader sees a contested fact's every reading in Korean, not the accepted
     one in Korean and the others in English."""
-    untranslated = [r.value for f in _facts(load_pack(path))
-                    if f.primary.text_in("ko") is not None and f.primary.translations
+    untranslated = [r.value for f in _parts(load_pack(path)) if isinstance(f, Fact)
+                    and f.primary.text_in("ko") is not None and f.primary.translations
                     for r in f.also if r.text_in("ko") is None]
     assert untranslated == []
