@@ -151,6 +151,14 @@ class Gated:
         monkeypatch.setattr(runner, "switch_fact_store", signalled_switch)
 
 
+def built_then_changed(tmp_path: Path) -> Path:
+    """Packs with a store built from them, then one fact changed: the packs' folder."""
+    packs = copy_packs(tmp_path)
+    prepare_fact_store(settings_for(tmp_path, packs))
+    change_the_platform(packs)
+    return packs
+
+
 def change_the_platform(packs: Path) -> None:
     pack = packs / "soundtrack1.toml"
     text = pack.read_text(encoding="utf-8")
@@ -161,9 +169,7 @@ def change_the_platform(packs: Path) -> None:
 async def test_changed_packs_are_rebuilt_in_the_background_and_served(
         offline_discord: OfflineDiscord, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         caplog: pytest.LogCaptureFixture) -> None:
-    packs = copy_packs(tmp_path)
-    prepare_fact_store(settings_for(tmp_path, packs))
-    change_the_platform(packs)
+    packs = built_then_changed(tmp_path)
     gate = Gated(monkeypatch)
     with caplog.at_level(logging.INFO, logger="bot.runner"):
         async with run_dramabot(offline_discord, tmp_path / "data", packs) as bot:
@@ -187,9 +193,7 @@ async def test_changed_packs_are_rebuilt_in_the_background_and_served(
 async def test_broken_packs_found_in_the_background_keep_the_store_served(
         offline_discord: OfflineDiscord, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         caplog: pytest.LogCaptureFixture) -> None:
-    packs = copy_packs(tmp_path)
-    prepare_fact_store(settings_for(tmp_path, packs))
-    change_the_platform(packs)
+    packs = built_then_changed(tmp_path)
     break_a_pack(packs)
     gate = Gated(monkeypatch)
     gate.go.set()
