@@ -22,7 +22,7 @@ import io
 import logging
 from collections.abc import Iterator
 from contextvars import ContextVar
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import discord
@@ -30,6 +30,8 @@ from babel.dates import format_date
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from discord import app_commands
+
+from bot.packs.model import long_date as english_long_date
 
 log = logging.getLogger(__name__)
 
@@ -114,8 +116,13 @@ def speaking(language: str | None) -> Iterator[None]:
 def long_date(day: dt.date) -> str:
     """A date in words in the current language: "8 March 2022", "2022년 3월 8일"."""
     language = current()
-    if language == DEFAULT:
-        return f"{day.day} {day:%B} {day.year}"
+    return english_long_date(day) if language == DEFAULT else _babel_date(day, language)
+
+
+@lru_cache(maxsize=4096)
+def _babel_date(day: dt.date, language: str) -> str:
+    """Babel's long date, remembered (microseconds a call; replies write the same few
+    dates again and again, and there are only so many days)."""
     return format_date(day, "long", locale=language)
 
 

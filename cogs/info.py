@@ -70,9 +70,8 @@ OPTIONAL_FIELDS = frozenset({"Former titles", "Country", "Runtime", "Production"
 GONE_DRAMA = N_("That drama is no longer in my records, so this button has nothing to show.")
 GONE_PERSON = N_("That person is no longer in my records, so this button has nothing to "
                  "show.")
-# (kind, key, section, language) -> the embed, for the store's cached results
 # Each /drama section's and /person's whole reply (embed and buttons), made once per store
-# result and language; a cached reply is sent as it is, never changed.
+# result and language, by (kind, key, section, language); sent as it is, never changed.
 REPLIES: ResultCache[Reply] = ResultCache(512)
 EXTRAS: ResultCache[Extras] = ResultCache()
 BILLING = {"lead": N_("lead"), "supporting": N_("supporting"),
@@ -456,7 +455,8 @@ def _crew(info: PersonInfo) -> list[str]:
         credit = role.credit
         job = _(JOBS[credit.job]) if credit.job in JOBS else (
             credit.job or _("credited, job not on record"))
-        line = f"**{role.drama.title}** — {job} ({cite(credit.sources, info.sources)})"
+        line = (f"**{_title(role.drama.title, role.drama.korean_title)}** — {job} "
+                f"({cite(credit.sources, info.sources)})")
         if credit.note:
             line += f", {shown_note(credit)}"
         if credit.also:
@@ -474,7 +474,8 @@ def _tracks(info: PersonInfo) -> list[str]:
         cited = f" ({cite(credit.sources, info.sources)})" if credit else ""
         title = render_fact(t.track.title, info.sources)
         track = _("track {number}").format(number=t.track.number)
-        lines.append(f"**{t.drama.title}** {track}: {title}{cited}")
+        lines.append(f"**{_title(t.drama.title, t.drama.korean_title)}** {track}: "
+                     f"{title}{cited}")
     return lines
 
 

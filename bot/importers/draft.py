@@ -23,13 +23,12 @@ import tomlkit
 
 from bot.importers import musicbrainz as mb
 from bot.importers import wikidata as wd
+from bot.packs.model import MONTHS
 
 LICENCE = "CC0 1.0"  # Wikidata's data and MusicBrainz's core data
 # P31 values that make an item a group rather than a person.
 GROUP_ITEMS = frozenset({"Q215380", "Q9212979", "Q2088357", "Q5741069", "Q216337", "Q641066"})
 HANGUL_RE = re.compile(r"[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]")
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
-          "September", "October", "November", "December")
 
 Table = dict[str, Any]
 

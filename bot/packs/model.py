@@ -72,9 +72,13 @@ class Source:
         return ", ".join(parts) or self.label
 
 
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+          "September", "October", "November", "December")
+
+
 def long_date(day: dt.date) -> str:
-    """8 March 2022: unambiguous in every locale."""
-    return f"{day.day} {day:%B} {day.year}"
+    """8 March 2022: unambiguous in every locale (and whatever the process's locale)."""
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
 
 
 def source_names(ids: Iterable[str], sources: Mapping[str, Source],

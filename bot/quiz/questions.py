@@ -32,8 +32,6 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar, cast
 
-from babel.dates import format_date
-
 from bot.i18n import DEFAULT, N_, _, current, long_date
 from bot.packs.model import CastEntry, Episode, Fact, FactValue, Person, Source, source_names
 from bot.packs.model import Question as PackQuestion
@@ -47,8 +45,6 @@ CHOICES = 4
 LABEL_MAX = 80  # a Discord button label
 PROMPT_MAX = 256  # the prompt is an embed title
 NEIGHBOUR_DRAMAS = 24  # other dramas loaded for distractor pools
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
-          "September", "October", "November", "December")
 # Platforms are few and well known; pad the pool so a small store can still ask.
 FALLBACK_PLATFORMS = ("Netflix", "Disney+", "TVING", "Wavve", "Coupang Play", "tvN", "JTBC",
                       "KBS2", "MBC", "SBS", "ENA", "Viki")
@@ -195,11 +191,7 @@ def well_sourced(sources: Sequence[str]) -> bool:
 def show(value: FactValue) -> str:
     """A fact value as a choice label: dates spelled out, so no day/month confusion, in
     the current language ("23 March 2022", "2022년 3월 23일")."""
-    if isinstance(value, dt.date):
-        if current() != DEFAULT:
-            return format_date(value, "long", locale=current())
-        return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
-    return str(value)
+    return long_date(value) if isinstance(value, dt.date) else str(value)
 
 
 def same_name(a: str, b: str) -> bool:
@@ -850,13 +842,12 @@ def handwritten(ctx: Context) -> Iterator[Question | None]:
         if words is None:
             continue
         digest = hashlib.sha1(item.question.encode()).hexdigest()[:10]
+        prompt = Written(words.question, item.question)
         names = source_names(item.sources, ctx.sources, long_date, current())
-        template = "{question}"
         if len(set(item.sources)) < 2 and names:
             template = N_("According to {source}: {question}")
-        source = names[0] if names else ""
-        prompt = Written(_(template).format(source=source, question=words.question),
-                         template.format(source=source, question=item.question))
+            prompt = Written(_(template).format(source=names[0], question=words.question),
+                             template.format(source=names[0], question=item.question))
         if not _group_wording_fair(ctx, prompt.english, [item.answer, *item.wrong]):
             continue
         yield ctx.question(

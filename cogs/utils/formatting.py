@@ -13,7 +13,6 @@ import functools
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
-from babel.dates import format_date
 from babel.numbers import format_decimal
 from discord.utils import escape_markdown, escape_mentions
 
@@ -150,14 +149,7 @@ def _babel_locale() -> str:
 def date_text(value: dt.date) -> str:
     """A date for the reader: 2022-03-23 in English (unambiguous everywhere, as the
     sources write it), 2022년 3월 23일 in Korean."""
-    if current() == DEFAULT:
-        return value.isoformat()
-    return _long_date(value, _babel_locale())
-
-
-@functools.lru_cache(maxsize=4096)
-def _long_date(value: dt.date, locale: str) -> str:
-    return format_date(value, "long", locale=locale)
+    return value.isoformat() if current() == DEFAULT else long_date(value)
 
 
 def number_ranges(numbers: Iterable[int]) -> str:
@@ -235,23 +227,22 @@ def _qualifiers(reading: Reading, sources: Mapping[str, Source], *, always: bool
     return f" ({'; '.join(parts)})" if parts else ""
 
 
+def _translated(translations: tuple[tuple[str, str], ...]) -> str | None:
+    """The pack's translation into the reader's language, if it has one."""
+    if not translations or current() == DEFAULT:
+        return None
+    return dict(translations).get(current())
+
+
 def shown_note(noted: Reading | Credit | ArtistCredit) -> str:
     """A note in the reader's language where the pack translates it, else as written."""
-    if noted.note_translations and current() != DEFAULT:
-        translated = dict(noted.note_translations).get(current())
-        if translated is not None:
-            return translated
-    return noted.note or ""
+    return _translated(noted.note_translations) or noted.note or ""
 
 
 def shown_value(reading: Reading, fmt: Callable[[FactValue], str] = format_value) -> str:
     """A reading's value as the reader sees it: the pack's translation into the reader's
     language where it has one (the same fact, on the same sources), else `fmt(value)`."""
-    if reading.translations:
-        translated = reading.text_in(current())
-        if translated is not None and current() != DEFAULT:
-            return translated
-    return fmt(reading.value)
+    return _translated(reading.translations) or fmt(reading.value)
 
 
 def render_reading(
@@ -354,8 +345,13 @@ def fact_source_ids(fact: Fact | None) -> list[str]:
 def credit_fact(name: str, credit: Credit) -> Fact:
     """A crew credit as a fact about who holds it, so that contested credits ("Ahn Sae-bom;
     also reported as Chae Yoon (pinkvilla)") render like any other fact."""
-    return Fact(Reading(name, credit.sources, credit.note,
-                        note_translations=credit.note_translations), credit.also)
+    return Fact(credit_reading(name, credit), credit.also)
+
+
+def credit_reading(name: str, credit: Credit | ArtistCredit) -> Reading:
+    """Who holds a credit, as a reading on the credit's sources, with its note."""
+    return Reading(name, credit.sources, credit.note,
+                   note_translations=credit.note_translations)
 
 
 def footer_sources(ids: Iterable[str], sources: Mapping[str, Source]) -> str:
@@ -406,9 +402,7 @@ def track_artists(info: TrackInfo, sources: Mapping[str, Source]) -> str:
     """The singers in order, each marked when only one source names them."""
     names: list[str] = []
     for credit, person in zip(info.track.artists, info.artists, strict=False):
-        reading = Reading(person.name, credit.sources, credit.note,
-                          note_translations=credit.note_translations)
-        names.append(render_reading(reading, sources))
+        names.append(render_reading(credit_reading(person.name, credit), sources))
     return ", ".join(names) or _(UNKNOWN)
 
 
@@ -443,10 +437,8 @@ def unnumbered_line(tracks: Sequence[UnnumberedTrack], names: Mapping[str, Perso
     source: Korea Herald)"; None when there are none."""
     items: list[str] = []
     for track in tracks:
-        singers = ", ".join(render_reading(
-            Reading(_name(c.person, names), c.sources, c.note,
-                    note_translations=c.note_translations),
-            sources, always_cite=True) for c in track.artists)
+        singers = ", ".join(render_reading(credit_reading(_name(c.person, names), c),
+                                           sources, always_cite=True) for c in track.artists)
         if track.title is not None:
             title = render_fact(track.title, sources, always_cite=True)
             singers = (_("“{title}” by {singers}").format(title=title, singers=singers)

@@ -208,11 +208,9 @@ def _choices(matches: Sequence[Match]) -> list[app_commands.Choice[str]]:
     """Autocomplete choices: the canonical name, with the alias that matched if different;
     the value is the id, which resolves exactly when the user picks it."""
     choices: list[app_commands.Choice[str]] = []
-    seen: set[str] = set()
-    for match in matches:
-        if match.key in seen or len(match.key) > Limits.CHOICE:
+    for match in _once(matches):
+        if len(match.key) > Limits.CHOICE:
             continue
-        seen.add(match.key)
         name = match.label if match.matched == match.label else f"{match.label} ({match.matched})"
         choices.append(app_commands.Choice(name=truncate(name, Limits.CHOICE), value=match.key))
     return choices[: Limits.CHOICES]
@@ -339,12 +337,17 @@ def unresolved_reply(
     return _choices_page(query, noun, matches, lead, button, page)
 
 
+def page_of(matches: Sequence[Match], page: int) -> tuple[int, int, Sequence[Match]]:
+    """Page `page` (kept within range), how many pages there are, and its matches."""
+    pages = -(-len(matches) // CHOICES_PER_PAGE)
+    page = min(max(page, 0), pages - 1)
+    return page, pages, matches[page * CHOICES_PER_PAGE:(page + 1) * CHOICES_PER_PAGE]
+
+
 def _choices_page(query: str, noun: Noun, matches: Sequence[Match], lead: str,
                   button: Callable[[str, str], discord.ui.Item[Any]], page: int) -> Reply:
     """One page of choices: a line and a button each, and the pager below them."""
-    pages = -(-len(matches) // CHOICES_PER_PAGE)
-    page = min(max(page, 0), pages - 1)
-    shown = matches[page * CHOICES_PER_PAGE:(page + 1) * CHOICES_PER_PAGE]
+    page, pages, shown = page_of(matches, page)
     lines = [f"• {m.label}" + (f" ({m.matched})" if m.matched != m.label else "")
              for m in shown]
     pager = pager_buttons(page, pages, lambda to, role, label, disabled: ChoicePageButton(
@@ -386,7 +389,7 @@ class ChoicePageButton(
         option = self.nouns[self.noun]
         store = interaction.client.facts
         matches, partial = await option.candidates(store, self.query)
-        remake = await ChoiceRemaker.of(interaction, matches)
+        remake = await ChoiceRemaker.of(interaction, matches, page_of(matches, self.page)[2])
         if remake is None or not matches:
             return private(_(EXPIRED))
         resolution = Resolution(suggestions=matches) if partial else Resolution(
@@ -396,7 +399,7 @@ class ChoicePageButton(
         return replace(page, ephemeral=False)  # an edit: the message stays as private
 
 
-@dataclass(frozen=True)
+@dataclass
 class ChoiceRemaker:
     """Makes choice buttons for other names like the pressed message's own: its first
     choice's custom_id with another key in the key's place, handled by the same class."""
@@ -406,14 +409,16 @@ class ChoiceRemaker:
     made: dict[str, discord.ui.Item[Any]]
 
     @classmethod
-    async def of(cls, interaction: discord.Interaction[DramaBot],
-                 matches: Sequence[Match]) -> ChoiceRemaker | None:
+    async def of(cls, interaction: discord.Interaction[DramaBot], matches: Sequence[Match],
+                 shown: Sequence[Match]) -> ChoiceRemaker | None:
+        """From the pressed message's choices (one of `matches`), the buttons for the
+        page's `shown` matches."""
         sample = _first_choice(interaction, {m.key for m in matches})
         if sample is None:
             return None
         custom_id, start, end = sample
         remaker = cls(custom_id[:start], custom_id[end:], {})
-        for match in matches:
+        for match in shown:
             item = await remaker._make(interaction, match.key, match.label)
             if item is not None:
                 remaker.made[match.key] = item
@@ -422,12 +427,12 @@ class ChoiceRemaker:
     async def _make(self, interaction: discord.Interaction[DramaBot], key: str,
                     label: str) -> discord.ui.Item[Any] | None:
         custom_id = self.before + key + self.after
-        for kind in interaction.client.buttons:
-            found = kind.pattern.fullmatch(custom_id)
-            if found is not None and kind is not ChoicePageButton:
-                pressed = discord.ui.Button[discord.ui.View](label=label, custom_id=custom_id)
-                return await kind.from_custom_id(interaction, pressed, found)
-        return None
+        found = _choice_button(interaction, custom_id)
+        if found is None:
+            return None
+        kind, match = found
+        pressed = discord.ui.Button[discord.ui.View](label=label, custom_id=custom_id)
+        return await kind.from_custom_id(interaction, pressed, match)
 
     def button(self, key: str, label: str) -> discord.ui.Item[Any]:
         item = self.made.get(key)
@@ -437,6 +442,15 @@ class ChoiceRemaker:
 
 
 KEY_GROUPS = ("key", "slug")  # what the choice buttons' templates call the chosen key
+
+
+def _choice_button(interaction: discord.Interaction[DramaBot], custom_id: str
+                   ) -> tuple[type[BotButton], re.Match[str]] | None:
+    """The button class of ours (other than the pager) whose template `custom_id` fits."""
+    for kind in interaction.client.buttons:
+        if kind is not ChoicePageButton and (match := kind.pattern.fullmatch(custom_id)):
+            return kind, match
+    return None
 
 
 def _first_choice(interaction: discord.Interaction[DramaBot], keys: set[str]
@@ -449,13 +463,13 @@ def _first_choice(interaction: discord.Interaction[DramaBot], keys: set[str]
     for row in message.components:
         for child in getattr(row, "children", (row,)):
             custom_id = getattr(child, "custom_id", None) or ""
-            for kind in interaction.client.buttons:
-                found = kind.pattern.fullmatch(custom_id)
-                if found is None or kind is ChoicePageButton:
-                    continue
-                for group in KEY_GROUPS:
-                    if group in found.re.groupindex and found[group] in keys:
-                        return custom_id, found.start(group), found.end(group)
+            found = _choice_button(interaction, custom_id)
+            if found is None:
+                continue
+            match = found[1]
+            for group in KEY_GROUPS:
+                if group in match.re.groupindex and match[group] in keys:
+                    return custom_id, match.start(group), match.end(group)
     return None
 
 
