@@ -26,6 +26,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import itertools
 import random
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -1128,19 +1129,40 @@ def _take(tier: Sequence[Question], count: int, chosen: list[Question],
 
 
 def _interleave(questions: Sequence[Question], rng: random.Random) -> list[Question]:
-    """Shuffle within each kind, then deal the kinds round-robin in a shuffled order."""
-    by_kind: dict[str, list[Question]] = {}
-    for question in questions:
-        by_kind.setdefault(question.kind, []).append(question)
+    """Shuffle within each kind, then deal the kinds round-robin in a shuffled order. In
+    a game across dramas the dramas are dealt round-robin first (in a shuffled order, each
+    dealing its own kinds in turn), so every drama in the pool has its turn, not only the
+    one with the most facts."""
+    by_drama = _grouped(questions, lambda q: q.key.partition(":")[0])
+    if len(by_drama) == 1:
+        return _by_kind(questions, rng)
+    dealt = [_by_kind(by_drama[drama], rng) for drama in sorted(by_drama)]
+    rng.shuffle(dealt)
+    return _round_robin(dealt)
+
+
+def _by_kind(questions: Sequence[Question], rng: random.Random) -> list[Question]:
+    by_kind = _grouped(questions, lambda q: q.kind)
     kinds = sorted(by_kind)
     rng.shuffle(kinds)
     for kind in kinds:
         rng.shuffle(by_kind[kind])
+    return _round_robin([by_kind[kind] for kind in kinds])
+
+
+def _grouped(questions: Sequence[Question], key: Callable[[Question], str]
+             ) -> dict[str, list[Question]]:
+    groups: dict[str, list[Question]] = {}
+    for question in questions:
+        groups.setdefault(key(question), []).append(question)
+    return groups
+
+
+def _round_robin(lists: Sequence[list[Question]]) -> list[Question]:
+    """One from each list in turn, until all are used up."""
     out: list[Question] = []
-    while any(by_kind.values()):
-        for kind in kinds:
-            if by_kind[kind]:
-                out.append(by_kind[kind].pop(0))
+    for layer in itertools.zip_longest(*lists):
+        out.extend(q for q in layer if q is not None)
     return out
 
 
