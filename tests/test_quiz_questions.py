@@ -457,6 +457,18 @@ def test_choose_takes_the_longest_ago_seen_when_all_were_seen() -> None:
     assert [q.key for q in chosen] == ["k1", "k3", "k4"]
 
 
+def test_choose_gives_every_drama_of_a_mixed_pool_its_turn() -> None:
+    """A pool of 30 facts of one drama and 3 of another: every 10-question pick has both
+    (before, the kinds alone were dealt in turn and the small drama could be left out)."""
+    big = [Question(f"big:f{i}", f"kind{i % 6}", f"q{i}", f"a{i}", ("x", "y", "z"), ("s",))
+           for i in range(30)]
+    small = [Question(f"small:f{i}", f"kind{i}", f"r{i}", f"b{i}", ("x", "y", "z"), ("s",))
+             for i in range(3)]
+    for seed in range(200):
+        chosen = choose([*big, *small], 10, random.Random(seed))
+        assert {q.key.partition(":")[0] for q in chosen} == {"big", "small"}, seed
+
+
 def test_choose_with_too_few_questions() -> None:
     questions = [Question(f"k{i}", "k", f"q{i}", "same", ("a", "b", "c"), ("s",))
                  for i in range(3)]
