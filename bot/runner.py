@@ -20,6 +20,7 @@ import signal
 import sqlite3
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -180,16 +181,53 @@ async def serve(settings: Settings, bot: DramaBot | None = None, **bot_options: 
     later = not built and checks_later(settings)
     await prepare_state_store(settings)
     bot = bot or create_bot(settings, **bot_options)
-    async with bot:
-        await login(bot, settings.token)
-        refresh = asyncio.create_task(refresh_fact_store(bot, settings)) if later else None
-        try:
-            await bot.connect()
-        finally:
-            if refresh is not None:
-                refresh.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await refresh
+    with stopped_by_sigterm():
+        async with bot:
+            await login(bot, settings.token)
+            refresh = asyncio.create_task(refresh_fact_store(bot, settings)) if later else None
+            try:
+                await bot.connect()
+            finally:
+                if refresh is not None:
+                    refresh.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await refresh
+
+
+@contextlib.contextmanager
+def stopped_by_sigterm() -> Iterator[None]:
+    """SIGTERM (systemd's stop, `docker stop`, a deploy) stops the bot as Ctrl-C does: the
+    running task is cancelled, so `async with bot` closes Discord, then the games (marked
+    interrupted) with the state store's queued writes, then the databases, and the process
+    exits 0. Python's default for SIGTERM ends the process at once, which would drop the
+    scores still queued behind the write-behind. A second SIGTERM while closing is ignored
+    (systemd sends SIGKILL after its TimeoutStopSec)."""
+    loop = asyncio.get_running_loop()
+    task = asyncio.current_task()
+    received = False
+
+    def stop() -> None:
+        nonlocal received
+        if task is None or received:
+            return
+        received = True
+        log.info("SIGTERM received: closing")
+        task.cancel()
+
+    try:
+        loop.add_signal_handler(signal.SIGTERM, stop)
+        installed = True
+    except (NotImplementedError, RuntimeError):  # no signal handlers here (Windows, a thread)
+        installed = False
+    try:
+        yield
+    except asyncio.CancelledError:
+        if not received or task is None:
+            raise
+        task.uncancel()  # the cancellation was ours, and it has done its work
+    finally:
+        if installed:
+            loop.remove_signal_handler(signal.SIGTERM)
 
 
 async def refresh_fact_store(bot: DramaBot, settings: Settings) -> bool:
