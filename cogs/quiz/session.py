@@ -41,6 +41,7 @@ from bot.store.health import is_transient
 from cogs.quiz.buttons import AnswerButton, ReportButton, TypedAnswerButton
 from cogs.utils.embeds import Field, build_embed
 from cogs.utils.formatting import Limits, counted, join_limited, number, truncate
+from cogs.utils.views import dynamic_view
 
 if TYPE_CHECKING:
     from bot.client import DramaBot
@@ -69,7 +70,7 @@ def question_view(game_id: str, asked: AskedQuestion,
     """Four buttons, or in a typed game one "Answer" button that opens a form. After the
     reveal the right choice is green and the rest grey (still pressable, so a late press
     is told the question is over), and a "Report" button follows on its own row."""
-    view = discord.ui.View(timeout=None)
+    view = dynamic_view()
     if typed:
         view.add_item(TypedAnswerButton(game_id, asked.index, style=(
             discord.ButtonStyle.secondary if result else discord.ButtonStyle.primary)))

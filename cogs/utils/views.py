@@ -160,15 +160,25 @@ def buttons(make: Callable[[str, str], ItemT],
     return made
 
 
+def dynamic_view() -> discord.ui.View:
+    """An empty view for dynamic items, never to expire, and already stopped.
+
+    A press on a dynamic item reaches its class through the template registered with
+    `bot.add_dynamic_items`, whatever discord.py's view store holds; so the view need not
+    listen. Stopped, it is not stored when sent (the store would otherwise walk and
+    snapshot it at every send: a tenth of a reply's cost), and an ephemeral send does not
+    give it discord.py's 15-minute timeout, so one view can be sent again and again."""
+    view = discord.ui.View(timeout=None)
+    view.stop()
+    return view
+
+
 def make_view(*rows: Sequence[discord.ui.Item[Any]],
               row_size: int = Limits.ROW_BUTTONS) -> discord.ui.View | None:
-    """A view from rows of buttons, or None when no button is left. Rows are cut to
-    `row_size` and the view to Discord's 5 rows; empty rows, unroutable buttons and repeats
-    (custom_ids must be unique within a message) are skipped.
-
-    `timeout=None` and only dynamic items: discord.py then keeps no per-message state, so
-    the view can neither expire nor unregister the dynamic item classes."""
-    view = discord.ui.View(timeout=None)
+    """A `dynamic_view` from rows of buttons, or None when no button is left. Rows are cut
+    to `row_size` and the view to Discord's 5 rows; empty rows, unroutable buttons and
+    repeats (custom_ids must be unique within a message) are skipped."""
+    view = dynamic_view()
     seen: set[str] = set()
     row_index = 0
     for row in rows:
