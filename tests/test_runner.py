@@ -16,6 +16,7 @@ from bot.config import Settings, load_settings
 from bot.offline import OfflineDiscord
 from bot.packs.model import PackLoadError
 from bot.runner import prepare_fact_store
+from bot.store.build import build_fact_store
 from bot.store.facts import FactStore
 from tests.support import PACKS_DIR, run_dramabot
 
@@ -188,6 +189,21 @@ async def test_changed_packs_are_rebuilt_in_the_background_and_served(
     assert not list((tmp_path / "data").glob(".facts.sqlite3.*.tmp"))
     # the next start finds the store current: nothing to rebuild
     assert prepare_fact_store(settings_for(tmp_path, packs)) is False
+
+
+async def test_names_are_resolved_afresh_in_a_switched_store(
+        offline_discord: OfflineDiscord, data_dir: Path, tmp_path: Path) -> None:
+    packs = copy_packs(tmp_path)
+    (packs / "soundtrack1.toml").unlink()
+    smaller = tmp_path / "smaller.sqlite3"
+    build_fact_store(packs, smaller)
+    async with run_dramabot(offline_discord, data_dir) as bot:
+        for _ in range(2):  # the second from what the first resolved
+            found = await offline_discord.invoke('/drama name:"Soundtrack #1"', user="fan1")
+            assert found.embed["title"].startswith("Soundtrack #1"), found.text
+        runner.switch_fact_store(bot, await FactStore.open(smaller))
+        gone = await offline_discord.invoke('/drama name:"Soundtrack #1"', user="fan1")
+    assert gone.ephemeral and "Soundtrack #2" in gone.text, gone.text
 
 
 async def test_broken_packs_found_in_the_background_keep_the_store_served(

@@ -82,6 +82,11 @@ PERSON = Noun("person", "p", "Han So-hee", "name",
 
 # --- the transformers --------------------------------------------------------------------
 
+# What each text resolved to, per store object (see `NameOption.resolved`).
+_RESOLVED: weakref.WeakKeyDictionary[FactStore, dict[tuple[str, str], Resolution]] = (
+    weakref.WeakKeyDictionary())
+_RESOLVED_MAX = 4096  # texts remembered per store
+
 
 class NameOption(app_commands.Transformer["DramaBot"]):
     """A string option naming one drama or person, transformed into its key; suggests
@@ -120,7 +125,7 @@ class NameOption(app_commands.Transformer["DramaBot"]):
         if bad is not None:
             raise Unanswerable(bad)
         store = interaction.client.facts
-        resolution = await self.resolve(store, query)
+        resolution = await self.resolved(store, query)
         match = resolution.match
         if match is not None and (not self.strict or written_as(query, match)):
             return match.key
@@ -140,6 +145,21 @@ class NameOption(app_commands.Transformer["DramaBot"]):
             partial=partial))
 
     @classmethod
+    async def resolved(cls, store: FactStore, query: str) -> Resolution:
+        """`resolve`, remembered per store: the same few names are asked again and again
+        (a drama's title, a star's name), and the name index never changes while its
+        store is open (a rebuilt store is a new object, asked afresh)."""
+        memo = _RESOLVED.setdefault(store, {})
+        key = (cls.noun.kind, query)
+        found = memo.get(key)
+        if found is None:
+            found = await cls.resolve(store, query)
+            if len(memo) >= _RESOLVED_MAX:
+                del memo[next(iter(memo))]  # the oldest: a flood of new names stays bounded
+            memo[key] = found
+        return found
+
+    @classmethod
     async def fits(cls, store: FactStore, query: str) -> list[Match]:
         """Every name with a word the text begins ("park": Park Min-jung, Park Hyung-sik;
         "hyung": Park Hyung-sik), each once; nothing for text too short to mean a name."""
@@ -153,7 +173,7 @@ class NameOption(app_commands.Transformer["DramaBot"]):
     async def candidates(cls, store: FactStore, query: str) -> tuple[tuple[Match, ...], bool]:
         """What `transform` offers as choices for `query`, for turning their pages: the
         names it matches equally well, else the names it is part of (then True)."""
-        resolution = await cls.resolve(store, query)
+        resolution = await cls.resolved(store, query)
         if resolution.ambiguous:
             return resolution.ambiguous, False
         return tuple(await cls.fits(store, query)), True
