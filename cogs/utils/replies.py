@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import logging
 from collections.abc import Awaitable
 from dataclasses import dataclass, replace
@@ -84,12 +85,13 @@ async def in_time(interaction: Interaction, response: Awaitable[T]) -> T:
     the deadline is near, e.g. while discord.py waits out a 429 longer than what is
     left, rather than sent late, refused, and answered again by an error handler."""
     left = seconds_left(interaction) - MARGIN
-    task = asyncio.ensure_future(response)
     if left <= 0:
-        task.cancel()
+        if inspect.iscoroutine(response):
+            response.close()  # never started: nothing was sent
         raise TooLate(f"{-left + MARGIN:.1f} s past the deadline")
     try:
-        return await asyncio.wait_for(task, left)
+        async with asyncio.timeout(left):  # in this task: no task of its own to schedule
+            return await response
     except TimeoutError:
         raise TooLate(f"still waiting for Discord {DEADLINE - MARGIN:g} s in") from None
 
