@@ -49,6 +49,7 @@ def languages() -> tuple[str, ...]:
     return (DEFAULT, *found)
 
 
+@lru_cache(maxsize=256)  # a handful of locales, asked several times per interaction
 def language_of(locale: discord.Locale | str | None) -> str | None:
     """The language we speak for a Discord locale ("ko" -> "ko", "en-US" -> "en"), or
     None when we have no catalogue for it."""
