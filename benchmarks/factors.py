@@ -117,6 +117,7 @@ async def compare(variant: Variant, rounds: int, workdir: Path, data_dir: Path,
 
 
 WRAP: tuple[str, ...] = ()  # --wrap: a profiler to start the bot under
+WRAP_BASELINE: tuple[str, ...] = ()  # --wrap-baseline: the same for the baseline bot
 TEXT: str | None = None  # --text: what to ask instead of the variant's invocation
 
 
@@ -132,7 +133,8 @@ async def main_async(names: Sequence[str], rounds: int, validate_baseline: bool)
             if WRAP or TEXT:
                 variant = Variant(variant.name, (*WRAP, *variant.command), variant.dev_guild,
                                   variant.validate, TEXT or variant.text)
-            async with started("baseline", BASELINE_COMMAND, workdir / "base",
+            async with started("baseline", (*WRAP_BASELINE, *BASELINE_COMMAND),
+                               workdir / "base",
                                validate=variant.validate and validate_baseline,
                                dev_guild=False) as baseline:
                 result = await compare(variant, rounds, workdir, data_dir, baseline,
@@ -149,9 +151,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("variants", nargs="*", default=list(VARIANTS))
     parser.add_argument("--text", help="the bot's interaction instead of the variant's")
     parser.add_argument("--wrap", default="", help="e.g. 'py-spy record -o p.txt -f raw --'")
+    parser.add_argument("--wrap-baseline", default="", help="the same for the baseline bot")
     args = parser.parse_args(argv)
-    global WRAP, TEXT
+    global WRAP, WRAP_BASELINE, TEXT
     WRAP = tuple(args.wrap.split())
+    WRAP_BASELINE = tuple(args.wrap_baseline.split())
     TEXT = args.text
     started_at = time.monotonic()
     asyncio.run(main_async(args.variants, args.rounds, True))
