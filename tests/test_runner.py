@@ -191,19 +191,24 @@ async def test_changed_packs_are_rebuilt_in_the_background_and_served(
     assert prepare_fact_store(settings_for(tmp_path, packs)) is False
 
 
-async def test_names_are_resolved_afresh_in_a_switched_store(
+async def test_names_are_resolved_and_suggested_afresh_in_a_switched_store(
         offline_discord: OfflineDiscord, data_dir: Path, tmp_path: Path) -> None:
     packs = copy_packs(tmp_path)
     (packs / "soundtrack1.toml").unlink()
     smaller = tmp_path / "smaller.sqlite3"
     build_fact_store(packs, smaller)
     async with run_dramabot(offline_discord, data_dir) as bot:
-        for _ in range(2):  # the second from what the first resolved
+        for _ in range(2):  # the second from what the first resolved and suggested
             found = await offline_discord.invoke('/drama name:"Soundtrack #1"', user="fan1")
             assert found.embed["title"].startswith("Soundtrack #1"), found.text
+            suggested = await offline_discord.autocomplete("/drama name:soundtrack")
+            assert "soundtrack1" in [c["value"] for c in suggested]
         runner.switch_fact_store(bot, await FactStore.open(smaller))
         gone = await offline_discord.invoke('/drama name:"Soundtrack #1"', user="fan1")
+        suggested = await offline_discord.autocomplete("/drama name:soundtrack")
     assert gone.ephemeral and "Soundtrack #2" in gone.text, gone.text
+    assert "soundtrack1" not in [c["value"] for c in suggested]
+    assert "soundtrack2" in [c["value"] for c in suggested]
 
 
 async def test_broken_packs_found_in_the_background_keep_the_store_served(

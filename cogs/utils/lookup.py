@@ -23,7 +23,7 @@ import re
 import weakref
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, ClassVar, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeVar
 
 import discord
 from discord import app_commands
@@ -46,6 +46,8 @@ CHOICES_PER_PAGE = 5  # choices when a name matches several things: one row a pa
 FITS_LIMIT = 200  # most names a partial name lists (the rest: type more of the name)
 MIN_PART, MIN_PART_HANGUL = 3, 2  # shortest text read as part of a name (letters, syllables)
 KNOWN_SHOWN = 8  # titles named when nothing matches at all
+
+T = TypeVar("T")
 
 ChoiceButton = Callable[["discord.Interaction[DramaBot]", str, str], discord.ui.Item[Any]]
 """(interaction, key, label) -> the button that runs the user's command again with that
@@ -82,10 +84,27 @@ PERSON = Noun("person", "p", "Han So-hee", "name",
 
 # --- the transformers --------------------------------------------------------------------
 
-# What each text resolved to, per store object (see `NameOption.resolved`).
-_RESOLVED: weakref.WeakKeyDictionary[FactStore, dict[tuple[str, str], Resolution]] = (
+# What each text resolved or completed to, per store object (see `_remembered`).
+_MEMO: weakref.WeakKeyDictionary[FactStore, dict[tuple[object, ...], Any]] = (
     weakref.WeakKeyDictionary())
-_RESOLVED_MAX = 4096  # texts remembered per store
+_MEMO_MAX = 4096  # answers remembered per store
+
+
+async def _remembered(store: FactStore, key: tuple[object, ...],
+                      read: Callable[[], Awaitable[T]]) -> T:
+    """`read()`'s answer for `key`, remembered per store: the same few names are asked
+    again and again (a drama's title, a star's name), and the name index never changes
+    while its store is open (a rebuilt store is a new object, asked afresh). Answers are
+    immutable Matches and Resolutions, shared by every caller."""
+    memo = _MEMO.setdefault(store, {})
+    if key in memo:
+        found: T = memo[key]
+        return found
+    found = await read()
+    if len(memo) >= _MEMO_MAX:
+        del memo[next(iter(memo))]  # the oldest: a flood of new texts stays bounded
+    memo[key] = found
+    return found
 
 
 class NameOption(app_commands.Transformer["DramaBot"]):
@@ -146,18 +165,19 @@ class NameOption(app_commands.Transformer["DramaBot"]):
 
     @classmethod
     async def resolved(cls, store: FactStore, query: str) -> Resolution:
-        """`resolve`, remembered per store: the same few names are asked again and again
-        (a drama's title, a star's name), and the name index never changes while its
-        store is open (a rebuilt store is a new object, asked afresh)."""
-        memo = _RESOLVED.setdefault(store, {})
-        key = (cls.noun.kind, query)
-        found = memo.get(key)
-        if found is None:
-            found = await cls.resolve(store, query)
-            if len(memo) >= _RESOLVED_MAX:
-                del memo[next(iter(memo))]  # the oldest: a flood of new names stays bounded
-            memo[key] = found
-        return found
+        """`resolve`, remembered per store (see `_remembered`)."""
+        return await _remembered(store, (cls.noun.kind, "resolve", query),
+                                 lambda: cls.resolve(store, query))
+
+    @classmethod
+    async def completed(cls, store: FactStore, text: str, limit: int = Limits.CHOICES
+                        ) -> tuple[Match, ...]:
+        """`complete`, remembered per store: many members type the same first letters of
+        the same titles."""
+        async def read() -> tuple[Match, ...]:
+            return tuple(await cls.complete(store, text, limit))
+
+        return await _remembered(store, (cls.noun.kind, "complete", text, limit), read)
 
     @classmethod
     async def fits(cls, store: FactStore, query: str) -> list[Match]:
@@ -166,7 +186,7 @@ class NameOption(app_commands.Transformer["DramaBot"]):
         if len(fold(query)) < (MIN_PART if query.isascii() else MIN_PART_HANGUL):
             return []
         key = search_key(query)
-        return _once([m for m in await cls.complete(store, query, FITS_LIMIT)
+        return _once([m for m in await cls.completed(store, query, FITS_LIMIT)
                       if begins_a_word(key, m.matched)])
 
     @classmethod
@@ -181,7 +201,7 @@ class NameOption(app_commands.Transformer["DramaBot"]):
     async def autocomplete(  # type: ignore[override]  # discord.py's is typed for any value
         self, interaction: discord.Interaction[DramaBot], value: str
     ) -> list[app_commands.Choice[str]]:
-        return _choices(await self.complete(interaction.client.facts, str(value)[:MAX_NAME]))
+        return _choices(await self.completed(interaction.client.facts, str(value)[:MAX_NAME]))
 
 
 class DramaOption(NameOption):
