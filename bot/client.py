@@ -58,10 +58,12 @@ class DramaTree(app_commands.CommandTree["DramaBot"]):
     async def interaction_check(self, interaction: discord.Interaction[DramaBot], /) -> bool:
         """Every command and autocomplete starts here: speak the reader's language (and
         note the server's) before any option is transformed or check is run; then drop
-        an autocomplete that cannot be answered in time or comes over its rate."""
-        await begin(interaction)
+        an autocomplete that cannot be answered in time or comes over its rate. (Its
+        suggestions are seen by the reader alone: the server's language is not needed.)"""
         if interaction.type is not discord.InteractionType.autocomplete:
+            await begin(interaction)
             return True
+        use(language_of(interaction.locale))
         if seconds_left(interaction) < AUTOCOMPLETE_TIME:
             log.debug("Autocomplete by %s dropped: too late to answer", interaction.user.id)
             return False

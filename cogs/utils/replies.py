@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import inspect
 import logging
+import time
 from collections.abc import Awaitable
 from dataclasses import dataclass, replace
 from typing import Any, TypeVar
@@ -50,8 +51,8 @@ class TooLate(Exception):
 def seconds_left(interaction: Interaction) -> float:
     """Seconds left before Discord's deadline for the first response, counted from the
     interaction's own creation time (its snowflake), so time spent queued counts too."""
-    age = (discord.utils.utcnow() - interaction.created_at).total_seconds()
-    return DEADLINE - max(age, 0.0)
+    created = ((interaction.id >> 22) + discord.utils.DISCORD_EPOCH) / 1000
+    return DEADLINE - max(time.time() - created, 0.0)
 
 
 @dataclass
