@@ -36,6 +36,7 @@ from benchmarks.procs import (
 )
 from benchmarks.scenarios import USER
 from benchmarks.stats import summarize
+from bot.offline.state import InteractionRecord
 
 log = logging.getLogger("benchmarks")
 
@@ -83,9 +84,15 @@ async def started(name: str, command: tuple[str, ...], workdir: Path, *, validat
 
 
 async def one(discord: BenchDiscord, text: str) -> float:
-    reply = await discord.invoke(text, user=USER)
-    assert reply.interaction is not None
-    seconds = discord.arrivals.latency(reply.interaction)
+    """One interaction's latency; text starting with "?" is typed for autocomplete."""
+    interaction: InteractionRecord | None
+    if text.startswith("?"):
+        await discord.autocomplete(text[1:], user=USER)
+        interaction = discord.last_interaction()
+    else:
+        interaction = (await discord.invoke(text, user=USER)).interaction
+    assert interaction is not None
+    seconds = discord.arrivals.latency(interaction)
     assert seconds is not None, text
     return seconds
 
@@ -93,8 +100,9 @@ async def one(discord: BenchDiscord, text: str) -> float:
 async def compare(variant: Variant, rounds: int, workdir: Path, data_dir: Path,
                   baseline: tuple[BenchDiscord, BotProcess], base_text: str,
                   packs: Path) -> dict[str, float]:
-    extra = {"DRAMABOT_DATA_DIR": str(data_dir), "DRAMABOT_PACKS": str(packs),
-             "LOOKUP_RATE": "999999/1"}
+    from benchmarks.run import UNLIMITED
+
+    extra = {"DRAMABOT_DATA_DIR": str(data_dir), "DRAMABOT_PACKS": str(packs), **UNLIMITED}
     (data_dir / "commands.sha256").unlink(missing_ok=True)
     async with started("bot", variant.command, workdir, validate=variant.validate,
                        dev_guild=variant.dev_guild, extra=extra) as (discord, bot):
@@ -137,8 +145,10 @@ async def main_async(names: Sequence[str], rounds: int, validate_baseline: bool)
                                workdir / "base",
                                validate=variant.validate and validate_baseline,
                                dev_guild=False) as baseline:
+                base_text = "?/baseline name:dra" if variant.text.startswith("?") else (
+                    "/baseline name:x")
                 result = await compare(variant, rounds, workdir, data_dir, baseline,
-                                       "/baseline name:x", BUNDLED_PACKS)
+                                       base_text, BUNDLED_PACKS)
             print(json.dumps({"variant": name, "what": variant.name, "text": variant.text,
                               "load": Path("/proc/loadavg").read_text().split()[0],
                               **{k: round(v, 3) for k, v in result.items()}}), flush=True)
@@ -149,7 +159,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.factors")
     parser.add_argument("--rounds", type=int, default=300)
     parser.add_argument("variants", nargs="*", default=list(VARIANTS))
-    parser.add_argument("--text", help="the bot's interaction instead of the variant's")
+    parser.add_argument("--text", help="the bot's interaction instead of the variant's "
+                        "(\"?/drama name:sou\": autocomplete, against the baseline's)")
     parser.add_argument("--wrap", default="", help="e.g. 'py-spy record -o p.txt -f raw --'")
     parser.add_argument("--wrap-baseline", default="", help="the same for the baseline bot")
     args = parser.parse_args(argv)
