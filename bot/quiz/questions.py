@@ -31,6 +31,7 @@ import random
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TypeVar, cast
 
 from bot.i18n import DEFAULT, N_, _, current, long_date
@@ -236,6 +237,7 @@ def pick_distractors(rng: random.Random, tiers: Iterable[Iterable[str]],
     return None
 
 
+@lru_cache(maxsize=8192)  # each choice is compared with every other, per question made
 def shape(label: str) -> tuple[str, int]:
     """What a choice looks like at a glance: a date, a number, a Hangul name of n
     syllables, or other text. A lone choice of its shape is a giveaway."""
@@ -261,10 +263,13 @@ DATE_FORMATS = ("%d %B %Y", "%B %d, %Y", "%B %d %Y", "%Y-%m-%d", "%d %b %Y", "%b
 KOREAN_DATE = re.compile(r"(\d{4})\s*년\s*(\d{1,2})\s*월\s*(\d{1,2})\s*일?")
 
 
+@lru_cache(maxsize=8192)  # asked of every choice's shape, many times per game set-up
 def parse_date(text: str) -> dt.date | None:
     """A date written the usual ways ("23 March 2022", "March 23, 2022", "2022-03-23",
     "2022년 3월 23일"), so a hand-written question and a template asking one date are
     seen as one fact, whatever the game's language."""
+    if not any(c.isdigit() for c in text):
+        return None  # every form has digits; a name fails six strptime calls otherwise
     korean = KOREAN_DATE.fullmatch(text.strip())
     if korean is not None:
         try:
