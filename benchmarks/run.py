@@ -80,6 +80,7 @@ class Options:
     quick: bool
     database_url: str | None = None
     bot_checkout: Path | None = None
+    wrap: tuple[str, ...] = ()
 
 
 def parse_args(argv: Sequence[str] | None) -> Options:
@@ -105,6 +106,9 @@ def parse_args(argv: Sequence[str] | None) -> Options:
     parser.add_argument("--bot-checkout", type=Path, help="run dramabot's code from this "
                         "checkout (e.g. a worktree of the code before a change) under this "
                         "harness; the baseline and the fact-store build stay this checkout's")
+    parser.add_argument("--wrap", default="", help="a profiler to start the bot under, "
+                        "e.g. 'py-spy record -o bot.svg --' (its figures are then the "
+                        "profiler's, not the bot's)")
     args = parser.parse_args(argv)
     quick = bool(args.quick)
     sizes = args.sizes or ("1000" if quick else "1000,10000,100000")
@@ -120,6 +124,7 @@ def parse_args(argv: Sequence[str] | None) -> Options:
         quick=quick,
         database_url=args.database_url,
         bot_checkout=args.bot_checkout.resolve() if args.bot_checkout else None,
+        wrap=tuple(args.wrap.split()),
     )
 
 
@@ -225,7 +230,8 @@ async def bench_data(data: DataSet, baseline: Baseline, opts: Options, workdir: 
                                "DEV_GUILD_ID": str(discord.guild_id), **UNLIMITED,
                                **({"DATABASE_URL": database_url} if database_url else {})},
                               root=opts.bot_checkout)
-        async with running(f"bot-{data.dramas}", DRAMABOT_COMMAND, env, workdir) as bot:
+        command = (*opts.wrap, *DRAMABOT_COMMAND)
+        async with running(f"bot-{data.dramas}", command, env, workdir) as bot:
             run = await measure_bot(data, discord, bot, baseline, opts, build, throughput)
     finally:
         await discord.stop(check=False)
