@@ -334,8 +334,9 @@ class QuizGame:
             player.correct += 1
             player.points += award.total
             awards.append(award)
+        answered = {a.user_id for a in answers}  # a set: a big server has hundreds each
         for user_id, player in self.scores.items():
-            if all(a.user_id != user_id for a in answers):
+            if user_id not in answered:
                 player.streak = 0  # sitting a question out ends a streak too
         return tuple(awards)
 
