@@ -326,22 +326,6 @@ async def test_running_games_are_interrupted_at_start_up(book: ScoreBook) -> Non
     assert await book.game("nope") is None
 
 
-async def test_channel_memory_is_bounded(book: ScoreBook, monkeypatch: pytest.MonkeyPatch
-                                         ) -> None:
-    monkeypatch.setattr("bot.quiz.scores.RECENT_KEEP", 5)
-    clock = book.clock
-    assert isinstance(clock, FakeTime)
-    await book.start_game(GameRecord("g3", 1, 7, ALICE, "d", 8, 20, None, "running", 0))
-    game = QuizGame(make_questions(8), seconds=20, clock=lambda: 0.0, idle_limit=99)
-    for _ in range(8):
-        game.ask()
-        clock.now += 1
-        await book.record_question("g3", 1, 7, game.close(), game.scores, {})
-    recent = await book.recent_questions(7)
-    assert sorted(recent) == [f"test:{i}" for i in range(3, 8)]
-    assert await book.recent_questions(8) == {}
-
-
 # -- typed answers -------------------------------------------------------------------------
 
 def test_typed_matching_is_forgiving_but_never_accepts_another_choice() -> None:

@@ -27,7 +27,6 @@ from bot.quiz.engine import EndReason, PlayerScore, QuestionResult
 from bot.store.state import StateStore
 
 WEEK = 7 * 24 * 3600.0
-RECENT_KEEP = 300  # questions a channel remembers
 INTERRUPTED = "interrupted"
 RUNNING = "running"
 
@@ -178,7 +177,6 @@ class ScoreBook:
             await self._remember_names(names, now)
             await db.execute("UPDATE quiz_games SET asked = ? WHERE id = ?",
                              (result.asked.index + 1, game_id))
-            await self._remember_question(channel_id, result.asked.question.key, now)
             await self._remember_fact(game_id, guild_id, channel_id, result, now)
 
     async def finish_game(self, game_id: str, reason: EndReason, winners: Iterable[int]) -> None:
@@ -240,25 +238,6 @@ class ScoreBook:
         await self.state.execute(_ASKED, (
             game_id, result.asked.index, guild_id, channel_id, channel_id, q.key, q.fact,
             q.kind, q.prompt, result.asked.answer, json.dumps(list(q.sources)), iso(now)))
-
-    async def recent_questions(self, channel_id: int) -> dict[str, float]:
-        """Keys of the questions (wordings) this channel was asked lately, with when; the
-        rotation itself keys on facts (`fact_memory`)."""
-        rows = await self.state.fetchall(
-            "SELECT question_key, asked_at FROM quiz_recent WHERE channel_id = ?",
-            (channel_id,))
-        return {str(k): float(t) for k, t in rows}
-
-    async def _remember_question(self, channel_id: int, key: str, now: float) -> None:
-        db = self.state  # inside record_question's transaction
-        await db.execute(
-            "INSERT INTO quiz_recent (channel_id, question_key, asked_at) VALUES (?, ?, ?)"
-            " ON CONFLICT (channel_id, question_key) DO UPDATE SET asked_at = excluded.asked_at",
-            (channel_id, key, now))
-        await db.execute(
-            "DELETE FROM quiz_recent WHERE channel_id = ? AND question_key NOT IN ("
-            " SELECT question_key FROM quiz_recent WHERE channel_id = ?"
-            " ORDER BY asked_at DESC LIMIT ?)", (channel_id, channel_id, RECENT_KEEP))
 
     async def _remember_names(self, names: Mapping[int, str], now: float) -> None:
         for user_id, name in names.items():

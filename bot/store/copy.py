@@ -41,7 +41,6 @@ TABLES: tuple[Table, ...] = (
           ("points", "correct", "answers", "won", "best_streak")),
     Table("quiz_answers", ("game_id", "question", "user_id", "choice", "correct", "points",
                            "elapsed"), ("points", "correct")),
-    Table("quiz_recent", ("channel_id", "question_key", "asked_at")),
     Table("quiz_names", ("user_id", "name", "updated_at")),
     Table("quiz_asked", ("game_id", "question", "guild_id", "channel_id", "turn",
                          "question_key", "fact_key", "kind", "prompt", "answer", "sources",
