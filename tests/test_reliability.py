@@ -267,8 +267,9 @@ def small_pages(path: Path) -> None:
 
 
 def points_by_name(final_lines: list[str]) -> dict[str, int]:
-    found = (re.match(r"\*\*\d+\.\*\* (\w+): \*\*(\d+)\*\* pts", line) for line in final_lines)
-    return {m.group(1).lower(): int(m.group(2)) for m in found if m}
+    found = (re.match(r"\*\*\d+\.\*\* (\w+): \*\*([\d,]+)\*\* pts", line)
+             for line in final_lines)  # "1,013": thousands are grouped
+    return {m.group(1).lower(): int(m.group(2).replace(",", "")) for m in found if m}
 
 
 async def test_a_full_disk_during_a_game_loses_no_answer(
@@ -303,7 +304,7 @@ async def test_a_full_disk_during_a_game_loses_no_answer(
         final = await quiz.final()
         assert UNSAVED in final.content
         expected = points_by_name(board_lines(final))
-        assert len(expected) == 4
+        assert len(expected) == 4, board_lines(final)
         answers = rows(state, "SELECT count(*) FROM quiz_answers")[0][0]
         assert isinstance(answers, int) and answers < 4 * (asked - 1) + 2  # some still held
         await bot.state.execute("PRAGMA max_page_count = 1073741823")  # space again
