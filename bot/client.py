@@ -27,6 +27,7 @@ from bot.shards import ShardScope
 from bot.store.facts import FactStore
 from bot.store.health import StoreProblem, describe
 from bot.store.state import PoolSettings, StateStore
+from cogs.utils.checks import RateBuckets
 from cogs.utils.errors import error_reply
 from cogs.utils.language import begin
 from cogs.utils.lookup import ChoicePageButton
@@ -52,8 +53,7 @@ class DramaTree(app_commands.CommandTree["DramaBot"]):
 
     def __init__(self, client: DramaBot, **options: Any) -> None:
         super().__init__(client, **options)
-        self._suggesting: dict[int, app_commands.Cooldown] = {}  # by member
-        self._pruned = 0.0  # when idle members' buckets were last dropped
+        self._suggesting = RateBuckets("member")
 
     async def interaction_check(self, interaction: discord.Interaction[DramaBot], /) -> bool:
         """Every command and autocomplete starts here: speak the reader's language (and
@@ -73,17 +73,8 @@ class DramaTree(app_commands.CommandTree["DramaBot"]):
         return True
 
     def _over_rate(self, interaction: discord.Interaction[DramaBot]) -> bool:
-        """discord.py's own Cooldown, one per member, at the configured rate."""
-        now = interaction.created_at.timestamp()
-        rate = self.client.settings.autocomplete_rate
-        if now >= self._pruned + rate.per:  # once per period, not per keystroke
-            self._pruned = now
-            for user, bucket in list(self._suggesting.items()):
-                if now > bucket._last + bucket.per:
-                    del self._suggesting[user]  # idle: forget it
-        bucket = self._suggesting.setdefault(interaction.user.id,
-                                             app_commands.Cooldown(rate.count, rate.per))
-        return bucket.update_rate_limit(now) is not None
+        return self._suggesting.over(interaction.user.id, self.client.settings.autocomplete_rate,
+                                     interaction.created_at.timestamp()) is not None
 
     async def on_error(
         self, interaction: discord.Interaction[DramaBot], error: app_commands.AppCommandError

@@ -28,12 +28,14 @@ from bot.config import (
     QUIZ_CHANNEL_RATE,
     QUIZ_GAMES_PER_SERVER,
     QUIZ_START_RATE,
+    Rate,
 )
 from bot.offline import NoResponse, OfflineDiscord
 from bot.offline.state import InteractionRecord
 from bot.quiz.clock import ManualClock
 from bot.store.health import quick_check
 from cogs.quiz.session import CANNOT_POST, UNSAVED
+from cogs.utils.checks import RateBuckets
 from tests.support import PACKS_DIR, run_dramabot
 from tests.test_cli import TOKEN, run_cli
 from tests.test_quiz_commands import (
@@ -417,6 +419,21 @@ async def test_a_member_flooding_lookups_is_told_when_to_try_again(
     assert min(waits) >= 1 and max(waits) <= LOOKUP_RATE.per
     other = await discord.invoke("/drama soundtrack1", user="fan2")  # per member
     assert not other.ephemeral and "Soundtrack #1" in other.embed["title"]
+
+
+def test_rate_buckets_forget_idle_members_once_a_period() -> None:
+    buckets = RateBuckets("member")
+    rate = Rate(2, 10.0)
+    for member in range(1000):  # a flood of members, each once
+        assert buckets.over(member, rate, 100.0) is None
+    assert buckets.over(1, rate, 100.5) is None  # member 1's second use: still allowed
+    refused = buckets.over(1, rate, 101.0)
+    assert refused is not None and refused[0].scope == "member"
+    assert 0 < refused[1] <= rate.per
+    assert len(buckets) == 1000  # not walked per use within the period
+    assert buckets.over(2000, rate, 111.0) is None  # a period on: the idle are dropped
+    assert len(buckets) == 1  # member 1's window (from 100.0) is over too
+    assert buckets.over(1, Rate(5, 10.0), 111.5) is None  # a new rate, a new bucket
 
 
 async def test_the_flood_refusal_speaks_the_readers_language(
