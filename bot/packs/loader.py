@@ -108,14 +108,17 @@ def parse_file(path: Path) -> _Parsed:
 class _Parsed:
     """What one file yielded. `pack` is None when the file has errors; `slug`, `people`
     and `sources` (the valid entries only) still feed the cross-pack checks so that one
-    run reports everything."""
+    run reports everything. `people_keys` may give, per person, a key of the declaration
+    (equal keys: equal declarations; see `PackChecker`), from whoever can make it cheaply
+    (the store's build, which pickles each person anyway)."""
 
     file: str
     errors: list[PackError]
     slug: str | None = None
-    people: dict[str, Person] = field(default_factory=dict)
+    people: Mapping[str, Person] = field(default_factory=dict)
     sources: dict[str, Source] = field(default_factory=dict)
     pack: Pack | None = None
+    people_keys: Mapping[str, bytes] = field(default_factory=dict)
 
 
 def _load_dir(packs_dir: Path) -> tuple[PackSet | None, list[PackError]]:
@@ -925,7 +928,9 @@ class PackChecker:
     a shared source is declared identically. Only the merged people and sources and the
     slugs' owners are kept, so a build can parse pack by pack. `errors` holds every error
     so far, each file's own first, in the order `check_packs` reports them. `people` may
-    be any mapping to merge into (a build keeps them compact)."""
+    be any empty mapping to merge into (a build keeps them compact, so each read of it
+    costs: a declaration whose `people_keys` key is that of one that last merged into the
+    record without changing it is skipped unread, as it would again change nothing)."""
 
     def __init__(self, people: MutableMapping[str, Person] | None = None) -> None:
         self.people: MutableMapping[str, Person] = {} if people is None else people
@@ -934,7 +939,9 @@ class PackChecker:
         self._slug_owner: dict[str, str] = {}
         self._person_owner: dict[str, str] = {}
         self._source_owner: dict[str, str] = {}
-        self._merged: set[str] = set()  # people whose record is a merge's result
+        # people whose record is a merge's result -> the key of a declaration that merged
+        # into the record as it is without changing it, if one did
+        self._merged: dict[str, bytes | None] = {}
 
     def add(self, parsed: _Parsed) -> None:
         self.errors += parsed.errors
@@ -952,21 +959,26 @@ class PackChecker:
 
     def _merge_people(self, p: _Parsed) -> None:
         """People by id across packs: name, hangul and kind must agree; lists are merged."""
-        merged, owner = self.people, self._person_owner
-        for pid, person in p.people.items():
-            current = merged.get(pid)  # read once: `merged` may be a store, not a dict
-            if current is None:
-                merged[pid], owner[pid] = person, p.file
+        merged, owner, keys = self.people, self._person_owner, p.people_keys
+        for pid in p.people:  # each person read only if needed: `p.people` may be pickled
+            if pid not in owner:
+                merged[pid], owner[pid] = p.people[pid], p.file
                 continue
+            key = keys.get(pid)
+            if key is not None and self._merged.get(pid) == key:
+                continue  # it left this very record unchanged before, so it would again
+            person, current = p.people[pid], merged[pid]  # read once: may be a store
             if pid in self._merged and person == current:
+                self._merged[pid] = key
                 continue  # a merge's result merged with itself is itself: no work
             clashes = _person_clashes(current, person, p.file, owner[pid])
             self.errors += clashes
             if not clashes:
                 combined = _merge_person(current, person)
-                if combined != current:
+                unchanged = combined == current
+                if not unchanged:
                     merged[pid] = combined
-                self._merged.add(pid)
+                self._merged[pid] = key if unchanged else None
 
     def _merge_sources(self, p: _Parsed) -> None:
         """Sources by id across packs: a shared source must be declared identically."""

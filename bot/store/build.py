@@ -25,8 +25,10 @@ to parse the packs (see `_parse_all`).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
+import functools
 import gc
 import hashlib
 import itertools
@@ -307,8 +309,8 @@ def build_fact_store(packs_dir: Path, db_path: Path, workers: int | None = None
     staged = _StagedPeople()
     checker = PackChecker(staged)
 
-    def packs() -> Iterator[_PackRows]:
-        for parsed, rows in _parse_all(paths, workers):
+    def packs(batch_map: BatchMap) -> Iterator[_PackRows]:
+        for parsed, rows in _parse_all(paths, batch_map):
             checker.add(parsed)
             if rows is not None and not checker.errors:
                 yield rows
@@ -319,8 +321,9 @@ def build_fact_store(packs_dir: Path, db_path: Path, workers: int | None = None
         return checker.people, checker.sources
 
     try:
-        return _write_store(db_path, packs(), merged, fingerprint_of(files), started,
-                            _encode_pack_files(files, now_ns))
+        with _batch_map(_worker_count(len(paths), workers)) as batch_map:
+            return _write_store(db_path, packs(batch_map), merged, fingerprint_of(files),
+                                started, _encode_pack_files(files, now_ns), batch_map)
     finally:
         staged.close()
 
@@ -339,7 +342,8 @@ Merged = Callable[[], tuple[Mapping[str, Person], Mapping[str, Source]]]
 
 
 def _write_store(db_path: Path, packs: Iterable[_PackRows], merged: Merged,
-                 fingerprint: str, started: float, files_json: str) -> BuildResult:
+                 fingerprint: str, started: float, files_json: str,
+                 batch_map: BatchMap = map) -> BuildResult:
     """Write every pack's rows, then what needs them all (`merged()`: the people and
     sources, raising if the packs had errors), to a temp file swapped in atomically."""
     db_path = Path(db_path)
@@ -350,7 +354,8 @@ def _write_store(db_path: Path, packs: Iterable[_PackRows], merged: Merged,
     os.close(fd)
     tmp = Path(tmp_name)
     try:
-        counts = _write(tmp, packs, merged, {"fingerprint": fingerprint, "pack_files": files_json})
+        counts = _write(tmp, packs, merged, {"fingerprint": fingerprint, "pack_files": files_json},
+                        batch_map)
         _fsync(tmp)
         os.replace(tmp, db_path)
     except BaseException:
@@ -411,8 +416,12 @@ class _StagedPeople(MutableMapping[str, Person]):
 
     def values(self) -> Iterator[Person]:  # type: ignore[override]
         """Every person in insertion order, streamed."""
-        return (pickle.loads(r[0]) for r in self._conn.execute(
-            "SELECT data FROM people ORDER BY n"))
+        return (pickle.loads(data) for _pid, data in self.pickled())
+
+    def pickled(self) -> Iterator[tuple[str, bytes]]:
+        """Every person's id and pickle in insertion order, streamed."""
+        return ((str(pid), bytes(data)) for pid, data in self._conn.execute(
+            "SELECT id, data FROM people ORDER BY n"))
 
     def __len__(self) -> int:
         return int(self._conn.execute("SELECT count(*) FROM people").fetchone()[0])
@@ -423,32 +432,57 @@ class _StagedPeople(MutableMapping[str, Person]):
 
 # -- parsing, pack by pack ------------------------------------------------------------------
 
-def _parse_all(paths: Sequence[Path], workers: int | None
-               ) -> Iterator[tuple[ParsedFile, _PackRows | None]]:
-    """Each file parsed, checked alone and turned into rows, in file order: here, or in
-    worker processes a batch at a time, with at most a few batches ahead of the writer
-    (so memory stays bounded whichever side is slower)."""
+BatchMap = Callable[[Callable[[Any], list[Any]], Iterable[Any]], Iterator[list[Any]]]
+
+
+def _worker_count(packs: int, workers: int | None) -> int:
     if workers is None:
-        workers = (os.cpu_count() or 1) if len(paths) >= PARALLEL_MIN else 1
-    if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
-        yield from map(_parse_one, paths)
+        workers = (os.cpu_count() or 1) if packs >= PARALLEL_MIN else 1
+    return workers if "fork" in multiprocessing.get_all_start_methods() else 1
+
+
+@contextlib.contextmanager
+def _batch_map(workers: int) -> Iterator[BatchMap]:
+    """A `map` over batches that runs in `workers` processes (fork) when there are two or
+    more: results in order, at most BATCHES_AHEAD batches per worker ahead of the caller,
+    so memory stays bounded whichever side is slower. The parsing and the people's rows
+    at the end both use it."""
+    if workers <= 1:
+        yield map
         return
-    batches = iter([paths[i:i + BATCH] for i in range(0, len(paths), BATCH)])
     # fork, not spawn: spawn re-runs the main module in each worker, and `python -m bot`
     # is not import-safe; the pool starts its workers before any thread of its own.
     pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
                                initializer=_worker_init)
     try:
-        pending = deque(pool.submit(_parse_batch, b)
-                        for b in itertools.islice(batches, workers * BATCHES_AHEAD))
-        while pending:
-            done = pending.popleft().result()
-            following = next(batches, None)
-            if following is not None:
-                pending.append(pool.submit(_parse_batch, following))
-            yield from done
+        gc.freeze()  # the workers' collections then skip the heap they inherit (and its
+        try:  # pages stay shared); a pool forks them all at its first task
+            pool.submit(int).result()
+        finally:
+            gc.unfreeze()
+        yield functools.partial(_in_order, pool, workers * BATCHES_AHEAD)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _in_order(pool: ProcessPoolExecutor, ahead: int, fn: Callable[[Any], list[Any]],
+              batches: Iterable[Any]) -> Iterator[list[Any]]:
+    todo = iter(batches)
+    pending = deque(pool.submit(fn, b) for b in itertools.islice(todo, ahead))
+    while pending:
+        done = pending.popleft().result()
+        following = next(todo, None)
+        if following is not None:
+            pending.append(pool.submit(fn, following))
+        yield done
+
+
+def _parse_all(paths: Sequence[Path], batch_map: BatchMap
+               ) -> Iterator[tuple[ParsedFile, _PackRows | None]]:
+    """Each file parsed, checked alone and turned into rows, in file order."""
+    batches = (paths[i:i + BATCH] for i in range(0, len(paths), BATCH))
+    for done in batch_map(_parse_batch, batches):
+        yield from done
 
 
 def _worker_init() -> None:
@@ -474,9 +508,35 @@ def _parse_one(path: Path) -> tuple[ParsedFile, _PackRows | None]:
     from bot.packs.loader import parse_file  # imported already by build_fact_store
 
     parsed = parse_file(path)
-    if parsed.pack is None:
-        return parsed, None
-    return dataclasses.replace(parsed, pack=None), _pack_rows(parsed.pack)
+    people = _PickledPeople(parsed.people)
+    handed = dataclasses.replace(parsed, pack=None, people=people, people_keys=people.digests())
+    return handed, None if parsed.pack is None else _pack_rows(parsed.pack)
+
+
+class _PickledPeople(Mapping[str, Person]):
+    """A file's people, each pickled where it was parsed: the builder unpickles only those
+    it has to merge, and a declaration it met before is known by its digest."""
+
+    def __init__(self, people: Mapping[str, Person]) -> None:
+        self.pickled = {pid: pickle.dumps(p, protocol=pickle.HIGHEST_PROTOCOL)
+                        for pid, p in people.items()}
+
+    def digests(self) -> dict[str, bytes]:
+        """Per person, a digest of the pickle: equal digests, equal declarations (a
+        pickle is a Person's fields, id included; equal people may pickle apart, which
+        only costs a merge)."""
+        return {pid: hashlib.blake2b(data, digest_size=16).digest()
+                for pid, data in self.pickled.items()}
+
+    def __getitem__(self, pid: str) -> Person:
+        person: Person = pickle.loads(self.pickled[pid])
+        return person
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.pickled)
+
+    def __len__(self) -> int:
+        return len(self.pickled)
 
 
 class _PackRows(NamedTuple):
@@ -590,7 +650,7 @@ def _fill_hangul(blob: bytes, hangul: Mapping[str, str]) -> bytes:
 # -- writing --------------------------------------------------------------------------------
 
 def _write(path: Path, packs: Iterable[_PackRows], merged: Merged,
-           recorded: dict[str, str]) -> dict[str, int]:
+           recorded: dict[str, str], batch_map: BatchMap) -> dict[str, int]:
     """Create the schema and every row in one transaction, then check the file."""
     conn = sqlite3.connect(path, isolation_level=None)
     try:
@@ -606,7 +666,7 @@ def _write(path: Path, packs: Iterable[_PackRows], merged: Merged,
         unsure: dict[str, tuple[str, ...]] = {}
         counts, cited = _insert_packs(conn, packs, unsure)
         people, sources = merged()
-        counts = _insert_merged(conn, people, sources, cited, counts)
+        counts = _insert_merged(conn, people, sources, cited, counts, batch_map)
         _update_refs(conn, unsure)
         for statement in indexes:  # one sort each, not an insert per row into a B-tree
             conn.execute(statement)
@@ -700,25 +760,24 @@ def _flush(conn: sqlite3.Connection, batch: dict[str, list[tuple[object, ...]]])
 
 def _insert_merged(conn: sqlite3.Connection, people: Mapping[str, Person],
                    sources: Mapping[str, Source], cited: dict[str, tuple[str, ...]],
-                   counts: dict[str, int]) -> dict[str, int]:
+                   counts: dict[str, int], batch_map: BatchMap) -> dict[str, int]:
     """What needs every pack: sources, people (with every source their entries cite),
-    each track's search keys (the artists' merged names) and the person names."""
+    each track's search keys (the artists' merged names) and the person names. The
+    people's rows are made by `batch_map` (in the workers, idle once the packs are in)."""
     conn.executemany("INSERT INTO sources (id, data) VALUES (?, ?)",
                      ((sid, to_json(s)) for sid, s in sorted(sources.items())))
     artist_keys: dict[str, str] = {}
     names = 0
-    for p in people.values():  # each read once (a build keeps them pickled)
-        conn.execute(
+    for done in batch_map(_people_rows, _people_batches(people, cited)):
+        conn.executemany(
             "INSERT INTO people (id, name, hangul, kind, sort_key, data, cited)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (p.id, p.name, p.hangul, p.kind, fold(p.name), to_json(p),
-             _id_list(cited_sources(p) | set(cited.pop(p.id, ())))))
-        rows = list(_unique(_person_names({p.id: p})))
+            " VALUES (?, ?, ?, ?, ?, ?, ?)", [person for person, _names, _keys in done])
+        rows = [row for _person, person_names, _keys in done for row in person_names]
         conn.executemany(
             "INSERT INTO names (kind, key, label, name, skey, loose, words)"
             " VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
         names += len(rows)
-        artist_keys[p.id] = "|".join(_search_keys(_artist_texts(p), {}))
+        artist_keys.update((person[0], keys) for person, _names, keys in done)
     staged = conn.execute("SELECT id, sort_key, slug, number, title_keys, artists"
                           " FROM temp.track_stage ORDER BY id")
     conn.executemany(
@@ -727,6 +786,36 @@ def _insert_merged(conn: sqlite3.Connection, people: Mapping[str, Person],
          for tid, sort_key, slug, number, title_keys, artists in staged))
     return {**counts, "people": len(people), "sources": len(sources),
             "names": counts["names"] + names}
+
+
+PEOPLE_BATCH = 512  # people a task at the end of a build (some 50 ms of a worker's time)
+_PersonItem = tuple[str, bytes, tuple[str, ...]]  # id, pickled Person, cited by entries
+_PersonRows = tuple[tuple[object, ...], list[tuple[str, ...]], str]
+
+
+def _people_batches(people: Mapping[str, Person], cited: dict[str, tuple[str, ...]]
+                    ) -> Iterator[list[_PersonItem]]:
+    """Each person pickled, with the sources their entries cite (taken out of `cited`
+    as they go), PEOPLE_BATCH at a time, in the order of `people`."""
+    pickled = (people.pickled() if isinstance(people, _StagedPeople) else
+               ((pid, pickle.dumps(p, protocol=pickle.HIGHEST_PROTOCOL))
+                for pid, p in people.items()))
+    items = ((pid, data, cited.pop(pid, ())) for pid, data in pickled)
+    while batch := list(itertools.islice(items, PEOPLE_BATCH)):
+        yield batch
+
+
+def _people_rows(batch: Sequence[_PersonItem]) -> list[_PersonRows]:
+    """Per person: the `people` row, the `names` rows and the keys that find a track by
+    this person as its artist (see `_track_search`)."""
+    done: list[_PersonRows] = []
+    for _pid, data, cited in batch:
+        p: Person = pickle.loads(data)
+        row = (p.id, p.name, p.hangul, p.kind, fold(p.name), to_json(p),
+               _id_list(cited_sources(p) | set(cited)))
+        done.append((row, list(_unique(_person_names({p.id: p}))),
+                     "|".join(_search_keys(_artist_texts(p), {}))))
+    return done
 
 
 def _update_refs(conn: sqlite3.Connection, unsure: Mapping[str, tuple[str, ...]]) -> None:
