@@ -197,6 +197,10 @@ class _Ctx:
     people: frozenset[str] = frozenset()
     episode_count: int | None = None
     label: str = ""
+    citable: frozenset[str] = field(init=False)  # the sources a `sources` list may name
+
+    def __post_init__(self) -> None:
+        self.citable = frozenset(sid for sid in self.sources if sid.strip())
 
     def error(self, path: str, message: str) -> None:
         text = f"{self.label}: {message}" if self.label else message
@@ -379,8 +383,15 @@ def _sources(ctx: _Ctx, table: Table, path: str) -> tuple[str, ...]:
     single-source fact look confirmed)."""
     if "sources" not in table:
         return ()
+    raw = table["sources"]
+    try:  # most lists pass every check below: then they are the result as they are
+        if type(raw) is list and raw and len(set(raw)) == len(raw) and (
+                ctx.citable.issuperset(raw)):
+            return tuple(raw)
+    except TypeError:  # an item that is a table or a list: the checks below name it
+        pass
     p = _key(path, "sources")
-    raw = _as_list(ctx, table["sources"], p, _SOURCES_SHAPE)
+    raw = _as_list(ctx, raw, p, _SOURCES_SHAPE)
     if raw is None:
         return ()
     if not raw:
@@ -962,7 +973,8 @@ class PackChecker:
         merged, owner, keys = self.people, self._person_owner, p.people_keys
         for pid in p.people:  # each person read only if needed: `p.people` may be pickled
             if pid not in owner:
-                merged[pid], owner[pid] = p.people[pid], p.file
+                self._adopt(pid, p)
+                owner[pid] = p.file
                 continue
             key = keys.get(pid)
             if key is not None and self._merged.get(pid) == key:
@@ -979,6 +991,11 @@ class PackChecker:
                 if not unchanged:
                     merged[pid] = combined
                 self._merged[pid] = key if unchanged else None
+
+    def _adopt(self, pid: str, p: _Parsed) -> None:
+        """Take a person first met in `p` as their record (the store's build overrides
+        this to keep the pickle it was handed, unread)."""
+        self.people[pid] = p.people[pid]
 
     def _merge_sources(self, p: _Parsed) -> None:
         """Sources by id across packs: a shared source must be declared identically."""

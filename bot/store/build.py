@@ -48,9 +48,11 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 from urllib.parse import quote
 
+from bot.packs.loader import PackChecker, format_errors, pack_paths, parse_file
+from bot.packs.loader import _Parsed as ParsedFile
 from bot.packs.model import (
     CastEntry,
     Credit,
@@ -84,9 +86,6 @@ RACY_NS = 2_000_000_000
 PARALLEL_MIN = 2000
 BATCH = 64
 BATCHES_AHEAD = 3
-
-if TYPE_CHECKING:
-    from bot.packs.loader import _Parsed as ParsedFile
 
 
 @dataclasses.dataclass(frozen=True)
@@ -298,8 +297,6 @@ def build_fact_store(packs_dir: Path, db_path: Path, workers: int | None = None
     Packs are parsed and written one by one, keeping only what the checks across packs
     need (the merged people and sources), and for a large folder parsed in `workers`
     processes (default: one per CPU from PARALLEL_MIN packs on; 1 parses here)."""
-    from bot.packs.loader import PackChecker, pack_paths  # optional for write_fact_store
-
     started = time.monotonic()
     now_ns = time.time_ns()
     files = pack_files(packs_dir, {})
@@ -307,7 +304,7 @@ def build_fact_store(packs_dir: Path, db_path: Path, workers: int | None = None
     if errors:
         raise PackLoadError(errors)
     staged = _StagedPeople()
-    checker = PackChecker(staged)
+    checker = _Checker(staged)
 
     def packs(batch_map: BatchMap) -> Iterator[_PackRows]:
         for parsed, rows in _parse_all(paths, batch_map):
@@ -398,10 +395,13 @@ class _StagedPeople(MutableMapping[str, Person]):
         return person
 
     def __setitem__(self, pid: str, person: Person) -> None:
+        self.put_pickled(pid, pickle.dumps(person, protocol=pickle.HIGHEST_PROTOCOL))
+
+    def put_pickled(self, pid: str, data: bytes) -> None:
+        """Store a person already pickled (`pickle.dumps` of the Person)."""
         self._conn.execute(
             "INSERT INTO people (id, data) VALUES (?, ?)"
-            " ON CONFLICT (id) DO UPDATE SET data = excluded.data",
-            (pid, pickle.dumps(person, protocol=pickle.HIGHEST_PROTOCOL)))
+            " ON CONFLICT (id) DO UPDATE SET data = excluded.data", (pid, data))
 
     def __delitem__(self, pid: str) -> None:
         if self._conn.execute("DELETE FROM people WHERE id = ?", (pid,)).rowcount == 0:
@@ -505,12 +505,20 @@ def _parse_batch(paths: Sequence[Path]) -> list[tuple[ParsedFile, _PackRows | No
 def _parse_one(path: Path) -> tuple[ParsedFile, _PackRows | None]:
     """One file parsed and checked, with its rows if it has no errors; the Pack itself
     is left out of what is handed back (the rows hold all of it)."""
-    from bot.packs.loader import parse_file  # imported already by build_fact_store
-
     parsed = parse_file(path)
     people = _PickledPeople(parsed.people)
     handed = dataclasses.replace(parsed, pack=None, people=people, people_keys=people.digests())
     return handed, None if parsed.pack is None else _pack_rows(parsed.pack)
+
+
+class _Checker(PackChecker):
+    """The checks across packs, keeping people as the workers pickled them where it can."""
+
+    def _adopt(self, pid: str, p: ParsedFile) -> None:
+        if isinstance(p.people, _PickledPeople) and isinstance(self.people, _StagedPeople):
+            self.people.put_pickled(pid, p.people.pickled[pid])
+        else:
+            super()._adopt(pid, p)
 
 
 class _PickledPeople(Mapping[str, Person]):
@@ -998,7 +1006,6 @@ def main(argv: Sequence[str]) -> int:
     a check, then {"built": true, ...the BuildResult} or {"built": false}. With pack
     errors prints them, one a line, on stderr and exits PACK_ERRORS_EXIT. SIGTERM stops
     the build and deletes its temporary file."""
-    from bot.packs.loader import format_errors
 
     args = list(argv)
     check = args[:1] == ["--if-changed"]
