@@ -4,9 +4,10 @@ merged people and errors are those of a checker given no keys."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator, Mapping
 
-from bot.packs.loader import PackChecker, _Parsed
+from bot.packs.loader import PackChecker, _Parsed, settled_people
 from bot.packs.model import Fact, Person, Reading
 
 
@@ -77,3 +78,39 @@ def test_a_clashing_declaration_is_reported_in_every_file() -> None:
     with_keys, without = check(parsed, True), check(parsed, False)
     assert with_keys.errors == without.errors
     assert [e.file for e in with_keys.errors] == ["d1.toml", "d2.toml"]
+
+
+def people_to_check() -> list[Person]:
+    fact = occupation(("ko", "배우"))
+    return [
+        han(fact),
+        han(fact, occupation(("ja", "女優"))),  # two facts differing only in translations
+        Person("han-so-hee", "Han So-hee", ("s1", "s1")),  # a source twice
+        Person("han-so-hee", "Han So-hee", ("s1",), aliases=("Sohee", "Sohee")),
+        han(Fact(primary=Reading(value="actress", sources=("s1",),
+                                 translations=(("ko", "배우"), ("ko", "연기자"))))),
+        han(Fact(primary=Reading(value="actress", sources=("s1", "s1")))),
+        han(Fact(primary=Reading(value="actress", sources=("s1",), note="n",
+                                 note_translations=(("ko", "a"), ("ko", "b"))))),
+        han(fact, Fact(primary=Reading(value="actress", sources=("s2",)), episode=3)),
+    ]
+
+
+def test_settled_people_are_those_a_merge_with_themselves_leaves_alone() -> None:
+    from bot.packs.loader import _merge_person
+
+    found = [bool(settled_people({p.id: p})) for p in people_to_check()]
+    assert found == [_merge_person(p, p) == p for p in people_to_check()]
+    assert found == [True, False, False, False, False, False, False, True]
+
+
+def test_a_settled_declaration_met_again_is_not_read() -> None:
+    """A declaration the worker found settled is trusted from the first meeting on."""
+    for person in people_to_check():
+        settled = settled_people({person.id: person})
+        parsed = [dataclasses.replace(p, people_settled=settled)
+                  for p in files(person, person, person)]
+        checker = check(parsed, keys=True)
+        assert dict(checker.people) == dict(check(files(person, person, person), False).people)
+        reads = [p.people.reads for p in parsed if isinstance(p.people, CountingPeople)]
+        assert reads == ([1, 0, 0] if settled else [1, 1, 1])  # the merge changed it

@@ -49,7 +49,7 @@ except ImportError:  # a dependency, but the loader works without it
 
 __all__ = [
     "PackChecker", "check_packs", "format_errors", "load_pack", "load_packs", "pack_paths",
-    "parse_file",
+    "parse_file", "settled_people",
 ]
 
 T = TypeVar("T")
@@ -110,7 +110,8 @@ class _Parsed:
     and `sources` (the valid entries only) still feed the cross-pack checks so that one
     run reports everything. `people_keys` may give, per person, a key of the declaration
     (equal keys: equal declarations; see `PackChecker`), from whoever can make it cheaply
-    (the store's build, which pickles each person anyway)."""
+    (the store's build, which pickles each person anyway), and `people_settled` which of
+    them `settled_people` finds."""
 
     file: str
     errors: list[PackError]
@@ -119,6 +120,7 @@ class _Parsed:
     sources: dict[str, Source] = field(default_factory=dict)
     pack: Pack | None = None
     people_keys: Mapping[str, bytes] = field(default_factory=dict)
+    people_settled: frozenset[str] = frozenset()  # of those: `settled_people`
 
 
 def _load_dir(packs_dir: Path) -> tuple[PackSet | None, list[PackError]]:
@@ -975,6 +977,8 @@ class PackChecker:
             if pid not in owner:
                 self._adopt(pid, p)
                 owner[pid] = p.file
+                if pid in keys and pid in p.people_settled:
+                    self._merged[pid] = keys[pid]  # as a merge with itself would show
                 continue
             key = keys.get(pid)
             if key is not None and self._merged.get(pid) == key:
@@ -1074,6 +1078,33 @@ def _merge_person(a: Person, b: Person) -> Person:
         other_works=_union_facts(a.other_works, b.other_works),
         facts=_union_facts(a.facts, b.facts),
     )
+
+
+def settled_people(people: Mapping[str, Person]) -> frozenset[str]:
+    """The people whose merge with themselves is themselves (`_merge_person(p, p) == p`),
+    found without merging: all but those with an item the merge's unions would drop (an
+    alias or a source listed twice, two facts of a list differing only in sources or
+    translations, a language translated twice)."""
+    return frozenset(pid for pid, person in people.items() if _settled(person))
+
+
+def _settled(p: Person) -> bool:
+    if not (_distinct(p.aliases) and _distinct(p.sources)):
+        return False
+    for facts in (p.groups, p.occupations, p.other_works, p.facts):
+        if not _distinct([(f.primary.value, f.primary.note, f.also, f.episode)
+                          for f in facts]):
+            return False
+        for f in facts:
+            r = f.primary
+            if not (_distinct(r.sources) and _distinct([lang for lang, _ in r.translations])
+                    and _distinct([lang for lang, _ in r.note_translations])):
+                return False
+    return True
+
+
+def _distinct(items: Sequence[object]) -> bool:
+    return len(set(items)) == len(items)
 
 
 def _differences(mine: Source, theirs: Source) -> str:

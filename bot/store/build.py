@@ -57,7 +57,13 @@ from pathlib import Path
 from typing import Any, NamedTuple
 from urllib.parse import quote
 
-from bot.packs.loader import PackChecker, format_errors, pack_paths, parse_file
+from bot.packs.loader import (
+    PackChecker,
+    format_errors,
+    pack_paths,
+    parse_file,
+    settled_people,
+)
 from bot.packs.loader import _Parsed as ParsedFile
 from bot.packs.model import (
     CastEntry,
@@ -513,7 +519,8 @@ def _parse_one(path: Path) -> tuple[ParsedFile, _PackRows | None]:
     is left out of what is handed back (the rows hold all of it)."""
     parsed = parse_file(path)
     people = _PickledPeople(parsed.people)
-    handed = dataclasses.replace(parsed, pack=None, people=people, people_keys=people.digests())
+    handed = dataclasses.replace(parsed, pack=None, people=people, people_keys=people.digests(),
+                                 people_settled=settled_people(parsed.people))
     return handed, None if parsed.pack is None else _pack_rows(parsed.pack)
 
 
