@@ -52,7 +52,7 @@ import time
 from array import array
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, NamedTuple
 from urllib.parse import quote
@@ -311,7 +311,6 @@ def build_fact_store(packs_dir: Path, db_path: Path, workers: int | None = None
     processes (default: one per CPU from PARALLEL_MIN packs on; 1 parses here)."""
     started = time.monotonic()
     now_ns = time.time_ns()
-    files = pack_files(packs_dir, {})
     paths, errors = pack_paths(Path(packs_dir))
     if errors:
         raise PackLoadError(errors)
@@ -330,9 +329,16 @@ def build_fact_store(packs_dir: Path, db_path: Path, workers: int | None = None
         return checker.people, checker.sources
 
     try:
-        with _batch_map(_worker_count(len(paths), workers)) as batch_map:
-            return _write_store(db_path, packs(batch_map), merged, fingerprint_of(files),
-                                started, _encode_pack_files(files, now_ns), batch_map)
+        with (_batch_map(_worker_count(len(paths), workers)) as batch_map,
+              ThreadPoolExecutor(1) as hashing):  # after the fork: no thread to fork with
+            # hashed while the packs are parsed (hashlib and reads release the GIL)
+            files = hashing.submit(pack_files, packs_dir, {})
+
+            def record() -> tuple[str, str]:
+                return fingerprint_of(files.result()), _encode_pack_files(files.result(),
+                                                                          now_ns)
+            return _write_store(db_path, packs(batch_map), merged, record, started,
+                                batch_map)
     finally:
         staged.close()
 
@@ -343,18 +349,19 @@ def write_fact_store(packset: PackSet, db_path: Path, fingerprint: str = "",
     `files_json` is the pack files' record for meta `pack_files`."""
     started = time.monotonic() if started is None else started
     return _write_store(db_path, (_pack_rows(p) for p in packset.packs),
-                        lambda: (packset.people, packset.sources), fingerprint, started,
-                        files_json)
+                        lambda: (packset.people, packset.sources),
+                        lambda: (fingerprint, files_json), started)
 
 
 Merged = Callable[[], tuple[Mapping[str, Person], Mapping[str, Source]]]
 
 
 def _write_store(db_path: Path, packs: Iterable[_PackRows], merged: Merged,
-                 fingerprint: str, started: float, files_json: str,
+                 record: Callable[[], tuple[str, str]], started: float,
                  batch_map: BatchMap = map) -> BuildResult:
     """Write every pack's rows, then what needs them all (`merged()`: the people and
-    sources, raising if the packs had errors), to a temp file swapped in atomically."""
+    sources, raising if the packs had errors; `record()`: the fingerprint and the pack
+    files' record for meta), to a temp file swapped in atomically."""
     db_path = Path(db_path)
     db_path.parent.mkdir(parents=True, exist_ok=True)
     _remove_stale_temps(db_path)
@@ -363,8 +370,7 @@ def _write_store(db_path: Path, packs: Iterable[_PackRows], merged: Merged,
     os.close(fd)
     tmp = Path(tmp_name)
     try:
-        counts = _write(tmp, packs, merged, {"fingerprint": fingerprint, "pack_files": files_json},
-                        batch_map)
+        counts, fingerprint = _write(tmp, packs, merged, record, batch_map)
         _fsync(tmp)
         os.replace(tmp, db_path)
     except BaseException:
@@ -671,8 +677,10 @@ def _fill_hangul(blob: bytes, hangul: Mapping[str, str]) -> bytes:
 # -- writing --------------------------------------------------------------------------------
 
 def _write(path: Path, packs: Iterable[_PackRows], merged: Merged,
-           recorded: dict[str, str], batch_map: BatchMap) -> dict[str, int]:
-    """Create the schema and every row in one transaction, then check the file."""
+           record: Callable[[], tuple[str, str]], batch_map: BatchMap
+           ) -> tuple[dict[str, int], str]:
+    """Create the schema and every row in one transaction, then check the file; returns
+    the counts and the fingerprint recorded."""
     conn = sqlite3.connect(path, isolation_level=None)
     try:
         conn.execute("PRAGMA journal_mode = OFF")  # a temp file: nothing to roll back to
@@ -692,13 +700,14 @@ def _write(path: Path, packs: Iterable[_PackRows], merged: Merged,
         for statement in indexes:  # one sort each, not an insert per row into a B-tree
             conn.execute(statement)
         _insert_name_indexes(conn)
-        _insert_meta(conn, recorded, counts)
+        fingerprint, files_record = record()
+        _insert_meta(conn, {"fingerprint": fingerprint, "pack_files": files_record}, counts)
         conn.execute("COMMIT")
         conn.execute("DROP TABLE temp.track_stage")
         _check(conn)
     finally:
         conn.close()
-    return counts
+    return counts, fingerprint
 
 
 def _schema_parts(schema: str) -> tuple[str, list[str]]:
