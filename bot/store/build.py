@@ -49,7 +49,6 @@ import sys
 import tempfile
 import threading
 import time
-from array import array
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
@@ -954,28 +953,38 @@ def name_index(conn: sqlite3.Connection, kind: str) -> NameIndex:
               " WHERE kind = ?1)")
 
     def column(sql: str) -> Iterator[Any]:
-        return (r[0] if len(r) == 1 else r for r in conn.execute(sql, (kind,)))
+        return (r[0] if len(r) == 1 else r
+                for r in conn.execute(sql, (kind,) if "?1" in sql else ()))
 
-    entities = conn.execute("SELECT key, label FROM names WHERE kind = ?1"
-                            " GROUP BY key ORDER BY min(rowid)", (kind,)).fetchall()
-    number = {key: i for i, (key, _label) in enumerate(entities)}
-    name_ent = array("i", (number[k] for k in column(
-        "SELECT key FROM names WHERE kind = ?1 ORDER BY rowid")))
-    del number
-    return NameIndex.assemble(
+    # The entities, numbered in order of their first name, each with the label of that
+    # name (a bare column beside min() comes from the row min() picked); a temporary
+    # table, so the entities are never all Python objects at once.
+    conn.execute("DROP TABLE IF EXISTS temp.entities")
+    conn.execute(
+        "CREATE TEMP TABLE entities AS SELECT row_number() OVER (ORDER BY first) - 1 AS e,"
+        " key, label FROM (SELECT key, label, min(rowid) AS first FROM names"
+        " WHERE kind = ?1 GROUP BY key)", (kind,))
+    conn.execute("CREATE UNIQUE INDEX temp.entities_by_key ON entities (key)")
+    conn.create_function("fold", 1, fold, deterministic=True)
+    index = NameIndex.assemble(
         kind,
-        ent_keys=(key for key, _label in entities),
-        ent_labels=[label for _key, label in entities],
+        ent_keys=column("SELECT key FROM temp.entities ORDER BY e"),
+        ent_labels=column("SELECT label FROM temp.entities ORDER BY e"),
+        # Python's sort by (fold(label), label), stably: TEXT compares in code point order
+        by_label=column("SELECT e FROM temp.entities ORDER BY fold(label), label, e"),
+        name_ent=column("SELECT e.e FROM names n JOIN temp.entities e ON e.key = n.key"
+                        " WHERE n.kind = ?1 ORDER BY n.rowid"),
         names=column("SELECT name FROM names WHERE kind = ?1 ORDER BY rowid"),
         skeys=list(column("SELECT skey FROM names WHERE kind = ?1 ORDER BY rowid")),
         loose_keys=column("SELECT loose FROM names WHERE kind = ?1 ORDER BY rowid"),
-        name_ent=name_ent,
         by_skey=column(f"SELECT i FROM {ranked} ORDER BY skey, i"),
         by_loose=column(f"SELECT i FROM {ranked} ORDER BY loose, i"),
         words=column(f"SELECT n.i, CAST(w.value AS INTEGER) FROM {ranked} n,"
                      " json_each('[' || n.words || ']') w"
                      " ORDER BY substr(n.skey, w.value + 1), n.i, w.key"),
     )
+    conn.execute("DROP TABLE temp.entities")
+    return index
 
 
 def _insert_meta(conn: sqlite3.Connection, recorded: dict[str, str],
