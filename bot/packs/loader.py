@@ -442,6 +442,8 @@ def _episode_ref(ctx: _Ctx, table: Table, path: str) -> int | None:
 def _fact(
     ctx: _Ctx, raw: object, path: str, kind: str, known: Sequence[str] = S.FACT_KEYS
 ) -> Fact | None:
+    if type(raw) is dict and len(raw) == 2 and "value" in raw and "sources" in raw:
+        return _plain_fact(ctx, raw, path, kind)  # most facts: checked as below, directly
     table = _open(ctx, raw, path, _FACT_SHAPE, known, ("value", "sources"))
     if table is None:
         return None
@@ -449,6 +451,16 @@ def _fact(
     also = _also(ctx, table, path, kind, primary)
     episode = _episode_ref(ctx, table, path)
     return None if primary is None else Fact(primary=primary, also=also, episode=episode)
+
+
+def _plain_fact(ctx: _Ctx, table: Table, path: str, kind: str) -> Fact | None:
+    """A fact of just `value` and `sources`: what `_fact` makes of it, in the same steps
+    (the value, then the sources), without looking for the keys it does not have."""
+    value = _value(ctx, table["value"], _key(path, "value"), kind)
+    sources = _sources(ctx, table, path)
+    if value is None or not sources:
+        return None
+    return Fact(primary=Reading(value=value, sources=sources))
 
 
 def _reading_of(ctx: _Ctx, table: Table, path: str, kind: str) -> Reading | None:
