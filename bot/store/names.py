@@ -19,6 +19,7 @@ jamo. That lets autocomplete match a syllable still being typed ("사우" on the
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 import sys
@@ -61,6 +62,7 @@ _NOT_ASCII_ALNUM_RE = re.compile(r"[^a-z0-9]+")
 _WORD_SPLIT_RE = re.compile(r"[\s\-_/.,:;!?'\"()\[\]{}#&+*~|<>@]+")
 
 
+@functools.lru_cache(maxsize=1 << 14)  # a name's keys fold it 3 to 5 times, its words too
 def fold(text: str) -> str:
     """The matching key of a name: case, spacing, punctuation, symbols and accents removed
     (NFKD, combining marks dropped, NFC again so Hangul stays composed, casefold)."""
