@@ -23,18 +23,26 @@ from bot.store.build import PARALLEL_MIN, build_fact_store
 def main(argv: list[str]) -> int:
     packs_dir, db_path = Path(argv[0]), Path(argv[1])
     db_path.parent.mkdir(parents=True, exist_ok=True)
+    load_before = os.getloadavg()
     started = time.perf_counter()
     result = build_fact_store(packs_dir, db_path)
-    builder = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    worker = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    seconds = time.perf_counter() - started
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    builder, worker = own.ru_maxrss / 1024, children.ru_maxrss / 1024
     workers = (os.cpu_count() or 1) if result.packs >= PARALLEL_MIN else 0
     print(json.dumps({
-        "seconds": time.perf_counter() - started,
+        "seconds": seconds,
         "builder_seconds": result.seconds,
         "peak_rss_mb": builder + workers * worker,
         "builder_peak_rss_mb": builder,
         "worker_peak_rss_mb": worker if workers else 0,
         "workers": workers,
+        # CPU is what a shared machine does not inflate: compare these across runs
+        "builder_cpu_seconds": round(own.ru_utime + own.ru_stime, 2),
+        "workers_cpu_seconds": round(children.ru_utime + children.ru_stime, 2),
+        "load_before": load_before,
+        "load_after": os.getloadavg(),
         "store_bytes": db_path.stat().st_size,
         "dramas": result.dramas,
         "people": result.people,

@@ -49,7 +49,7 @@ except ImportError:  # a dependency, but the loader works without it
 
 __all__ = [
     "PackChecker", "check_packs", "format_errors", "load_pack", "load_packs", "pack_paths",
-    "parse_file",
+    "parse_file", "settled_people",
 ]
 
 T = TypeVar("T")
@@ -108,14 +108,19 @@ def parse_file(path: Path) -> _Parsed:
 class _Parsed:
     """What one file yielded. `pack` is None when the file has errors; `slug`, `people`
     and `sources` (the valid entries only) still feed the cross-pack checks so that one
-    run reports everything."""
+    run reports everything. `people_keys` may give, per person, a key of the declaration
+    (equal keys: equal declarations; see `PackChecker`), from whoever can make it cheaply
+    (the store's build, which pickles each person anyway), and `people_settled` which of
+    them `settled_people` finds."""
 
     file: str
     errors: list[PackError]
     slug: str | None = None
-    people: dict[str, Person] = field(default_factory=dict)
+    people: Mapping[str, Person] = field(default_factory=dict)
     sources: dict[str, Source] = field(default_factory=dict)
     pack: Pack | None = None
+    people_keys: Mapping[str, bytes] = field(default_factory=dict)
+    people_settled: frozenset[str] = frozenset()  # of those: `settled_people`
 
 
 def _load_dir(packs_dir: Path) -> tuple[PackSet | None, list[PackError]]:
@@ -194,6 +199,10 @@ class _Ctx:
     people: frozenset[str] = frozenset()
     episode_count: int | None = None
     label: str = ""
+    citable: frozenset[str] = field(init=False)  # the sources a `sources` list may name
+
+    def __post_init__(self) -> None:
+        self.citable = frozenset(sid for sid in self.sources if sid.strip())
 
     def error(self, path: str, message: str) -> None:
         text = f"{self.label}: {message}" if self.label else message
@@ -376,8 +385,15 @@ def _sources(ctx: _Ctx, table: Table, path: str) -> tuple[str, ...]:
     single-source fact look confirmed)."""
     if "sources" not in table:
         return ()
+    raw = table["sources"]
+    try:  # most lists pass every check below: then they are the result as they are
+        if type(raw) is list and raw and len(set(raw)) == len(raw) and (
+                ctx.citable.issuperset(raw)):
+            return tuple(raw)
+    except TypeError:  # an item that is a table or a list: the checks below name it
+        pass
     p = _key(path, "sources")
-    raw = _as_list(ctx, table["sources"], p, _SOURCES_SHAPE)
+    raw = _as_list(ctx, raw, p, _SOURCES_SHAPE)
     if raw is None:
         return ()
     if not raw:
@@ -426,6 +442,8 @@ def _episode_ref(ctx: _Ctx, table: Table, path: str) -> int | None:
 def _fact(
     ctx: _Ctx, raw: object, path: str, kind: str, known: Sequence[str] = S.FACT_KEYS
 ) -> Fact | None:
+    if type(raw) is dict and len(raw) == 2 and "value" in raw and "sources" in raw:
+        return _plain_fact(ctx, raw, path, kind)  # most facts: checked as below, directly
     table = _open(ctx, raw, path, _FACT_SHAPE, known, ("value", "sources"))
     if table is None:
         return None
@@ -433,6 +451,16 @@ def _fact(
     also = _also(ctx, table, path, kind, primary)
     episode = _episode_ref(ctx, table, path)
     return None if primary is None else Fact(primary=primary, also=also, episode=episode)
+
+
+def _plain_fact(ctx: _Ctx, table: Table, path: str, kind: str) -> Fact | None:
+    """A fact of just `value` and `sources`: what `_fact` makes of it, in the same steps
+    (the value, then the sources), without looking for the keys it does not have."""
+    value = _value(ctx, table["value"], _key(path, "value"), kind)
+    sources = _sources(ctx, table, path)
+    if value is None or not sources:
+        return None
+    return Fact(primary=Reading(value=value, sources=sources))
 
 
 def _reading_of(ctx: _Ctx, table: Table, path: str, kind: str) -> Reading | None:
@@ -925,7 +953,9 @@ class PackChecker:
     a shared source is declared identically. Only the merged people and sources and the
     slugs' owners are kept, so a build can parse pack by pack. `errors` holds every error
     so far, each file's own first, in the order `check_packs` reports them. `people` may
-    be any mapping to merge into (a build keeps them compact)."""
+    be any empty mapping to merge into (a build keeps them compact, so each read of it
+    costs: a declaration whose `people_keys` key is that of one that last merged into the
+    record without changing it is skipped unread, as it would again change nothing)."""
 
     def __init__(self, people: MutableMapping[str, Person] | None = None) -> None:
         self.people: MutableMapping[str, Person] = {} if people is None else people
@@ -934,7 +964,9 @@ class PackChecker:
         self._slug_owner: dict[str, str] = {}
         self._person_owner: dict[str, str] = {}
         self._source_owner: dict[str, str] = {}
-        self._merged: set[str] = set()  # people whose record is a merge's result
+        # people whose record is a merge's result -> the key of a declaration that merged
+        # into the record as it is without changing it, if one did
+        self._merged: dict[str, bytes | None] = {}
 
     def add(self, parsed: _Parsed) -> None:
         self.errors += parsed.errors
@@ -952,21 +984,34 @@ class PackChecker:
 
     def _merge_people(self, p: _Parsed) -> None:
         """People by id across packs: name, hangul and kind must agree; lists are merged."""
-        merged, owner = self.people, self._person_owner
-        for pid, person in p.people.items():
-            current = merged.get(pid)  # read once: `merged` may be a store, not a dict
-            if current is None:
-                merged[pid], owner[pid] = person, p.file
+        merged, owner, keys = self.people, self._person_owner, p.people_keys
+        for pid in p.people:  # each person read only if needed: `p.people` may be pickled
+            if pid not in owner:
+                self._adopt(pid, p)
+                owner[pid] = p.file
+                if pid in keys and pid in p.people_settled:
+                    self._merged[pid] = keys[pid]  # as a merge with itself would show
                 continue
+            key = keys.get(pid)
+            if key is not None and self._merged.get(pid) == key:
+                continue  # it left this very record unchanged before, so it would again
+            person, current = p.people[pid], merged[pid]  # read once: may be a store
             if pid in self._merged and person == current:
+                self._merged[pid] = key
                 continue  # a merge's result merged with itself is itself: no work
             clashes = _person_clashes(current, person, p.file, owner[pid])
             self.errors += clashes
             if not clashes:
                 combined = _merge_person(current, person)
-                if combined != current:
+                unchanged = combined == current
+                if not unchanged:
                     merged[pid] = combined
-                self._merged.add(pid)
+                self._merged[pid] = key if unchanged else None
+
+    def _adopt(self, pid: str, p: _Parsed) -> None:
+        """Take a person first met in `p` as their record (the store's build overrides
+        this to keep the pickle it was handed, unread)."""
+        self.people[pid] = p.people[pid]
 
     def _merge_sources(self, p: _Parsed) -> None:
         """Sources by id across packs: a shared source must be declared identically."""
@@ -1045,6 +1090,33 @@ def _merge_person(a: Person, b: Person) -> Person:
         other_works=_union_facts(a.other_works, b.other_works),
         facts=_union_facts(a.facts, b.facts),
     )
+
+
+def settled_people(people: Mapping[str, Person]) -> frozenset[str]:
+    """The people whose merge with themselves is themselves (`_merge_person(p, p) == p`),
+    found without merging: all but those with an item the merge's unions would drop (an
+    alias or a source listed twice, two facts of a list differing only in sources or
+    translations, a language translated twice)."""
+    return frozenset(pid for pid, person in people.items() if _settled(person))
+
+
+def _settled(p: Person) -> bool:
+    if not (_distinct(p.aliases) and _distinct(p.sources)):
+        return False
+    for facts in (p.groups, p.occupations, p.other_works, p.facts):
+        if not _distinct([(f.primary.value, f.primary.note, f.also, f.episode)
+                          for f in facts]):
+            return False
+        for f in facts:
+            r = f.primary
+            if not (_distinct(r.sources) and _distinct([lang for lang, _ in r.translations])
+                    and _distinct([lang for lang, _ in r.note_translations])):
+                return False
+    return True
+
+
+def _distinct(items: Sequence[object]) -> bool:
+    return len(set(items)) == len(items)
 
 
 def _differences(mine: Source, theirs: Source) -> str:

@@ -1,11 +1,17 @@
 """Compile the data packs into the fact store, atomically.
 
 The fact store is derived data: it is never migrated, only rebuilt from the packs. A build
-writes a temporary file beside the target, checks it (`PRAGMA integrity_check`,
+writes a temporary file beside the target, checks it (`PRAGMA quick_check`,
 `PRAGMA foreign_key_check`), flushes it to disk and `os.replace`s it over the old store, so
 a reader sees either the old store or the new one, never half of one. Any failure (a bad
 pack, a full disk) deletes the temporary file, leaves the working store untouched and
-propagates the error.
+propagates the error. `quick_check` is the test a starting bot applies to the store
+(bot.runner): every page and b-tree of every table and index well formed, NOT NULL and
+CHECK constraints held. What `integrity_check` adds, that each index holds exactly its
+table's rows, SQLite maintains in the statement that writes them (UNIQUE keys are refused
+as they are inserted, the other indexes are made whole after the rows); it would take a
+bug in SQLite or corrupted memory to break it, and re-verifying it cost more than
+everything else the check does.
 
 `packs_fingerprint` hashes the pack files and the store's schema, and the build records it,
 so `needs_build` can tell whether the packs changed since the last build. The build also
@@ -25,8 +31,10 @@ to parse the packs (see `_parse_all`).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
+import functools
 import gc
 import hashlib
 import itertools
@@ -41,14 +49,21 @@ import sys
 import tempfile
 import threading
 import time
-from array import array
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 from urllib.parse import quote
 
+from bot.packs.loader import (
+    PackChecker,
+    format_errors,
+    pack_paths,
+    parse_file,
+    settled_people,
+)
+from bot.packs.loader import _Parsed as ParsedFile
 from bot.packs.model import (
     CastEntry,
     Credit,
@@ -82,9 +97,6 @@ RACY_NS = 2_000_000_000
 PARALLEL_MIN = 2000
 BATCH = 64
 BATCHES_AHEAD = 3
-
-if TYPE_CHECKING:
-    from bot.packs.loader import _Parsed as ParsedFile
 
 
 @dataclasses.dataclass(frozen=True)
@@ -296,19 +308,16 @@ def build_fact_store(packs_dir: Path, db_path: Path, workers: int | None = None
     Packs are parsed and written one by one, keeping only what the checks across packs
     need (the merged people and sources), and for a large folder parsed in `workers`
     processes (default: one per CPU from PARALLEL_MIN packs on; 1 parses here)."""
-    from bot.packs.loader import PackChecker, pack_paths  # optional for write_fact_store
-
     started = time.monotonic()
     now_ns = time.time_ns()
-    files = pack_files(packs_dir, {})
     paths, errors = pack_paths(Path(packs_dir))
     if errors:
         raise PackLoadError(errors)
     staged = _StagedPeople()
-    checker = PackChecker(staged)
+    checker = _Checker(staged)
 
-    def packs() -> Iterator[_PackRows]:
-        for parsed, rows in _parse_all(paths, workers):
+    def packs(batch_map: BatchMap) -> Iterator[_PackRows]:
+        for parsed, rows in _parse_all(paths, batch_map):
             checker.add(parsed)
             if rows is not None and not checker.errors:
                 yield rows
@@ -319,8 +328,16 @@ def build_fact_store(packs_dir: Path, db_path: Path, workers: int | None = None
         return checker.people, checker.sources
 
     try:
-        return _write_store(db_path, packs(), merged, fingerprint_of(files), started,
-                            _encode_pack_files(files, now_ns))
+        with (_batch_map(_worker_count(len(paths), workers)) as batch_map,
+              ThreadPoolExecutor(1) as hashing):  # after the fork: no thread to fork with
+            # hashed while the packs are parsed (hashlib and reads release the GIL)
+            files = hashing.submit(pack_files, packs_dir, {})
+
+            def record() -> tuple[str, str]:
+                return fingerprint_of(files.result()), _encode_pack_files(files.result(),
+                                                                          now_ns)
+            return _write_store(db_path, packs(batch_map), merged, record, started,
+                                batch_map)
     finally:
         staged.close()
 
@@ -331,17 +348,19 @@ def write_fact_store(packset: PackSet, db_path: Path, fingerprint: str = "",
     `files_json` is the pack files' record for meta `pack_files`."""
     started = time.monotonic() if started is None else started
     return _write_store(db_path, (_pack_rows(p) for p in packset.packs),
-                        lambda: (packset.people, packset.sources), fingerprint, started,
-                        files_json)
+                        lambda: (packset.people, packset.sources),
+                        lambda: (fingerprint, files_json), started)
 
 
 Merged = Callable[[], tuple[Mapping[str, Person], Mapping[str, Source]]]
 
 
 def _write_store(db_path: Path, packs: Iterable[_PackRows], merged: Merged,
-                 fingerprint: str, started: float, files_json: str) -> BuildResult:
+                 record: Callable[[], tuple[str, str]], started: float,
+                 batch_map: BatchMap = map) -> BuildResult:
     """Write every pack's rows, then what needs them all (`merged()`: the people and
-    sources, raising if the packs had errors), to a temp file swapped in atomically."""
+    sources, raising if the packs had errors; `record()`: the fingerprint and the pack
+    files' record for meta), to a temp file swapped in atomically."""
     db_path = Path(db_path)
     db_path.parent.mkdir(parents=True, exist_ok=True)
     _remove_stale_temps(db_path)
@@ -350,7 +369,7 @@ def _write_store(db_path: Path, packs: Iterable[_PackRows], merged: Merged,
     os.close(fd)
     tmp = Path(tmp_name)
     try:
-        counts = _write(tmp, packs, merged, {"fingerprint": fingerprint, "pack_files": files_json})
+        counts, fingerprint = _write(tmp, packs, merged, record, batch_map)
         _fsync(tmp)
         os.replace(tmp, db_path)
     except BaseException:
@@ -393,10 +412,13 @@ class _StagedPeople(MutableMapping[str, Person]):
         return person
 
     def __setitem__(self, pid: str, person: Person) -> None:
+        self.put_pickled(pid, pickle.dumps(person, protocol=pickle.HIGHEST_PROTOCOL))
+
+    def put_pickled(self, pid: str, data: bytes) -> None:
+        """Store a person already pickled (`pickle.dumps` of the Person)."""
         self._conn.execute(
             "INSERT INTO people (id, data) VALUES (?, ?)"
-            " ON CONFLICT (id) DO UPDATE SET data = excluded.data",
-            (pid, pickle.dumps(person, protocol=pickle.HIGHEST_PROTOCOL)))
+            " ON CONFLICT (id) DO UPDATE SET data = excluded.data", (pid, data))
 
     def __delitem__(self, pid: str) -> None:
         if self._conn.execute("DELETE FROM people WHERE id = ?", (pid,)).rowcount == 0:
@@ -411,8 +433,12 @@ class _StagedPeople(MutableMapping[str, Person]):
 
     def values(self) -> Iterator[Person]:  # type: ignore[override]
         """Every person in insertion order, streamed."""
-        return (pickle.loads(r[0]) for r in self._conn.execute(
-            "SELECT data FROM people ORDER BY n"))
+        return (pickle.loads(data) for _pid, data in self.pickled())
+
+    def pickled(self) -> Iterator[tuple[str, bytes]]:
+        """Every person's id and pickle in insertion order, streamed."""
+        return ((str(pid), bytes(data)) for pid, data in self._conn.execute(
+            "SELECT id, data FROM people ORDER BY n"))
 
     def __len__(self) -> int:
         return int(self._conn.execute("SELECT count(*) FROM people").fetchone()[0])
@@ -423,32 +449,57 @@ class _StagedPeople(MutableMapping[str, Person]):
 
 # -- parsing, pack by pack ------------------------------------------------------------------
 
-def _parse_all(paths: Sequence[Path], workers: int | None
-               ) -> Iterator[tuple[ParsedFile, _PackRows | None]]:
-    """Each file parsed, checked alone and turned into rows, in file order: here, or in
-    worker processes a batch at a time, with at most a few batches ahead of the writer
-    (so memory stays bounded whichever side is slower)."""
+BatchMap = Callable[[Callable[[Any], list[Any]], Iterable[Any]], Iterator[list[Any]]]
+
+
+def _worker_count(packs: int, workers: int | None) -> int:
     if workers is None:
-        workers = (os.cpu_count() or 1) if len(paths) >= PARALLEL_MIN else 1
-    if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
-        yield from map(_parse_one, paths)
+        workers = (os.cpu_count() or 1) if packs >= PARALLEL_MIN else 1
+    return workers if "fork" in multiprocessing.get_all_start_methods() else 1
+
+
+@contextlib.contextmanager
+def _batch_map(workers: int) -> Iterator[BatchMap]:
+    """A `map` over batches that runs in `workers` processes (fork) when there are two or
+    more: results in order, at most BATCHES_AHEAD batches per worker ahead of the caller,
+    so memory stays bounded whichever side is slower. The parsing and the people's rows
+    at the end both use it."""
+    if workers <= 1:
+        yield map
         return
-    batches = iter([paths[i:i + BATCH] for i in range(0, len(paths), BATCH)])
     # fork, not spawn: spawn re-runs the main module in each worker, and `python -m bot`
     # is not import-safe; the pool starts its workers before any thread of its own.
     pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
                                initializer=_worker_init)
     try:
-        pending = deque(pool.submit(_parse_batch, b)
-                        for b in itertools.islice(batches, workers * BATCHES_AHEAD))
-        while pending:
-            done = pending.popleft().result()
-            following = next(batches, None)
-            if following is not None:
-                pending.append(pool.submit(_parse_batch, following))
-            yield from done
+        gc.freeze()  # the workers' collections then skip the heap they inherit (and its
+        try:  # pages stay shared); a pool forks them all at its first task
+            pool.submit(int).result()
+        finally:
+            gc.unfreeze()
+        yield functools.partial(_in_order, pool, workers * BATCHES_AHEAD)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _in_order(pool: ProcessPoolExecutor, ahead: int, fn: Callable[[Any], list[Any]],
+              batches: Iterable[Any]) -> Iterator[list[Any]]:
+    todo = iter(batches)
+    pending = deque(pool.submit(fn, b) for b in itertools.islice(todo, ahead))
+    while pending:
+        done = pending.popleft().result()
+        following = next(todo, None)
+        if following is not None:
+            pending.append(pool.submit(fn, following))
+        yield done
+
+
+def _parse_all(paths: Sequence[Path], batch_map: BatchMap
+               ) -> Iterator[tuple[ParsedFile, _PackRows | None]]:
+    """Each file parsed, checked alone and turned into rows, in file order."""
+    batches = (paths[i:i + BATCH] for i in range(0, len(paths), BATCH))
+    for done in batch_map(_parse_batch, batches):
+        yield from done
 
 
 def _worker_init() -> None:
@@ -471,12 +522,47 @@ def _parse_batch(paths: Sequence[Path]) -> list[tuple[ParsedFile, _PackRows | No
 def _parse_one(path: Path) -> tuple[ParsedFile, _PackRows | None]:
     """One file parsed and checked, with its rows if it has no errors; the Pack itself
     is left out of what is handed back (the rows hold all of it)."""
-    from bot.packs.loader import parse_file  # imported already by build_fact_store
-
     parsed = parse_file(path)
-    if parsed.pack is None:
-        return parsed, None
-    return dataclasses.replace(parsed, pack=None), _pack_rows(parsed.pack)
+    people = _PickledPeople(parsed.people)
+    handed = dataclasses.replace(parsed, pack=None, people=people, people_keys=people.digests(),
+                                 people_settled=settled_people(parsed.people))
+    return handed, None if parsed.pack is None else _pack_rows(parsed.pack)
+
+
+class _Checker(PackChecker):
+    """The checks across packs, keeping people as the workers pickled them where it can."""
+
+    def _adopt(self, pid: str, p: ParsedFile) -> None:
+        if isinstance(p.people, _PickledPeople) and isinstance(self.people, _StagedPeople):
+            self.people.put_pickled(pid, p.people.pickled[pid])
+        else:
+            super()._adopt(pid, p)
+
+
+class _PickledPeople(Mapping[str, Person]):
+    """A file's people, each pickled where it was parsed: the builder unpickles only those
+    it has to merge, and a declaration it met before is known by its digest."""
+
+    def __init__(self, people: Mapping[str, Person]) -> None:
+        self.pickled = {pid: pickle.dumps(p, protocol=pickle.HIGHEST_PROTOCOL)
+                        for pid, p in people.items()}
+
+    def digests(self) -> dict[str, bytes]:
+        """Per person, a digest of the pickle: equal digests, equal declarations (a
+        pickle is a Person's fields, id included; equal people may pickle apart, which
+        only costs a merge)."""
+        return {pid: hashlib.blake2b(data, digest_size=16).digest()
+                for pid, data in self.pickled.items()}
+
+    def __getitem__(self, pid: str) -> Person:
+        person: Person = pickle.loads(self.pickled[pid])
+        return person
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.pickled)
+
+    def __len__(self) -> int:
+        return len(self.pickled)
 
 
 class _PackRows(NamedTuple):
@@ -590,8 +676,10 @@ def _fill_hangul(blob: bytes, hangul: Mapping[str, str]) -> bytes:
 # -- writing --------------------------------------------------------------------------------
 
 def _write(path: Path, packs: Iterable[_PackRows], merged: Merged,
-           recorded: dict[str, str]) -> dict[str, int]:
-    """Create the schema and every row in one transaction, then check the file."""
+           record: Callable[[], tuple[str, str]], batch_map: BatchMap
+           ) -> tuple[dict[str, int], str]:
+    """Create the schema and every row in one transaction, then check the file; returns
+    the counts and the fingerprint recorded."""
     conn = sqlite3.connect(path, isolation_level=None)
     try:
         conn.execute("PRAGMA journal_mode = OFF")  # a temp file: nothing to roll back to
@@ -606,18 +694,19 @@ def _write(path: Path, packs: Iterable[_PackRows], merged: Merged,
         unsure: dict[str, tuple[str, ...]] = {}
         counts, cited = _insert_packs(conn, packs, unsure)
         people, sources = merged()
-        counts = _insert_merged(conn, people, sources, cited, counts)
+        counts = _insert_merged(conn, people, sources, cited, counts, batch_map)
         _update_refs(conn, unsure)
         for statement in indexes:  # one sort each, not an insert per row into a B-tree
             conn.execute(statement)
         _insert_name_indexes(conn)
-        _insert_meta(conn, recorded, counts)
+        fingerprint, files_record = record()
+        _insert_meta(conn, {"fingerprint": fingerprint, "pack_files": files_record}, counts)
         conn.execute("COMMIT")
         conn.execute("DROP TABLE temp.track_stage")
         _check(conn)
     finally:
         conn.close()
-    return counts
+    return counts, fingerprint
 
 
 def _schema_parts(schema: str) -> tuple[str, list[str]]:
@@ -700,25 +789,24 @@ def _flush(conn: sqlite3.Connection, batch: dict[str, list[tuple[object, ...]]])
 
 def _insert_merged(conn: sqlite3.Connection, people: Mapping[str, Person],
                    sources: Mapping[str, Source], cited: dict[str, tuple[str, ...]],
-                   counts: dict[str, int]) -> dict[str, int]:
+                   counts: dict[str, int], batch_map: BatchMap) -> dict[str, int]:
     """What needs every pack: sources, people (with every source their entries cite),
-    each track's search keys (the artists' merged names) and the person names."""
+    each track's search keys (the artists' merged names) and the person names. The
+    people's rows are made by `batch_map` (in the workers, idle once the packs are in)."""
     conn.executemany("INSERT INTO sources (id, data) VALUES (?, ?)",
                      ((sid, to_json(s)) for sid, s in sorted(sources.items())))
     artist_keys: dict[str, str] = {}
     names = 0
-    for p in people.values():  # each read once (a build keeps them pickled)
-        conn.execute(
+    for done in batch_map(_people_rows, _people_batches(people, cited)):
+        conn.executemany(
             "INSERT INTO people (id, name, hangul, kind, sort_key, data, cited)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (p.id, p.name, p.hangul, p.kind, fold(p.name), to_json(p),
-             _id_list(cited_sources(p) | set(cited.pop(p.id, ())))))
-        rows = list(_unique(_person_names({p.id: p})))
+            " VALUES (?, ?, ?, ?, ?, ?, ?)", [person for person, _names, _keys in done])
+        rows = [row for _person, person_names, _keys in done for row in person_names]
         conn.executemany(
             "INSERT INTO names (kind, key, label, name, skey, loose, words)"
             " VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
         names += len(rows)
-        artist_keys[p.id] = "|".join(_search_keys(_artist_texts(p), {}))
+        artist_keys.update((person[0], keys) for person, _names, keys in done)
     staged = conn.execute("SELECT id, sort_key, slug, number, title_keys, artists"
                           " FROM temp.track_stage ORDER BY id")
     conn.executemany(
@@ -727,6 +815,36 @@ def _insert_merged(conn: sqlite3.Connection, people: Mapping[str, Person],
          for tid, sort_key, slug, number, title_keys, artists in staged))
     return {**counts, "people": len(people), "sources": len(sources),
             "names": counts["names"] + names}
+
+
+PEOPLE_BATCH = 512  # people a task at the end of a build (some 50 ms of a worker's time)
+_PersonItem = tuple[str, bytes, tuple[str, ...]]  # id, pickled Person, cited by entries
+_PersonRows = tuple[tuple[object, ...], list[tuple[str, ...]], str]
+
+
+def _people_batches(people: Mapping[str, Person], cited: dict[str, tuple[str, ...]]
+                    ) -> Iterator[list[_PersonItem]]:
+    """Each person pickled, with the sources their entries cite (taken out of `cited`
+    as they go), PEOPLE_BATCH at a time, in the order of `people`."""
+    pickled = (people.pickled() if isinstance(people, _StagedPeople) else
+               ((pid, pickle.dumps(p, protocol=pickle.HIGHEST_PROTOCOL))
+                for pid, p in people.items()))
+    items = ((pid, data, cited.pop(pid, ())) for pid, data in pickled)
+    while batch := list(itertools.islice(items, PEOPLE_BATCH)):
+        yield batch
+
+
+def _people_rows(batch: Sequence[_PersonItem]) -> list[_PersonRows]:
+    """Per person: the `people` row, the `names` rows and the keys that find a track by
+    this person as its artist (see `_track_search`)."""
+    done: list[_PersonRows] = []
+    for _pid, data, cited in batch:
+        p: Person = pickle.loads(data)
+        row = (p.id, p.name, p.hangul, p.kind, fold(p.name), to_json(p),
+               _id_list(cited_sources(p) | set(cited)))
+        done.append((row, list(_unique(_person_names({p.id: p}))),
+                     "|".join(_search_keys(_artist_texts(p), {}))))
+    return done
 
 
 def _update_refs(conn: sqlite3.Connection, unsure: Mapping[str, tuple[str, ...]]) -> None:
@@ -835,28 +953,38 @@ def name_index(conn: sqlite3.Connection, kind: str) -> NameIndex:
               " WHERE kind = ?1)")
 
     def column(sql: str) -> Iterator[Any]:
-        return (r[0] if len(r) == 1 else r for r in conn.execute(sql, (kind,)))
+        return (r[0] if len(r) == 1 else r
+                for r in conn.execute(sql, (kind,) if "?1" in sql else ()))
 
-    entities = conn.execute("SELECT key, label FROM names WHERE kind = ?1"
-                            " GROUP BY key ORDER BY min(rowid)", (kind,)).fetchall()
-    number = {key: i for i, (key, _label) in enumerate(entities)}
-    name_ent = array("i", (number[k] for k in column(
-        "SELECT key FROM names WHERE kind = ?1 ORDER BY rowid")))
-    del number
-    return NameIndex.assemble(
+    # The entities, numbered in order of their first name, each with the label of that
+    # name (a bare column beside min() comes from the row min() picked); a temporary
+    # table, so the entities are never all Python objects at once.
+    conn.execute("DROP TABLE IF EXISTS temp.entities")
+    conn.execute(
+        "CREATE TEMP TABLE entities AS SELECT row_number() OVER (ORDER BY first) - 1 AS e,"
+        " key, label FROM (SELECT key, label, min(rowid) AS first FROM names"
+        " WHERE kind = ?1 GROUP BY key)", (kind,))
+    conn.execute("CREATE UNIQUE INDEX temp.entities_by_key ON entities (key)")
+    conn.create_function("fold", 1, fold, deterministic=True)
+    index = NameIndex.assemble(
         kind,
-        ent_keys=(key for key, _label in entities),
-        ent_labels=[label for _key, label in entities],
+        ent_keys=column("SELECT key FROM temp.entities ORDER BY e"),
+        ent_labels=column("SELECT label FROM temp.entities ORDER BY e"),
+        # Python's sort by (fold(label), label), stably: TEXT compares in code point order
+        by_label=column("SELECT e FROM temp.entities ORDER BY fold(label), label, e"),
+        name_ent=column("SELECT e.e FROM names n JOIN temp.entities e ON e.key = n.key"
+                        " WHERE n.kind = ?1 ORDER BY n.rowid"),
         names=column("SELECT name FROM names WHERE kind = ?1 ORDER BY rowid"),
         skeys=list(column("SELECT skey FROM names WHERE kind = ?1 ORDER BY rowid")),
         loose_keys=column("SELECT loose FROM names WHERE kind = ?1 ORDER BY rowid"),
-        name_ent=name_ent,
         by_skey=column(f"SELECT i FROM {ranked} ORDER BY skey, i"),
         by_loose=column(f"SELECT i FROM {ranked} ORDER BY loose, i"),
         words=column(f"SELECT n.i, CAST(w.value AS INTEGER) FROM {ranked} n,"
                      " json_each('[' || n.words || ']') w"
                      " ORDER BY substr(n.skey, w.value + 1), n.i, w.key"),
     )
+    conn.execute("DROP TABLE temp.entities")
+    return index
 
 
 def _insert_meta(conn: sqlite3.Connection, recorded: dict[str, str],
@@ -872,8 +1000,9 @@ def _insert_meta(conn: sqlite3.Connection, recorded: dict[str, str],
 
 
 def _check(conn: sqlite3.Connection) -> None:
-    """Refuse to swap in a file SQLite itself doubts, or with dangling references."""
-    result = [r[0] for r in conn.execute("PRAGMA integrity_check")]
+    """Refuse to swap in a file SQLite itself doubts, or with dangling references (see
+    the module's docstring for why `quick_check` suffices)."""
+    result = [r[0] for r in conn.execute("PRAGMA quick_check")]
     if result != ["ok"]:
         raise FactStoreError(f"integrity check failed: {'; '.join(result[:5])}")
     dangling = conn.execute("PRAGMA foreign_key_check").fetchall()
@@ -909,7 +1038,6 @@ def main(argv: Sequence[str]) -> int:
     a check, then {"built": true, ...the BuildResult} or {"built": false}. With pack
     errors prints them, one a line, on stderr and exits PACK_ERRORS_EXIT. SIGTERM stops
     the build and deletes its temporary file."""
-    from bot.packs.loader import format_errors
 
     args = list(argv)
     check = args[:1] == ["--if-changed"]

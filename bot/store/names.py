@@ -19,6 +19,7 @@ jamo. That lets autocomplete match a syllable still being typed ("사우" on the
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 import sys
@@ -61,6 +62,7 @@ _NOT_ASCII_ALNUM_RE = re.compile(r"[^a-z0-9]+")
 _WORD_SPLIT_RE = re.compile(r"[\s\-_/.,:;!?'\"()\[\]{}#&+*~|<>@]+")
 
 
+@functools.lru_cache(maxsize=1 << 14)  # a name's keys fold it 3 to 5 times, its words too
 def fold(text: str) -> str:
     """The matching key of a name: case, spacing, punctuation, symbols and accents removed
     (NFKD, combining marks dropped, NFC again so Hangul stays composed, casefold)."""
@@ -165,14 +167,15 @@ class NameIndex:
         self._skeys = _Keys(skeys)
 
     @classmethod
-    def assemble(cls, kind: str, *, ent_keys: Iterable[str], ent_labels: list[str],
-                 names: Iterable[str], skeys: list[str], loose_keys: Iterable[str],
-                 name_ent: Iterable[int], by_skey: Iterable[int], by_loose: Iterable[int],
-                 words: Iterable[tuple[int, int]]) -> NameIndex:
-        """The index from its columns with the name orders sorted elsewhere: what
-        `NameIndex(kind, rows)` makes, column by column. The build has SQLite sort the
-        names (UTF-8 order is code point order, so the orders are the ones sorting here
-        gives), so it never holds every name's strings at once."""
+    def assemble(cls, kind: str, *, ent_keys: Iterable[str], ent_labels: Iterable[str],
+                 by_label: Iterable[int], names: Iterable[str], skeys: list[str],
+                 loose_keys: Iterable[str], name_ent: Iterable[int], by_skey: Iterable[int],
+                 by_loose: Iterable[int], words: Iterable[tuple[int, int]]) -> NameIndex:
+        """The index from its columns with the orders sorted elsewhere: what
+        `NameIndex(kind, rows)` makes, column by column (`by_label`: the entities in
+        `_label_order`). The build has SQLite sort the names (UTF-8 order is code point
+        order, so the orders are the ones sorting here gives), so it never holds every
+        name's strings at once."""
         index = cls.__new__(cls)
         index.kind = kind
         index._by_skey = array("i", by_skey)
@@ -181,7 +184,7 @@ class NameIndex:
         for name, off in words:
             index._word_name.append(name)
             index._word_off.append(off)
-        index._by_label = _label_order(ent_labels)
+        index._by_label = array("i", by_label)
         index._name_ent = array("i", name_ent)
         index._ent_keys = _Strings(ent_keys)
         index._ent_labels = _Strings(ent_labels)
@@ -441,15 +444,12 @@ class _Strings:
     __slots__ = ("_data", "_ends")
 
     def __init__(self, items: Iterable[str]) -> None:
-        parts: list[bytes] = []
+        data = bytearray()  # not a list of parts: a bytes object each was 33 bytes more
         self._ends = array("i", [0])
-        end = 0
         for item in items:
-            encoded = item.encode()
-            parts.append(encoded)
-            end += len(encoded)
-            self._ends.append(end)
-        self._data = b"".join(parts)
+            data += item.encode()
+            self._ends.append(len(data))
+        self._data = bytes(data)
 
     def __len__(self) -> int:
         return len(self._ends) - 1
