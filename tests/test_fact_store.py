@@ -20,6 +20,7 @@ from bot.store.facts import (
     SCHEMA_VERSION,
     FactStore,
     FactStoreError,
+    InfoCache,
     cited_sources,
     from_json,
     to_json,
@@ -337,17 +338,46 @@ async def test_build_time_sources_are_every_source_cited(bundled_store: FactStor
         assert set(person.sources) == walked, person_ref.id
 
 
-async def test_lookups_are_cached_and_bounded(store: FactStore) -> None:
-    first = await store.drama("soundtrack1")
-    assert first is not None and await store.drama("soundtrack1") is first
+async def test_lookups_are_cached_from_the_second_read_and_bounded(store: FactStore) -> None:
+    once = await store.drama("soundtrack1")
+    assert once is not None and "soundtrack1" not in store._dramas  # asked about once
+    again = await store.drama("soundtrack1")
+    assert again is not None and again is not once and again == once  # read again, kept
+    assert await store.drama("soundtrack1") is again
     assert await store.drama("no-such-drama") is None
+    assert await store.drama("no-such-drama") is None and "no-such-drama" not in store._dramas
+    await store.person("han-so-hee")
     person = await store.person("han-so-hee")
     assert person is not None and await store.person("han-so-hee") is person
     for i in range(INFO_CACHE_SIZE + 5):  # misses are not cached, so fill it by hand
-        store._dramas[f"filler-{i}"] = first
+        store._dramas.offer(f"filler-{i}", again)
+        store._dramas.offer(f"filler-{i}", again)
+    await store.drama("soundtrack2")
     await store.drama("soundtrack2")  # a new entry evicts the least recently used
     assert len(store._dramas) == INFO_CACHE_SIZE
     assert "soundtrack2" in store._dramas and "filler-0" not in store._dramas
+
+
+def test_info_cache_keeps_what_is_read_again_lately() -> None:
+    cache: InfoCache[str] = InfoCache(size=2, seen=2)
+    cache.offer("a", "a1")
+    assert cache.get("a") is None and len(cache) == 0
+    cache.offer("a", "a2")
+    assert cache.get("a") == "a2"
+    for key in ("b", "c", "d"):  # "b" is forgotten: only the last two keys read once count
+        cache.offer(key, key)
+    cache.offer("b", "b")
+    assert cache.get("b") is None
+    cache.offer("d", "d")
+    cache.offer("b", "b")
+    assert [k for k in "abd" if cache.get(k) is not None] == ["b", "d"]  # "a" evicted
+
+
+async def test_clear_caches_forgets_what_was_read_once(store: FactStore) -> None:
+    await store.drama("soundtrack2")
+    store.clear_caches()
+    await store.drama("soundtrack2")  # a first read again: not kept
+    assert "soundtrack2" not in store._dramas
 
 
 # -- quiz sampling ---------------------------------------------------------------------------

@@ -25,7 +25,7 @@ import typing
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 from urllib.parse import quote
 
 import orjson
@@ -57,6 +57,9 @@ SCHEMA_VERSION = 4  # 4: dramas.info holds the person refs
 # Decoded DramaInfo / PersonInfo kept per store: the store never changes while it is open,
 # and fans ask about the same few dramas and people again and again.
 INFO_CACHE_SIZE = 256
+# A result is kept from its key's second read among the last SEEN_SIZE keys read once:
+# what is asked about once is dropped as soon as it is answered (see InfoCache).
+SEEN_SIZE = 4 * INFO_CACHE_SIZE
 
 SCHEMA_PATH = Path(__file__).with_name("sql") / "facts.sql"
 
@@ -292,8 +295,8 @@ class FactStore:
         # and every reply's footer needs some.
         self._sources = {str(r[0]): from_json(Source, r[1]) for r in conn.execute(
             "SELECT id, data FROM sources ORDER BY id")}
-        self._dramas: OrderedDict[str, DramaInfo] = OrderedDict()
-        self._people: OrderedDict[str, PersonInfo] = OrderedDict()
+        self._dramas: InfoCache[DramaInfo] = InfoCache()
+        self._people: InfoCache[PersonInfo] = InfoCache()
 
     @classmethod
     async def open(cls, path: Path | str) -> FactStore:
@@ -591,19 +594,60 @@ def _ref(refs: dict[str, PersonRef], person_id: str) -> PersonRef:
     return refs.get(person_id) or PersonRef(person_id, person_id)
 
 
-async def _through_cache(cache: OrderedDict[str, V], key: str,
+class InfoCache(Generic[V]):
+    """The decoded results of one kind, least recently used dropped beyond `size`, each
+    kept only from the second time its key is read (among the last `seen` keys read once).
+
+    A result asked about once, which is most of the dramas a large store serves, then
+    lives only while it is answered: kept, it would displace a result fans ask about
+    again, and its few hundred objects would be walked by every garbage collection until
+    evicted (docs/benchmarks.md, issue 17's first ask). The price: a second ask is read
+    again."""
+
+    def __init__(self, size: int = INFO_CACHE_SIZE, seen: int = SEEN_SIZE) -> None:
+        self.size, self.seen = size, seen
+        self._kept: OrderedDict[str, V] = OrderedDict()
+        self._once: OrderedDict[str, None] = OrderedDict()  # keys read once, not kept
+
+    def __len__(self) -> int:
+        return len(self._kept)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._kept
+
+    def get(self, key: str) -> V | None:
+        """The kept result for `key` (now the most recently used), or None."""
+        value = self._kept.get(key)
+        if value is not None:
+            self._kept.move_to_end(key)
+        return value
+
+    def offer(self, key: str, value: V) -> None:
+        """A result just read: kept if its key was read once lately, else remembered."""
+        if key in self._once:
+            del self._once[key]
+            self._kept[key] = value
+            while len(self._kept) > self.size:
+                self._kept.popitem(last=False)
+            return
+        self._once[key] = None
+        while len(self._once) > self.seen:
+            self._once.popitem(last=False)
+
+    def clear(self) -> None:
+        self._kept.clear()
+        self._once.clear()
+
+
+async def _through_cache(cache: InfoCache[V], key: str,
                          read: Callable[[str], Awaitable[V | None]]) -> V | None:
-    """The cached value for `key` (marked most recently used), else `read(key)`, kept
-    unless None, dropping the least recently used beyond INFO_CACHE_SIZE."""
+    """The cached value for `key`, else `read(key)`, offered to the cache unless None."""
     value = cache.get(key)
     if value is not None:
-        cache.move_to_end(key)
         return value
     value = await read(key)
     if value is not None:
-        cache[key] = value
-        while len(cache) > INFO_CACHE_SIZE:
-            cache.popitem(last=False)
+        cache.offer(key, value)
     return value
 
 
