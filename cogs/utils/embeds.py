@@ -53,15 +53,19 @@ def build_embed(
 def _fit_fields(fields: Sequence[Field]) -> list[Field]:
     """Each field cut to its limits (empty values are not allowed); at most 25, the last
     saying how many were left out."""
-    cut = [
-        Field(truncate(f.name, Limits.FIELD_NAME) or EMPTY_FIELD,
-              truncate(f.value, Limits.FIELD_VALUE) or EMPTY_FIELD, f.inline)
-        for f in fields
-    ]
+    cut = [f if _fits(f) else Field(truncate(f.name, Limits.FIELD_NAME) or EMPTY_FIELD,
+                                    truncate(f.value, Limits.FIELD_VALUE) or EMPTY_FIELD,
+                                    f.inline)
+           for f in fields]
     if len(cut) > Limits.FIELDS:
         dropped = len(cut) - Limits.FIELDS + 1
         cut = [*cut[: Limits.FIELDS - 1], Field(EMPTY_FIELD, more_line(dropped))]
     return cut
+
+
+def _fits(field: Field) -> bool:
+    """Whether a field is within its limits as it is (Fields are frozen: kept, not copied)."""
+    return 0 < len(field.name) <= Limits.FIELD_NAME and 0 < len(field.value) <= Limits.FIELD_VALUE
 
 
 def _size(fields: Sequence[Field]) -> int:
