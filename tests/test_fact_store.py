@@ -4,6 +4,7 @@ module with the real loader and builder)."""
 from __future__ import annotations
 
 import datetime as dt
+import pickle
 import shutil
 import sqlite3
 from collections.abc import AsyncIterator, Sequence
@@ -13,7 +14,7 @@ from typing import Any
 import pytest
 
 from bot.packs.loader import load_packs
-from bot.packs.model import Fact, PackSet, Reading, Source
+from bot.packs.model import Drama, Fact, Pack, PackSet, Reading, Source
 from bot.store.build import build_fact_store
 from bot.store.facts import (
     INFO_CACHE_SIZE,
@@ -22,6 +23,7 @@ from bot.store.facts import (
     FactStoreError,
     InfoCache,
     cited_sources,
+    dump_info,
     from_json,
     to_json,
 )
@@ -378,6 +380,30 @@ async def test_clear_caches_forgets_what_was_read_once(store: FactStore) -> None
     store.clear_caches()
     await store.drama("soundtrack2")  # a first read again: not kept
     assert "soundtrack2" not in store._dramas
+
+
+async def test_lean_stored_parts_read_back_equal_and_smaller(bundled_store: FactStore) -> None:
+    for ref in await bundled_store.dramas():
+        info = await bundled_store.drama(ref.slug)
+        assert info is not None
+        parts = (info.drama, info.cast, info.crew, info.episodes, info.tracks, info.trivia,
+                 info.questions)
+        plain = pickle.dumps(parts, protocol=pickle.HIGHEST_PROTOCOL)
+        lean = dump_info(parts)
+        assert pickle.loads(lean) == parts, ref.slug
+        assert len(lean) < len(plain), ref.slug
+
+
+def test_lean_pickle_leaves_out_defaults_and_reads_them_back() -> None:
+    reading = Reading("Netflix", ("kpopmap",))
+    [back] = pickle.loads(dump_info((reading,)))
+    assert "note" not in vars(back) and back.note is None and back == reading
+    noted = Reading("Netflix", ("kpopmap",), "in some articles")
+    assert pickle.loads(dump_info((noted,)))[0].note == "in some articles"
+    drama = Drama("x", Fact(reading))
+    pack = Pack("x.toml", drama)  # default_factory fields: pickled whole, as pickle does
+    [back_pack] = pickle.loads(dump_info((pack,)))
+    assert back_pack == pack and vars(back_pack).keys() == vars(pack).keys()
 
 
 # -- quiz sampling ---------------------------------------------------------------------------

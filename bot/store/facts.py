@@ -13,9 +13,11 @@ the file atomically, and an open store keeps reading the file it opened until re
 from __future__ import annotations
 
 import asyncio
+import copyreg
 import dataclasses
 import datetime as dt
 import hashlib
+import io
 import json
 import pickle
 import random
@@ -235,6 +237,59 @@ def _union_decoder(args: tuple[Any, ...]) -> Decoder:
             return _date(data) if "$date" in data else inner(data)
         return data
     return decode
+
+
+# -- the stored parts of a drama (dramas.info) -------------------------------------------
+
+def dump_info(parts: tuple[object, ...]) -> bytes:
+    """A drama's parts pickled for `dramas.info`, each dataclass without the fields left
+    at their defaults: unpickling builds every instance's dict field by field, and that
+    is most of what a first ask of a drama spends reading it. `pickle.loads` reads the
+    result as it reads a plain pickle (a field not in an instance's dict reads the
+    default, which a dataclass keeps on its class), so readers need no change."""
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.dispatch_table = _LeanReducers()
+    pickler.dump(parts)
+    return buffer.getvalue()
+
+
+class _LeanReducers(dict[type, Callable[[Any], Any]]):
+    """The pickler's reducers by class, found on first sight: `_lean_reduce` for the
+    dataclasses whose defaults are class attributes; a KeyError (pickle as usual) for
+    any other class."""
+
+    def __missing__(self, cls: type) -> Callable[[Any], Any]:
+        if cls not in _LEAN:
+            _LEAN[cls] = _lean_defaults(cls)
+        if _LEAN[cls] is None:
+            raise KeyError(cls)
+        self[cls] = _lean_reduce
+        return _lean_reduce
+
+
+_LEAN: dict[type, dict[str, Any] | None] = {}
+# The reducer pickle writes as its NEWOBJ opcode, as for any plain instance.
+_NEWOBJ: Callable[..., Any] = copyreg.__newobj__  # type: ignore[attr-defined]  # untyped
+
+
+def _lean_defaults(cls: type) -> dict[str, Any] | None:
+    """Each field's default, for a dataclass whose every default is a class attribute
+    (no default_factory, no slots); None for any other class."""
+    if not dataclasses.is_dataclass(cls) or hasattr(cls, "__slots__"):
+        return None
+    fields = dataclasses.fields(cls)
+    if any(f.default_factory is not dataclasses.MISSING for f in fields):
+        return None
+    return {f.name: f.default for f in fields if f.default is not dataclasses.MISSING}
+
+
+def _lean_reduce(obj: Any) -> tuple[Any, ...]:
+    defaults = _LEAN[type(obj)]
+    assert defaults is not None
+    state = {name: value for name, value in vars(obj).items()
+             if name not in defaults or value != defaults[name]}
+    return _NEWOBJ, (type(obj),), state
 
 
 def cited_sources(*objs: object) -> set[str]:
