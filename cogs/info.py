@@ -237,8 +237,9 @@ def _overview_source_ids(info: DramaInfo, main: Sequence[CastMember]) -> list[st
                  *drama.production_companies):
         ids.extend(fact_source_ids(fact))
     for crew in info.crew:
-        if crew.credit.job in ("director", "writer"):
-            ids.extend(fact_source_ids(credit_fact(crew.person.name, crew.credit)))
+        if crew.credit.job in ("director", "writer"):  # credit_fact's sources, unbuilt
+            ids.extend(crew.credit.sources)
+            ids.extend(s for reading in crew.credit.also for s in reading.sources)
     for member in main:
         ids.extend(fact_source_ids(member.entry.character))
     return ids

@@ -4,6 +4,7 @@ module with the real loader and builder)."""
 from __future__ import annotations
 
 import datetime as dt
+import pickle
 import shutil
 import sqlite3
 from collections.abc import AsyncIterator, Sequence
@@ -13,14 +14,16 @@ from typing import Any
 import pytest
 
 from bot.packs.loader import load_packs
-from bot.packs.model import Fact, PackSet, Reading, Source
+from bot.packs.model import Drama, Fact, Pack, PackSet, Reading, Source
 from bot.store.build import build_fact_store
 from bot.store.facts import (
     INFO_CACHE_SIZE,
     SCHEMA_VERSION,
     FactStore,
     FactStoreError,
+    InfoCache,
     cited_sources,
+    dump_info,
     from_json,
     to_json,
 )
@@ -337,17 +340,70 @@ async def test_build_time_sources_are_every_source_cited(bundled_store: FactStor
         assert set(person.sources) == walked, person_ref.id
 
 
-async def test_lookups_are_cached_and_bounded(store: FactStore) -> None:
-    first = await store.drama("soundtrack1")
-    assert first is not None and await store.drama("soundtrack1") is first
+async def test_lookups_are_cached_from_the_second_read_and_bounded(store: FactStore) -> None:
+    once = await store.drama("soundtrack1")
+    assert once is not None and "soundtrack1" not in store._dramas  # asked about once
+    again = await store.drama("soundtrack1")
+    assert again is not None and again is not once and again == once  # read again, kept
+    assert await store.drama("soundtrack1") is again
     assert await store.drama("no-such-drama") is None
+    assert await store.drama("no-such-drama") is None and "no-such-drama" not in store._dramas
+    await store.person("han-so-hee")
     person = await store.person("han-so-hee")
     assert person is not None and await store.person("han-so-hee") is person
     for i in range(INFO_CACHE_SIZE + 5):  # misses are not cached, so fill it by hand
-        store._dramas[f"filler-{i}"] = first
+        store._dramas.offer(f"filler-{i}", again)
+        store._dramas.offer(f"filler-{i}", again)
+    await store.drama("soundtrack2")
     await store.drama("soundtrack2")  # a new entry evicts the least recently used
     assert len(store._dramas) == INFO_CACHE_SIZE
     assert "soundtrack2" in store._dramas and "filler-0" not in store._dramas
+
+
+def test_info_cache_keeps_what_is_read_again_lately() -> None:
+    cache: InfoCache[str] = InfoCache(size=2, seen=2)
+    cache.offer("a", "a1")
+    assert cache.get("a") is None and len(cache) == 0
+    cache.offer("a", "a2")
+    assert cache.get("a") == "a2"
+    for key in ("b", "c", "d"):  # "b" is forgotten: only the last two keys read once count
+        cache.offer(key, key)
+    cache.offer("b", "b")
+    assert cache.get("b") is None
+    cache.offer("d", "d")
+    cache.offer("b", "b")
+    assert [k for k in "abd" if cache.get(k) is not None] == ["b", "d"]  # "a" evicted
+
+
+async def test_clear_caches_forgets_what_was_read_once(store: FactStore) -> None:
+    await store.drama("soundtrack2")
+    store.clear_caches()
+    await store.drama("soundtrack2")  # a first read again: not kept
+    assert "soundtrack2" not in store._dramas
+
+
+async def test_lean_stored_parts_read_back_equal_and_smaller(bundled_store: FactStore) -> None:
+    for ref in await bundled_store.dramas():
+        info = await bundled_store.drama(ref.slug)
+        assert info is not None
+        parts = (info.drama, info.cast, info.crew, info.episodes, info.tracks, info.trivia,
+                 info.questions)
+        plain = pickle.dumps(parts, protocol=pickle.HIGHEST_PROTOCOL)
+        lean = dump_info(parts)
+        assert pickle.loads(lean) == parts, ref.slug
+        assert len(lean) < len(plain), ref.slug
+
+
+def test_lean_pickle_leaves_out_defaults_and_reads_them_back() -> None:
+    reading = Reading("Netflix", ("kpopmap",))
+    [back] = pickle.loads(dump_info((reading,)))
+    assert "note" not in vars(back) and back.note is None and back == reading
+    noted = Reading("Netflix", ("kpopmap",), "in some articles")
+    assert pickle.loads(dump_info((noted,)))[0].note == "in some articles"
+    drama = Drama("x", Fact(reading))
+    pack = Pack("x.toml", drama)  # default_factory fields: pickled whole, as pickle does
+    [back_pack] = pickle.loads(dump_info((pack,)))
+    assert back_pack == pack and vars(back_pack).keys() == vars(pack).keys()
 
 
 # -- quiz sampling ---------------------------------------------------------------------------

@@ -260,6 +260,10 @@ async def test_button_labels_fit(label: str) -> None:
     assert len(button.item.label or "") <= Limits.LABEL
 
 
+class Result:
+    """A stand-in for a fact-store result (the cache holds its results weakly)."""
+
+
 def test_embed_cache_renders_once_per_result_object() -> None:
     cache = EmbedCache(size=2)
     renders: list[str] = []
@@ -268,13 +272,26 @@ def test_embed_cache_renders_once_per_result_object() -> None:
         renders.append(name)
         return discord.Embed(title=name)
 
-    first, same_value = ["a"], ["a"]
+    first, same_value = Result(), Result()
     embed = cache.get("k", first, lambda: render("a"))
     assert cache.get("k", first, lambda: render("again")) is embed
     assert renders == ["a"]
-    # An equal but different result (a reopened store) is rendered afresh.
+    # Another result (a reopened store, a result read again) is rendered afresh.
     assert cache.get("k", same_value, lambda: render("b")).title == "b"
     cache.get("x", first, lambda: render("x"))
     cache.get("y", first, lambda: render("y"))  # size 2: "k", least recently used, goes
     cache.get("k", same_value, lambda: render("k again"))
     assert renders == ["a", "b", "x", "y", "k again"]
+
+
+def test_embed_cache_entries_go_with_their_result() -> None:
+    cache = EmbedCache()
+    kept, dropped = Result(), Result()
+    cache.get("kept", kept, lambda: discord.Embed(title="kept"))
+    cache.get("dropped", dropped, lambda: discord.Embed(title="dropped"))
+    del dropped  # the store let it go: its entry goes too
+    assert len(cache) == 1 and cache.peek("kept", kept) is not None
+    newer = Result()
+    cache.get("kept", newer, lambda: discord.Embed(title="newer"))
+    del kept  # the older result going does not drop what was derived from the newer
+    assert cache.peek("kept", newer) is not None

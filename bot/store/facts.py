@@ -13,9 +13,11 @@ the file atomically, and an open store keeps reading the file it opened until re
 from __future__ import annotations
 
 import asyncio
+import copyreg
 import dataclasses
 import datetime as dt
 import hashlib
+import io
 import json
 import pickle
 import random
@@ -25,7 +27,7 @@ import typing
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 from urllib.parse import quote
 
 import orjson
@@ -57,6 +59,9 @@ SCHEMA_VERSION = 4  # 4: dramas.info holds the person refs
 # Decoded DramaInfo / PersonInfo kept per store: the store never changes while it is open,
 # and fans ask about the same few dramas and people again and again.
 INFO_CACHE_SIZE = 256
+# A result is kept from its key's second read among the last SEEN_SIZE keys read once:
+# what is asked about once is dropped as soon as it is answered (see InfoCache).
+SEEN_SIZE = 4 * INFO_CACHE_SIZE
 
 SCHEMA_PATH = Path(__file__).with_name("sql") / "facts.sql"
 
@@ -234,6 +239,59 @@ def _union_decoder(args: tuple[Any, ...]) -> Decoder:
     return decode
 
 
+# -- the stored parts of a drama (dramas.info) -------------------------------------------
+
+def dump_info(parts: tuple[object, ...]) -> bytes:
+    """A drama's parts pickled for `dramas.info`, each dataclass without the fields left
+    at their defaults: unpickling builds every instance's dict field by field, and that
+    is most of what a first ask of a drama spends reading it. `pickle.loads` reads the
+    result as it reads a plain pickle (a field not in an instance's dict reads the
+    default, which a dataclass keeps on its class), so readers need no change."""
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.dispatch_table = _LeanReducers()
+    pickler.dump(parts)
+    return buffer.getvalue()
+
+
+class _LeanReducers(dict[type, Callable[[Any], Any]]):
+    """The pickler's reducers by class, found on first sight: `_lean_reduce` for the
+    dataclasses whose defaults are class attributes; a KeyError (pickle as usual) for
+    any other class."""
+
+    def __missing__(self, cls: type) -> Callable[[Any], Any]:
+        if cls not in _LEAN:
+            _LEAN[cls] = _lean_defaults(cls)
+        if _LEAN[cls] is None:
+            raise KeyError(cls)
+        self[cls] = _lean_reduce
+        return _lean_reduce
+
+
+_LEAN: dict[type, dict[str, Any] | None] = {}
+# The reducer pickle writes as its NEWOBJ opcode, as for any plain instance.
+_NEWOBJ: Callable[..., Any] = copyreg.__newobj__  # type: ignore[attr-defined]  # untyped
+
+
+def _lean_defaults(cls: type) -> dict[str, Any] | None:
+    """Each field's default, for a dataclass whose every default is a class attribute
+    (no default_factory, no slots); None for any other class."""
+    if not dataclasses.is_dataclass(cls) or hasattr(cls, "__slots__"):
+        return None
+    fields = dataclasses.fields(cls)
+    if any(f.default_factory is not dataclasses.MISSING for f in fields):
+        return None
+    return {f.name: f.default for f in fields if f.default is not dataclasses.MISSING}
+
+
+def _lean_reduce(obj: Any) -> tuple[Any, ...]:
+    defaults = _LEAN[type(obj)]
+    assert defaults is not None
+    state = {name: value for name, value in vars(obj).items()
+             if name not in defaults or value != defaults[name]}
+    return _NEWOBJ, (type(obj),), state
+
+
 def cited_sources(*objs: object) -> set[str]:
     """Every source id cited anywhere inside the given dataclass trees (any `sources`
     field: readings, cast entries, credits, artist credits, questions, people)."""
@@ -292,8 +350,8 @@ class FactStore:
         # and every reply's footer needs some.
         self._sources = {str(r[0]): from_json(Source, r[1]) for r in conn.execute(
             "SELECT id, data FROM sources ORDER BY id")}
-        self._dramas: OrderedDict[str, DramaInfo] = OrderedDict()
-        self._people: OrderedDict[str, PersonInfo] = OrderedDict()
+        self._dramas: InfoCache[DramaInfo] = InfoCache()
+        self._people: InfoCache[PersonInfo] = InfoCache()
 
     @classmethod
     async def open(cls, path: Path | str) -> FactStore:
@@ -591,19 +649,60 @@ def _ref(refs: dict[str, PersonRef], person_id: str) -> PersonRef:
     return refs.get(person_id) or PersonRef(person_id, person_id)
 
 
-async def _through_cache(cache: OrderedDict[str, V], key: str,
+class InfoCache(Generic[V]):
+    """The decoded results of one kind, least recently used dropped beyond `size`, each
+    kept only from the second time its key is read (among the last `seen` keys read once).
+
+    A result asked about once, which is most of the dramas a large store serves, then
+    lives only while it is answered: kept, it would displace a result fans ask about
+    again, and its few hundred objects would be walked by every garbage collection until
+    evicted (docs/benchmarks.md, issue 17's first ask). The price: a second ask is read
+    again."""
+
+    def __init__(self, size: int = INFO_CACHE_SIZE, seen: int = SEEN_SIZE) -> None:
+        self.size, self.seen = size, seen
+        self._kept: OrderedDict[str, V] = OrderedDict()
+        self._once: OrderedDict[str, None] = OrderedDict()  # keys read once, not kept
+
+    def __len__(self) -> int:
+        return len(self._kept)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._kept
+
+    def get(self, key: str) -> V | None:
+        """The kept result for `key` (now the most recently used), or None."""
+        value = self._kept.get(key)
+        if value is not None:
+            self._kept.move_to_end(key)
+        return value
+
+    def offer(self, key: str, value: V) -> None:
+        """A result just read: kept if its key was read once lately, else remembered."""
+        if key in self._once:
+            del self._once[key]
+            self._kept[key] = value
+            while len(self._kept) > self.size:
+                self._kept.popitem(last=False)
+            return
+        self._once[key] = None
+        while len(self._once) > self.seen:
+            self._once.popitem(last=False)
+
+    def clear(self) -> None:
+        self._kept.clear()
+        self._once.clear()
+
+
+async def _through_cache(cache: InfoCache[V], key: str,
                          read: Callable[[str], Awaitable[V | None]]) -> V | None:
-    """The cached value for `key` (marked most recently used), else `read(key)`, kept
-    unless None, dropping the least recently used beyond INFO_CACHE_SIZE."""
+    """The cached value for `key`, else `read(key)`, offered to the cache unless None."""
     value = cache.get(key)
     if value is not None:
-        cache.move_to_end(key)
         return value
     value = await read(key)
     if value is not None:
-        cache[key] = value
-        while len(cache) > INFO_CACHE_SIZE:
-            cache.popitem(last=False)
+        cache.offer(key, value)
     return value
 
 

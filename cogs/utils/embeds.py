@@ -8,6 +8,8 @@ fields (saying so), so a send never fails with 400 Bad Request.
 
 from __future__ import annotations
 
+import functools
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
@@ -51,15 +53,19 @@ def build_embed(
 def _fit_fields(fields: Sequence[Field]) -> list[Field]:
     """Each field cut to its limits (empty values are not allowed); at most 25, the last
     saying how many were left out."""
-    cut = [
-        Field(truncate(f.name, Limits.FIELD_NAME) or EMPTY_FIELD,
-              truncate(f.value, Limits.FIELD_VALUE) or EMPTY_FIELD, f.inline)
-        for f in fields
-    ]
+    cut = [f if _fits(f) else Field(truncate(f.name, Limits.FIELD_NAME) or EMPTY_FIELD,
+                                    truncate(f.value, Limits.FIELD_VALUE) or EMPTY_FIELD,
+                                    f.inline)
+           for f in fields]
     if len(cut) > Limits.FIELDS:
         dropped = len(cut) - Limits.FIELDS + 1
         cut = [*cut[: Limits.FIELDS - 1], Field(EMPTY_FIELD, more_line(dropped))]
     return cut
+
+
+def _fits(field: Field) -> bool:
+    """Whether a field is within its limits as it is (Fields are frozen: kept, not copied)."""
+    return 0 < len(field.name) <= Limits.FIELD_NAME and 0 < len(field.value) <= Limits.FIELD_VALUE
 
 
 def _size(fields: Sequence[Field]) -> int:
@@ -90,23 +96,30 @@ class ResultCache(Generic[V]):
     """What was derived from a fact-store result (an embed, the extras of a /drama
     message), reused while that same result object is what the store returns (the store
     caches its results and never changes while the bot runs, so the most asked-about
-    dramas are rendered once, not per call). Each entry keeps the object it was derived
-    from and is used only for that very object, so a reopened store or an evicted result
-    simply derives again. Callers must not modify a cached value."""
+    dramas are rendered once, not per call). Each entry is used only for the very object
+    it was derived from, so a reopened store or an evicted result simply derives again.
+
+    The result is held weakly: an entry goes when the store lets its result go (evicted,
+    or never kept because it was asked about once), so this cache never outlives the
+    store's nor keeps a dead result and its replies alive. Callers must not modify a
+    cached value."""
 
     def __init__(self, size: int = 256) -> None:
         self.size = size
-        self._entries: OrderedDict[Hashable, tuple[object, V]] = OrderedDict()
+        self._entries: OrderedDict[Hashable, tuple[weakref.ref[object], V]] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._entries)
 
     def peek(self, key: Hashable, source: object) -> V | None:
         entry = self._entries.get(key)
-        if entry is None or entry[0] is not source:
+        if entry is None or entry[0]() is not source:
             return None
         self._entries.move_to_end(key)
         return entry[1]
 
     def put(self, key: Hashable, source: object, value: V) -> V:
-        self._entries[key] = (source, value)
+        self._entries[key] = (weakref.ref(source, functools.partial(self._gone, key)), value)
         self._entries.move_to_end(key)
         while len(self._entries) > self.size:
             self._entries.popitem(last=False)
@@ -116,9 +129,15 @@ class ResultCache(Generic[V]):
         found = self.peek(key, source)
         return found if found is not None else self.put(key, source, render())
 
+    def _gone(self, key: Hashable, ref: weakref.ref[object]) -> None:
+        """The result `ref` was derived from is gone: drop its entry, unless the key has
+        been derived again from another result since."""
+        entry = self._entries.get(key)
+        if entry is not None and entry[0] is ref:
+            del self._entries[key]
+
     def clear(self) -> None:
-        """Forget everything (the bot switched to a rebuilt store: nothing here is of use,
-        and each entry keeps an old result alive)."""
+        """Forget everything (the bot switched to a rebuilt store: nothing here is of use)."""
         self._entries.clear()
 
 

@@ -356,7 +356,9 @@ def credit_reading(name: str, credit: Credit | ArtistCredit) -> Reading:
 
 def footer_sources(ids: Iterable[str], sources: Mapping[str, Source]) -> str:
     """The footer line naming every source used, cut to fit the footer with "..."."""
-    names = source_names(ids, sources, long_date, current())
+    # Each id once before naming it: a footer's facts cite the same few sources again
+    # and again, and naming one is the costly part (same names, same order).
+    names = source_names(dict.fromkeys(ids), sources, long_date, current())
     if not names:
         return _("Sources: none on record")
     return truncate(_("Sources: {names}").format(names=", ".join(names)), Limits.FOOTER)
