@@ -91,22 +91,37 @@ class FactStoreError(Exception):
 
 # -- JSON codec for the pack dataclasses ---------------------------------------------------
 
-def to_jsonable(obj: object) -> Any:
+def to_jsonable(obj: object, cited: set[str] | None = None) -> Any:
     """Plain JSON data for a pack dataclass tree. Fields left at their default are omitted
-    (smaller rows); dates become {"$date": "YYYY-MM-DD"} so they stay apart from strings."""
+    (smaller rows); dates become {"$date": "YYYY-MM-DD"} so they stay apart from strings.
+    `cited`, if given, gets the source ids `cited_sources` would find, from the same walk
+    (no default of the model holds a source, so the omitted fields cite none)."""
+    return _encode(obj, set() if cited is None else cited)
+
+
+def _encode(obj: object, cited: set[str]) -> Any:
     if obj is None or isinstance(obj, str | int):
         return obj
     if isinstance(obj, tuple | list):
-        return [to_jsonable(v) for v in obj]
+        return [_encode(v, cited) for v in obj]
     if isinstance(obj, dt.date):
         return {"$date": obj.isoformat()}
     if isinstance(obj, dict):
-        return {str(k): to_jsonable(v) for k, v in obj.items()}
+        return {str(k): _encode(v, cited) for k, v in obj.items()}
     out = {}
     for name, default in _field_defaults(type(obj)):
         value = getattr(obj, name)
-        if default is _REQUIRED or value != default:
-            out[name] = value if type(value) in _PLAIN else to_jsonable(value)
+        if value is default or (default is not _REQUIRED and value == default):
+            continue
+        kind = type(value)
+        if kind in _PLAIN:
+            out[name] = value
+        elif kind is tuple:  # inline, not a call per tuple: most are of plain items
+            if name == "sources":
+                cited.update(v for v in value if isinstance(v, str))
+            out[name] = [v if type(v) in _PLAIN else _encode(v, cited) for v in value]
+        else:
+            out[name] = _encode(value, cited)
     return out
 
 
@@ -140,8 +155,13 @@ def _compute_defaults(cls: type) -> tuple[tuple[str, Any], ...]:
     return tuple(specs)
 
 
-def to_json(obj: object) -> str:
-    return json.dumps(to_jsonable(obj), ensure_ascii=False, separators=(",", ":"))
+def to_json(obj: object, cited: set[str] | None = None) -> str:
+    """The JSON text of `to_jsonable(obj, cited)`, compact, non-ASCII as it is."""
+    data = to_jsonable(obj, cited)
+    try:  # orjson writes the same text as json.dumps below, in a tenth of its time
+        return orjson.dumps(data).decode()
+    except orjson.JSONEncodeError:  # an integer beyond 64 bits
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
 def from_json(cls: type[T], text: str) -> T:
