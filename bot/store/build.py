@@ -65,8 +65,6 @@ from bot.packs.loader import (
 )
 from bot.packs.loader import _Parsed as ParsedFile
 from bot.packs.model import (
-    CastEntry,
-    Credit,
     Fact,
     Pack,
     PackLoadError,
@@ -80,7 +78,6 @@ from bot.store.facts import (
     SCHEMA_PATH,
     SCHEMA_VERSION,
     FactStoreError,
-    cited_sources,
     to_json,
 )
 from bot.store.models import CastMember, CrewMember, DramaRef, PersonRef, TrackInfo
@@ -586,37 +583,47 @@ def _pack_rows(pack: Pack) -> _PackRows:
     drama, slug = pack.drama, pack.drama.slug
     title = str(drama.title.value)
     korean = str(drama.korean_title.value) if drama.korean_title else None
-    cited = cited_sources(drama, pack.episodes, pack.trivia, pack.questions)
-    people_cited: dict[str, set[str]] = {}
-    entries: tuple[CastEntry | Credit, ...] = (*pack.cast, *pack.credits)
-    for entry in entries:
-        entry_sources = cited_sources(entry)
-        cited |= entry_sources
-        people_cited.setdefault(entry.person, set()).update(entry_sources)
-    for track in pack.ost:
-        track_sources = cited_sources(track)
-        cited |= track_sources
-        for artist in track.artists:
-            people_cited.setdefault(artist.person, set()).update(track_sources)
+    cites = _Cites()
+    data = cites.json(drama)
+    episodes = [(slug, e.number, cites.json(e)) for e in pack.episodes]
+    cast = [(slug, i, c.person, cites.json(c, (c.person,))) for i, c in enumerate(pack.cast)]
+    # a credit whose job is not on record: "" in the column, None in its JSON
+    credits = [(slug, i, c.person, c.job or "", cites.json(c, (c.person,)))
+               for i, c in enumerate(pack.credits)]
+    tracks = [(t.number, cites.json(t, [a.person for a in t.artists]),
+               "|".join(_search_keys(_track_texts(t), {})),
+               tuple(a.person for a in t.artists)) for t in pack.ost]
+    trivia = [(slug, i, t.topic, cites.json(t)) for i, t in enumerate(pack.trivia)]
+    questions = [(slug, i, cites.json(q)) for i, q in enumerate(pack.questions)]
     return _PackRows(
-        drama=(slug, title, korean, fold(title), to_json(drama), _id_list(cited),
+        drama=(slug, title, korean, fold(title), data, _id_list(cites.all),
                _drama_info(pack)),
-        episodes=[(slug, e.number, to_json(e)) for e in pack.episodes],
-        cast=[(slug, i, c.person, to_json(c)) for i, c in enumerate(pack.cast)],
-        # a credit whose job is not on record: "" in the column, None in its JSON
-        credits=[(slug, i, c.person, c.job or "", to_json(c))
-                 for i, c in enumerate(pack.credits)],
-        tracks=[(t.number, to_json(t), "|".join(_search_keys(_track_texts(t), {})),
-                 tuple(a.person for a in t.artists)) for t in pack.ost],
+        episodes=episodes, cast=cast, credits=credits, tracks=tracks,
         track_artists=[(slug, t.number, i, a.person)
                        for t in pack.ost for i, a in enumerate(t.artists)],
-        trivia=[(slug, i, t.topic, to_json(t)) for i, t in enumerate(pack.trivia)],
-        questions=[(slug, i, to_json(q)) for i, q in enumerate(pack.questions)],
+        trivia=trivia, questions=questions,
         names=list(_unique(_drama_names([pack]))),
-        cited=people_cited,
-        unsure=tuple(sorted(pid for pid in people_cited
+        cited=cites.by_person,
+        unsure=tuple(sorted(pid for pid in cites.by_person
                             if (person := pack.people.get(pid)) is None or person.hangul is None)),
     )
+
+
+class _Cites:
+    """The sources a pack's rows cite, gathered while their JSON is written (one walk of
+    each object for both): all of them, and per person those their entries cite."""
+
+    def __init__(self) -> None:
+        self.all: set[str] = set()
+        self.by_person: dict[str, set[str]] = {}
+
+    def json(self, obj: object, people: Iterable[str] = ()) -> str:
+        found: set[str] = set()
+        text = to_json(obj, found)
+        self.all |= found
+        for pid in people:
+            self.by_person.setdefault(pid, set()).update(found)
+        return text
 
 
 def _drama_info(pack: Pack) -> bytes:
@@ -840,8 +847,9 @@ def _people_rows(batch: Sequence[_PersonItem]) -> list[_PersonRows]:
     done: list[_PersonRows] = []
     for _pid, data, cited in batch:
         p: Person = pickle.loads(data)
-        row = (p.id, p.name, p.hangul, p.kind, fold(p.name), to_json(p),
-               _id_list(cited_sources(p) | set(cited)))
+        sources = set(cited)
+        text = to_json(p, sources)
+        row = (p.id, p.name, p.hangul, p.kind, fold(p.name), text, _id_list(sources))
         done.append((row, list(_unique(_person_names({p.id: p}))),
                      "|".join(_search_keys(_artist_texts(p), {}))))
     return done
