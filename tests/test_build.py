@@ -411,6 +411,27 @@ def test_the_stored_index_is_the_one_sorting_the_rows_gives(folder: Path,
         conn.close()
 
 
+def test_the_index_of_names_out_of_one_run_of_rowids_is_the_same(tmp_path: Path) -> None:
+    """Names of a kind whose rowids have gaps are numbered by their order, as NameIndex
+    numbers the rows it is given."""
+    from bot.store.build import name_index
+    from bot.store.facts import index_rows
+    from bot.store.names import NameIndex
+
+    db = tmp_path / "facts.sqlite3"
+    build_fact_store(REAL_PACKS, db)
+    conn = sqlite3.connect(db)
+    try:
+        for kind in ("drama", "person"):
+            (middle,) = conn.execute("SELECT min(rowid) + 3 FROM names WHERE kind = ?",
+                                     (kind,)).fetchone()
+            conn.execute("DELETE FROM names WHERE rowid IN (?, ?)", (middle, middle + 2))
+            sorted_here = NameIndex(kind, index_rows(conn, kind)).to_parts()
+            assert name_index(conn, kind).to_parts() == sorted_here
+    finally:
+        conn.close()
+
+
 @pytest.mark.parametrize("workers", [1, 2])
 async def test_a_dramas_stored_refs_are_the_merged_peoples(tmp_path: Path, workers: int) -> None:
     """Each drama's stored person refs give the merged record's Hangul name, also where
