@@ -960,8 +960,9 @@ def name_index(conn: sqlite3.Connection, kind: str) -> NameIndex:
     ranked = _ranked_names(conn, kind)
 
     def column(sql: str) -> Iterator[Any]:
-        return (r[0] if len(r) == 1 else r
-                for r in conn.execute(sql, (kind,) if "?1" in sql else ()))
+        rows = conn.execute(sql, (kind,) if "?1" in sql else ())
+        # a single column's values picked in C: a generator cost a call per name
+        return map(_first, rows) if len(rows.description) == 1 else rows
 
     # The entities, numbered in order of their first name, each with the label of that
     # name (a bare column beside min() comes from the row min() picked); a temporary
@@ -992,6 +993,9 @@ def name_index(conn: sqlite3.Connection, kind: str) -> NameIndex:
     )
     conn.execute("DROP TABLE temp.entities")
     return index
+
+
+_first = operator.itemgetter(0)
 
 
 def _ranked_names(conn: sqlite3.Connection, kind: str) -> str:
