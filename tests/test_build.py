@@ -478,3 +478,21 @@ def test_a_check_reads_the_record_along_the_folder(packs: Path, built: Path,
     hashed.clear()
     assert not needs_build(packs, built)
     assert hashed == []
+
+
+def test_the_pack_files_are_the_folders_toml_files_in_path_order(tmp_path: Path) -> None:
+    """What a build parses: every `*.toml` file but drafts, hidden files and folders,
+    in the order their Paths sort."""
+    from bot.packs.loader import pack_paths
+
+    folder = tmp_path / "packs"
+    folder.mkdir()
+    for name in ("b.toml", "a-2.toml", "a.toml", "C.toml", "_draft.toml", ".hidden.toml",
+                 "notes.txt", "é.toml"):
+        (folder / name).write_text("")
+    (folder / "dir.toml").mkdir()
+    paths, errors = pack_paths(folder)
+    assert errors == []
+    assert paths == sorted(p for p in folder.glob("*.toml")
+                           if p.is_file() and not p.name.startswith(("_", ".")))
+    assert len(paths) == 5
