@@ -753,8 +753,8 @@ def _insert_packs(conn: sqlite3.Connection, packs: Iterable[_PackRows],
                 batch[sql] += getattr(rows, part)
         for pid, ids in rows.cited.items():
             known = cited.get(pid, ())
-            if not ids.issubset(known):
-                cited[pid] = tuple(sorted({*known, *map(sys.intern, ids)}))
+            if not ids.issubset(known):  # unsorted: the people's rows sort them
+                cited[pid] = (*known, *map(sys.intern, ids.difference(known)))
         if rows.unsure:
             unsure[slug] = rows.unsure
         dramas += 1
