@@ -95,6 +95,11 @@ def loose(text: str) -> str:
 def word_starts(name: str) -> tuple[int, ...]:
     """Offsets in `search_key(name)` where the second and later words begin, so
     autocomplete can match "hyung" against "Park Hyung-sik"."""
+    return _word_starts(name, search_key(name))
+
+
+def _word_starts(name: str, skey: str) -> tuple[int, ...]:
+    """`word_starts(name)`, given its `search_key` (`name_row` has it already)."""
     starts: list[int] = []
     pos = 0
     for token in _WORD_SPLIT_RE.split(name):
@@ -102,7 +107,7 @@ def word_starts(name: str) -> tuple[int, ...]:
         if key:
             starts.append(pos)
             pos += len(key)
-    if pos != len(search_key(name)):  # normalisation did not split cleanly: no word keys
+    if pos != len(skey):  # normalisation did not split cleanly: no word keys
         return ()
     return tuple(starts[1:])
 
@@ -127,8 +132,9 @@ class NameRow(NamedTuple):
 
 def name_row(key: str, label: str, name: str) -> NameRow:
     """Compute every key of one name."""
-    words = ",".join(str(n) for n in word_starts(name))
-    return NameRow(key, label, name, search_key(name), loose(name), words)
+    skey = search_key(name)
+    words = ",".join(map(str, _word_starts(name, skey)))
+    return NameRow(key, label, name, skey, loose(name), words)
 
 
 class _Hit(NamedTuple):
