@@ -712,6 +712,7 @@ def _write(path: Path, packs: Iterable[_PackRows], merged: Merged,
         conn.execute("DROP TABLE temp.track_stage")
         _check(conn)
     finally:
+        gc.unfreeze()  # what _flush froze is collected as usual again
         conn.close()
     return counts, fingerprint
 
@@ -787,11 +788,15 @@ _PACK_INSERTS = {  # _PackRows part (or a table made from one) -> its INSERT, in
 
 def _flush(conn: sqlite3.Connection, batch: dict[str, list[tuple[object, ...]]]) -> None:
     """Insert and empty the rows collected for each table (one executemany per table for
-    BATCH packs, not one per pack)."""
+    BATCH packs, not one per pack). What outlives a batch mostly stays to the end of the
+    build (the merged people's owners and keys, the cited sources), so it is frozen: the
+    collector then traverses only what the following batches make, not the growing heap
+    again each time it has grown by a quarter (`_write` unfreezes it)."""
     for sql, rows in batch.items():
         if rows:
             conn.executemany(sql, rows)
             rows.clear()
+    gc.freeze()
 
 
 def _insert_merged(conn: sqlite3.Connection, people: Mapping[str, Person],
