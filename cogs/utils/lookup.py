@@ -84,7 +84,7 @@ PERSON = Noun("person", "p", "Han So-hee", "name",
 
 # --- the transformers --------------------------------------------------------------------
 
-# What each text resolved or completed to, per store object (see `_remembered`).
+# What each text resolved or completed to, and whether a slug is a drama, per store object.
 _MEMO: weakref.WeakKeyDictionary[FactStore, dict[tuple[object, ...], Any]] = (
     weakref.WeakKeyDictionary())
 _MEMO_MAX = 4096  # answers remembered per store
@@ -95,7 +95,7 @@ async def _remembered(store: FactStore, key: tuple[object, ...],
     """`read()`'s answer for `key`, remembered per store: the same few names are asked
     again and again (a drama's title, a star's name), and the name index never changes
     while its store is open (a rebuilt store is a new object, asked afresh). Answers are
-    immutable Matches and Resolutions, shared by every caller."""
+    immutable (Matches, Resolutions, booleans), shared by every caller."""
     memo = _MEMO.setdefault(store, {})
     if key in memo:
         found: T = memo[key]
@@ -282,23 +282,13 @@ def written_as(query: str, match: Match) -> bool:
 # --- the server's default drama ------------------------------------------------------------
 
 
-# Whether a slug is a drama of the fact store, per store object: the store never changes
-# while it is open (a new store is a new object, asked again), and the default drama is
-# checked on every command that leaves its drama out. Kept only for the few slugs that
-# are someone's default: the server's choices and DEFAULT_DRAMA.
-_IN_STORE: weakref.WeakKeyDictionary[FactStore, dict[str, bool]] = weakref.WeakKeyDictionary()
-_IN_STORE_MAX = 4096  # slugs remembered per store (one per server with a default, at most)
-
-
 async def _in_store(store: FactStore, slug: str) -> bool:
-    known = _IN_STORE.setdefault(store, {})
-    found = known.get(slug)
-    if found is None:
-        found = await store.drama_ref(slug) is not None
-        if len(known) >= _IN_STORE_MAX:
-            known.clear()
-        known[slug] = found
-    return found
+    """Whether a slug is a drama of the fact store, remembered per store (`_remembered`):
+    the default drama is checked on every command that leaves its drama out."""
+    async def read() -> bool:
+        return await store.drama_ref(slug) is not None
+
+    return await _remembered(store, ("in-store", slug), read)
 
 
 async def default_drama(bot: DramaBot, guild_id: int | None) -> str | None:

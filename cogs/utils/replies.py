@@ -51,8 +51,7 @@ class TooLate(Exception):
 def seconds_left(interaction: Interaction) -> float:
     """Seconds left before Discord's deadline for the first response, counted from the
     interaction's own creation time (its snowflake), so time spent queued counts too."""
-    created = ((interaction.id >> 22) + discord.utils.DISCORD_EPOCH) / 1000
-    return DEADLINE - max(time.time() - created, 0.0)
+    return DEADLINE - max(time.time() - interaction.created_at.timestamp(), 0.0)
 
 
 @dataclass
