@@ -123,7 +123,7 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
 
     if not _fact_store_ready(settings, defer_check=True):  # as serve() then does
         return 2
-    asyncio.run(serve(settings))
+    asyncio.run(serve(settings, settle_heap=True))
     return 0
 
 

@@ -24,10 +24,13 @@ RELAXED = {"LOOKUP_RATE": "1000/1", "AUTOCOMPLETE_RATE": "1000/1",
 
 @asynccontextmanager
 async def run_dramabot(discord: OfflineDiscord, data_dir: Path, packs: Path = PACKS_DIR,
-                       env: Mapping[str, str] | None = None, **attributes: Any
+                       env: Mapping[str, str] | None = None, settle_heap: bool = False,
+                       **attributes: Any
                        ) -> AsyncIterator[DramaBot]:
-    """One bot process's life against `discord`; `env` adds settings, `attributes` are set
-    on the bot before it starts (e.g. the quiz's `quiz_clock`). Closes the bot cleanly."""
+    """One bot process's life against `discord`; `env` adds settings, `settle_heap` freezes
+    start-up's objects as `dramabot run` does (the test unfreezes them), `attributes` are
+    set on the bot before it starts (e.g. the quiz's `quiz_clock`). Closes the bot
+    cleanly."""
     settings = load_settings(discord.environ(
         DRAMABOT_DATA_DIR=str(data_dir), DRAMABOT_PACKS=str(packs), LOG_LEVEL="WARNING",
         **{**RELAXED, **(env or {})}))
@@ -35,6 +38,6 @@ async def run_dramabot(discord: OfflineDiscord, data_dir: Path, packs: Path = PA
     for name, value in attributes.items():
         setattr(bot, name, value)
     with discord.patch_discord_py():  # restores discord.py's endpoints afterwards
-        async with discord.running(bot, serve(settings, bot=bot),
+        async with discord.running(bot, serve(settings, bot=bot, settle_heap=settle_heap),
                                    commands=bot.syncs_commands):
             yield bot

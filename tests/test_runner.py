@@ -4,8 +4,10 @@ pack never taking a working bot down, and command sync only when the commands ch
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import shutil
+import weakref
 from pathlib import Path
 
 import pytest
@@ -243,3 +245,30 @@ async def test_a_current_store_is_served_without_a_rebuild(
         await asyncio.wait_for(gate.built.wait(), 120)  # the packs were checked
     assert gate.said == {"built": False} and not gate.switched.is_set()
     assert (tmp_path / "data" / "facts.sqlite3").stat().st_mtime_ns == built
+
+
+async def test_start_up_is_frozen_once_ready_and_a_switched_out_store_still_freed(
+        offline_discord: OfflineDiscord, data_dir: Path, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(runner, "OLD_STORE_GRACE", 0.0)
+    other = tmp_path / "other.sqlite3"
+    build_fact_store(PACKS_DIR, other)
+    try:
+        async with run_dramabot(offline_discord, data_dir, settle_heap=True) as bot:
+            for _ in range(100):
+                if gc.get_freeze_count():
+                    break
+                await asyncio.sleep(0.05)
+            assert gc.get_freeze_count() > 0
+            old_names = weakref.ref(bot.facts.drama_names)
+            assert old_names() is not None
+            assert "Disney+" in (await offline_discord.invoke("/drama soundtrack1")).text
+            runner.switch_fact_store(bot, await FactStore.open(other))
+            for _ in range(100):  # reference counting frees it, frozen or not
+                if old_names() is None:
+                    break
+                await asyncio.sleep(0.05)
+            assert old_names() is None
+            assert "Disney+" in (await offline_discord.invoke("/drama soundtrack1")).text
+    finally:
+        gc.unfreeze()  # this test process starts many bots
