@@ -19,7 +19,7 @@ from discord import app_commands
 from discord.app_commands import locale_str
 from discord.ext import commands
 
-from bot.i18n import N_, _, current
+from bot.i18n import N_, _, current, speaking
 from bot.packs.model import CastEntry, Fact, FactValue, Source
 from bot.store.models import CastMember, CrewMember, DramaInfo, PersonInfo, PersonRef, Role
 from cogs.ost import TrackListButton, announced
@@ -548,6 +548,15 @@ async def drama_extras(bot: DramaBot, info: DramaInfo) -> Extras:
     return EXTRAS.put((drama.slug, current()), info, extras)
 
 
+async def warm_overview(bot: DramaBot, language: str, slug: str) -> None:
+    """The /drama overview of a drama suggested as a fan types, read and rendered ahead
+    (`warm_after_answer`), so picking it answers from the caches."""
+    info = await bot.facts.drama(slug, expected=True)
+    if info is not None:
+        with speaking(language):
+            drama_reply(info, "overview", await drama_extras(bot, info))
+
+
 async def person_lookup(bot: DramaBot, person_id: str) -> Reply:
     info = await bot.facts.person(person_id)
     if info is None:
@@ -618,7 +627,8 @@ class Info(commands.Cog):
     @rate_limited("lookup_rate")
     async def drama(
         self, interaction: discord.Interaction[DramaBot],
-        name: app_commands.Transform[str, DramaOption(DramaButton.choice, option="name")],
+        name: app_commands.Transform[str, DramaOption(DramaButton.choice, option="name",
+                                                        warm=warm_overview)],
     ) -> None:
         with public(interaction):  # a public answer, in the server's language
             reply = await drama_lookup(self.bot, name)

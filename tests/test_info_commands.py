@@ -8,16 +8,19 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bot.config import REPO_ROOT
+from bot.i18n import current
 from bot.offline import OfflineDiscord, Reply
 from bot.store.facts import FactStore
 from cogs.utils.lookup import KNOWN_SHOWN
 from tests.support import run_dramabot
+from tests.test_quiz_commands import until
 
 PACKS_DIR = REPO_ROOT / "data" / "packs"
 SECTIONS = ["Overview", "Cast", "Episodes", "OST", "Trivia", "Sources"]
@@ -190,6 +193,39 @@ async def test_drama_autocomplete(dramabot: OfflineDiscord) -> None:
     for text in ("x" * 5000, "😀", "@everyone", "'; DROP TABLE dramas; --"):
         await dramabot.autocomplete(f'/drama name:"{text}"', user="fan1")  # answered
     assert not dramabot.violations
+
+
+async def test_the_top_suggestion_is_read_ahead_in_the_servers_language(
+        dramabot: OfflineDiscord, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A fan reading English in a Korean server types a title: while the suggestions are
+    shown, the top one's overview is read and rendered in Korean, so picking it is
+    answered without reading or rendering again."""
+    reads: list[str] = []
+    renders: list[tuple[str, str]] = []
+    info_cog = sys.modules["cogs.info"]  # as the bot loaded it (load_extension runs it anew)
+    read_drama, render = FactStore._read_drama, info_cog._drama_reply
+
+    async def counted_read(store: FactStore, slug: str) -> Any:
+        reads.append(slug)
+        return await read_drama(store, slug)
+
+    def counted_render(info: Any, section: str, extras: Any) -> Any:
+        renders.append((info.drama.slug, current()))
+        return render(info, section, extras)
+
+    monkeypatch.setattr(FactStore, "_read_drama", counted_read)
+    monkeypatch.setattr(info_cog, "_drama_reply", counted_render)
+    await dramabot.invoke("/settings language language:ko", user="admin")
+    choices = await dramabot.autocomplete("/drama name:why did you come", user="fan1")
+    assert choices[0]["value"] == "soundtrack1"
+    await until(lambda: renders == [("soundtrack1", "ko")])
+    assert reads == ["soundtrack1"]
+    picked = await dramabot.invoke(f"/drama name:{choices[0]['value']}", user="fan1")
+    assert not picked.ephemeral and "사운드트랙 #1" in picked.text, picked.text
+    assert reads == ["soundtrack1"] and renders == [("soundtrack1", "ko")]
+    await dramabot.autocomplete("/drama name:why did you come", user="fan2")
+    await dramabot.invoke("/drama name:soundtrack1", user="fan2")
+    assert reads == ["soundtrack1"] and renders == [("soundtrack1", "ko")]  # warm: no work
 
 
 # --- /person ----------------------------------------------------------------------------

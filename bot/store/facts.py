@@ -430,9 +430,11 @@ class FactStore:
                               slug)
         return DramaRef(*row) if row else None
 
-    async def drama(self, slug: str) -> DramaInfo | None:
-        """Everything about one drama; `sources` holds every source any part cites."""
-        return await _through_cache(self._dramas, slug, self._read_drama)
+    async def drama(self, slug: str, *, expected: bool = False) -> DramaInfo | None:
+        """Everything about one drama; `sources` holds every source any part cites.
+        `expected`: the caller reads ahead of an ask it expects (a fan typing the title),
+        so the result is kept from this first read (`InfoCache`)."""
+        return await _through_cache(self._dramas, slug, self._read_drama, keep=expected)
 
     async def _read_drama(self, slug: str) -> DramaInfo | None:
         """One row, unpickled: the build stored the parts ready-made, the people's refs
@@ -697,10 +699,11 @@ class InfoCache(Generic[V]):
             self._kept.move_to_end(key)
         return value
 
-    def offer(self, key: str, value: V) -> None:
-        """A result just read: kept if its key was read once lately, else remembered."""
-        if key in self._once:
-            del self._once[key]
+    def offer(self, key: str, value: V, keep: bool = False) -> None:
+        """A result just read: kept if its key was read once lately (or `keep`), else
+        remembered."""
+        if keep or key in self._once:
+            self._once.pop(key, None)
             self._kept[key] = value
             while len(self._kept) > self.size:
                 self._kept.popitem(last=False)
@@ -715,14 +718,15 @@ class InfoCache(Generic[V]):
 
 
 async def _through_cache(cache: InfoCache[V], key: str,
-                         read: Callable[[str], Awaitable[V | None]]) -> V | None:
+                         read: Callable[[str], Awaitable[V | None]], keep: bool = False
+                         ) -> V | None:
     """The cached value for `key`, else `read(key)`, offered to the cache unless None."""
     value = cache.get(key)
     if value is not None:
         return value
     value = await read(key)
     if value is not None:
-        cache.offer(key, value)
+        cache.offer(key, value, keep)
     return value
 
 

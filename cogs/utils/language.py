@@ -32,15 +32,21 @@ async def server_language(bot: Any, guild_id: int | None,
     return language_of(chosen) or language_of(guild_locale) or DEFAULT
 
 
+async def public_language_for(bot: Any, guild_id: int | None,
+                              guild_locale: discord.Locale | None,
+                              locale: discord.Locale | None) -> str:
+    """The language of what an interaction answers publicly: its server's, or in direct
+    messages the reader's own."""
+    if guild_id is None:
+        return language_of(locale) or DEFAULT
+    return await server_language(bot, guild_id, guild_locale)
+
+
 async def begin(interaction: discord.Interaction[Any]) -> None:
     """Speak the reader's language from here on, and remember the server's."""
     use(language_of(interaction.locale))
-    if interaction.guild_id is None:
-        public = language_of(interaction.locale) or DEFAULT
-    else:
-        public = await server_language(interaction.client, interaction.guild_id,
-                                       interaction.guild_locale)
-    interaction.extras[PUBLIC] = public
+    interaction.extras[PUBLIC] = await public_language_for(
+        interaction.client, interaction.guild_id, interaction.guild_locale, interaction.locale)
 
 
 def public_language(interaction: discord.Interaction[Any]) -> str:

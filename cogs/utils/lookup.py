@@ -19,6 +19,8 @@ Choices come five to a page; `ChoicePageButton` turns the pages.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import re
 import weakref
 from collections.abc import Awaitable, Callable, Iterable, Sequence
@@ -34,11 +36,14 @@ from bot.store.models import Match, Resolution
 from bot.store.names import fold, search_key, word_starts
 from cogs.utils.errors import Unanswerable
 from cogs.utils.formatting import Limits, clean_text, echo, join_limited, number, truncate
+from cogs.utils.language import public_language_for
 from cogs.utils.replies import EXPIRED, Reply, private
 from cogs.utils.views import BotButton, buttons, label_of, make_view, pager_buttons, routable
 
 if TYPE_CHECKING:
     from bot.client import DramaBot
+
+log = logging.getLogger(__name__)
 
 MAX_NAME = 100  # longer text cannot be a name (autocomplete values are at most 100 too)
 DID_YOU_MEAN = 3  # buttons offered for near misses
@@ -46,12 +51,17 @@ CHOICES_PER_PAGE = 5  # choices when a name matches several things: one row a pa
 FITS_LIMIT = 200  # most names a partial name lists (the rest: type more of the name)
 MIN_PART, MIN_PART_HANGUL = 3, 2  # shortest text read as part of a name (letters, syllables)
 KNOWN_SHOWN = 8  # titles named when nothing matches at all
+WARMING_MAX = 4  # top suggestions read ahead at once (see `warm_after_answer`)
 
 T = TypeVar("T")
 
 ChoiceButton = Callable[["discord.Interaction[DramaBot]", str, str], discord.ui.Item[Any]]
 """(interaction, key, label) -> the button that runs the user's command again with that
 drama or person; the command's other options are in `interaction.namespace`."""
+
+WarmUp = Callable[["DramaBot", str, str], Awaitable[object]]
+"""(bot, language, key) -> reads and renders, in that language, what the command answers
+for `key`: run ahead, while a fan looks at the suggestions (`warm_after_answer`)."""
 
 
 @dataclass(frozen=True)
@@ -114,8 +124,10 @@ class NameOption(app_commands.Transformer["DramaBot"]):
     noun: Noun
 
     def __init__(self, choice: ChoiceButton, *, option: str | None = None,
-                 optional: bool = False, strict: bool = False) -> None:
+                 optional: bool = False, strict: bool = False,
+                 warm: WarmUp | None = None) -> None:
         self.choice = choice
+        self.warm = warm  # what to read ahead for the top suggestion, if anything
         self.noun = replace(self.noun, option=option or self.noun.option)
         self.optional = optional  # blank text then means "" (left out), not a mistake
         # strict: only a name as written (up to case, spacing, punctuation) is taken; a
@@ -201,7 +213,10 @@ class NameOption(app_commands.Transformer["DramaBot"]):
     async def autocomplete(  # type: ignore[override]  # discord.py's is typed for any value
         self, interaction: discord.Interaction[DramaBot], value: str
     ) -> list[app_commands.Choice[str]]:
-        return _choices(await self.completed(interaction.client.facts, str(value)[:MAX_NAME]))
+        matches = await self.completed(interaction.client.facts, str(value)[:MAX_NAME])
+        if self.warm is not None and matches:
+            warm_after_answer(interaction, self.warm, matches[0].key)
+        return _choices(matches)
 
 
 class DramaOption(NameOption):
@@ -242,6 +257,41 @@ class PersonOption(NameOption):
     async def known(cls, store: FactStore) -> tuple[list[str], int]:
         refs = await store.people(limit=KNOWN_SHOWN)
         return [ref.name for ref in refs], await store.count_people()
+
+
+_WARMING: set[str] = set()  # keys being read ahead
+_WARM_TASKS: set[asyncio.Task[None]] = set()
+
+
+def warm_after_answer(interaction: discord.Interaction[DramaBot], warm: WarmUp,
+                      key: str) -> None:
+    """Once this autocomplete is answered (discord.py's task for it is done), `warm` the
+    top suggestion in the language the command will answer in. A fan picks a suggestion
+    a moment after seeing it, and the command then answers from the caches, as fast as an
+    ask repeated, rather than reading and rendering a drama nobody asked about lately.
+    Bounded: a key once at a time, and at most WARMING_MAX at once (under a flood of
+    suggestions the extra ones are simply not read ahead)."""
+    task = asyncio.current_task()
+    if task is None or key in _WARMING or len(_WARMING) >= WARMING_MAX:
+        return
+    _WARMING.add(key)
+    bot = interaction.client
+    where = (interaction.guild_id, interaction.guild_locale, interaction.locale)
+
+    async def run() -> None:
+        try:
+            await warm(bot, await public_language_for(bot, *where), key)
+        except Exception:
+            log.exception("Reading ahead %r for its suggestion failed", key)
+        finally:
+            _WARMING.discard(key)
+
+    def start(_answered: object) -> None:
+        started = asyncio.create_task(run())
+        _WARM_TASKS.add(started)
+        started.add_done_callback(_WARM_TASKS.discard)
+
+    task.add_done_callback(start)
 
 
 def _choices(matches: Sequence[Match]) -> list[app_commands.Choice[str]]:
