@@ -376,6 +376,22 @@ def test_info_cache_keeps_what_is_read_again_lately() -> None:
     assert [k for k in "abd" if cache.get(k) is not None] == ["b", "d"]  # "a" evicted
 
 
+def test_info_cache_holds_what_is_read_ahead_for_its_ask() -> None:
+    cache: InfoCache[str] = InfoCache(size=2, seen=2, ahead=2)
+    cache.offer("a", "a1", expected=True)
+    assert len(cache) == 0  # held apart, not kept
+    assert cache.get("a") == "a1"  # the ask it was read ahead of
+    assert cache.get("a") is None  # taken: that ask was its first read
+    cache.offer("a", "a2")
+    assert cache.get("a") == "a2"  # read again: kept
+    for key in ("b", "c", "d"):  # only the last two read ahead are held
+        cache.offer(key, key, expected=True)
+    assert [k for k in "bcd" if cache.get(k) is not None] == ["c", "d"]
+    cache.offer("e", "e1")
+    cache.offer("e", "e2", expected=True)  # read ahead after a read: a second read
+    assert cache.get("e") == "e2" and cache.get("e") == "e2"
+
+
 async def test_clear_caches_forgets_what_was_read_once(store: FactStore) -> None:
     await store.drama("soundtrack2")
     store.clear_caches()

@@ -62,6 +62,9 @@ INFO_CACHE_SIZE = 256
 # A result is kept from its key's second read among the last SEEN_SIZE keys read once:
 # what is asked about once is dropped as soon as it is answered (see InfoCache).
 SEEN_SIZE = 4 * INFO_CACHE_SIZE
+# Results read ahead of an ask (`expected`), held until asked or pushed out by newer ones:
+# a few, briefly, since most will be asked within seconds or never.
+EXPECTED_SIZE = 32
 
 SCHEMA_PATH = Path(__file__).with_name("sql") / "facts.sql"
 
@@ -433,8 +436,8 @@ class FactStore:
     async def drama(self, slug: str, *, expected: bool = False) -> DramaInfo | None:
         """Everything about one drama; `sources` holds every source any part cites.
         `expected`: the caller reads ahead of an ask it expects (a fan typing the title),
-        so the result is kept from this first read (`InfoCache`)."""
-        return await _through_cache(self._dramas, slug, self._read_drama, keep=expected)
+        so the result is held for that ask (`InfoCache`)."""
+        return await _through_cache(self._dramas, slug, self._read_drama, expected)
 
     async def _read_drama(self, slug: str) -> DramaInfo | None:
         """One row, unpickled: the build stored the parts ready-made, the people's refs
@@ -679,12 +682,17 @@ class InfoCache(Generic[V]):
     lives only while it is answered: kept, it would displace a result fans ask about
     again, and its few hundred objects would be walked by every garbage collection until
     evicted (docs/benchmarks.md, issue 17's first ask). The price: a second ask is read
-    again."""
+    again.
 
-    def __init__(self, size: int = INFO_CACHE_SIZE, seen: int = SEEN_SIZE) -> None:
-        self.size, self.seen = size, seen
+    A result read ahead of an ask (`expected`) is held apart, among the last `ahead`
+    such, until that ask takes it, which counts as its first read."""
+
+    def __init__(self, size: int = INFO_CACHE_SIZE, seen: int = SEEN_SIZE,
+                 ahead: int = EXPECTED_SIZE) -> None:
+        self.size, self.seen, self.ahead = size, seen, ahead
         self._kept: OrderedDict[str, V] = OrderedDict()
         self._once: OrderedDict[str, None] = OrderedDict()  # keys read once, not kept
+        self._expected: OrderedDict[str, V] = OrderedDict()  # read ahead, not yet asked
 
     def __len__(self) -> int:
         return len(self._kept)
@@ -693,32 +701,42 @@ class InfoCache(Generic[V]):
         return key in self._kept
 
     def get(self, key: str) -> V | None:
-        """The kept result for `key` (now the most recently used), or None."""
+        """The kept result for `key` (now the most recently used), or one read ahead for
+        this ask, or None."""
         value = self._kept.get(key)
         if value is not None:
             self._kept.move_to_end(key)
+            return value
+        value = self._expected.pop(key, None)
+        if value is not None:
+            self.offer(key, value)
         return value
 
-    def offer(self, key: str, value: V, keep: bool = False) -> None:
-        """A result just read: kept if its key was read once lately (or `keep`), else
-        remembered."""
-        if keep or key in self._once:
-            self._once.pop(key, None)
+    def offer(self, key: str, value: V, expected: bool = False) -> None:
+        """A result just read: kept if its key was read once lately; else held for the
+        ask it was read ahead of (`expected`), or remembered as read once."""
+        if key in self._once:
+            del self._once[key]
             self._kept[key] = value
             while len(self._kept) > self.size:
                 self._kept.popitem(last=False)
-            return
-        self._once[key] = None
-        while len(self._once) > self.seen:
-            self._once.popitem(last=False)
+        elif expected:
+            self._expected[key] = value
+            while len(self._expected) > self.ahead:
+                self._expected.popitem(last=False)
+        else:
+            self._once[key] = None
+            while len(self._once) > self.seen:
+                self._once.popitem(last=False)
 
     def clear(self) -> None:
         self._kept.clear()
         self._once.clear()
+        self._expected.clear()
 
 
 async def _through_cache(cache: InfoCache[V], key: str,
-                         read: Callable[[str], Awaitable[V | None]], keep: bool = False
+                         read: Callable[[str], Awaitable[V | None]], expected: bool = False
                          ) -> V | None:
     """The cached value for `key`, else `read(key)`, offered to the cache unless None."""
     value = cache.get(key)
@@ -726,7 +744,7 @@ async def _through_cache(cache: InfoCache[V], key: str,
         return value
     value = await read(key)
     if value is not None:
-        cache.offer(key, value, keep)
+        cache.offer(key, value, expected)
     return value
 
 

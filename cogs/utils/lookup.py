@@ -215,8 +215,15 @@ class NameOption(app_commands.Transformer["DramaBot"]):
     ) -> list[app_commands.Choice[str]]:
         matches = await self.completed(interaction.client.facts, str(value)[:MAX_NAME])
         if self.warm is not None and matches:
-            warm_after_answer(interaction, self.warm, matches[0].key)
+            warm_after_answer(interaction, self._read_ahead, matches[0].key)
         return _choices(matches)
+
+    async def _read_ahead(self, bot: DramaBot, language: str, key: str) -> None:
+        """What picking `key` will cost, done now: resolving it (a pick sends the key
+        itself) and what `warm` reads and renders."""
+        await self.resolved(bot.facts, key)
+        if self.warm is not None:
+            await self.warm(bot, language, key)
 
 
 class DramaOption(NameOption):
