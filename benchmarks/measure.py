@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from benchmarks.procs import cpu_seconds, run_seconds
-from benchmarks.scenarios import Scenario
+from benchmarks.scenarios import Scenario, with_befores
 from benchmarks.stats import Summary, summarize
 from bot.offline import NoResponse, RejectedResponse, UsageError
 
@@ -83,7 +83,8 @@ async def latencies(scenarios: Sequence[Scenario], warmup: int, iterations: int,
     Each scenario's first answer is checked for content; a wrong answer stops the run.
     Returns the summaries (with each recorded interaction's CPU in the bot process that
     answered it) and, for scenarios that failed, the first error."""
-    samples = {s.name: Samples() for s in scenarios}  # a scenario may come twice a round
+    # a scenario may come twice a round; what a user does before one is a row of its own
+    samples = {s.name: Samples() for s in with_befores(scenarios)}
     meter = CpuMeter()
     deadline = time.monotonic() + time_limit
     with gc_paused():
@@ -93,6 +94,13 @@ async def latencies(scenarios: Sequence[Scenario], warmup: int, iterations: int,
                 break
             record = round_number >= warmup
             for scenario in scenarios:
+                if scenario.before is not None:
+                    typed = samples[scenario.before.name]
+                    meter.before(scenario.pid, typed if record else None)
+                    await _one(scenario.before, typed, record=record,
+                               check=round_number == 0)
+                if scenario.pause:
+                    await asyncio.sleep(scenario.pause)
                 into = samples[scenario.name]
                 meter.before(scenario.pid, into if record else None)
                 await _one(scenario, into, record=record, check=round_number == 0)

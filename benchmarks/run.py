@@ -45,7 +45,10 @@ from benchmarks.scenarios import (
     QuizPresser,
     Scenario,
     Targets,
+    after_a_pause,
     bot_scenarios,
+    paused_name,
+    with_befores,
 )
 from benchmarks.stats import Summary
 
@@ -243,15 +246,19 @@ async def bench_data(data: DataSet, baseline: Baseline, opts: Options, workdir: 
 
 
 def with_cold_dramas(data: DataSet, store: Path, rounds: int) -> DataSet:
-    """The data set with `rounds` distinct dramas to ask about once each (from the middle
-    of the store, away from the targets), if it has that many; else unchanged."""
+    """The data set with distinct dramas to ask about once each, `rounds` for each of the
+    two ways a first ask comes (typed, picked from the suggestions), from the middle of
+    the store and away from the targets, if it has more than `rounds`; else unchanged.
+    A store with fewer than twice `rounds` gives what it has (each half then comes round
+    again after its other dramas have pushed it out of the caches)."""
     if data.dramas <= rounds:
         return data
+    count = min(2 * rounds, data.dramas - 1)
     conn = sqlite3.connect(f"file:{store}?mode=ro", uri=True)
     try:
         rows = conn.execute(
             "SELECT slug, title FROM dramas WHERE slug != ? ORDER BY rowid LIMIT ? OFFSET ?",
-            (data.targets.drama_slug, rounds, (data.dramas - rounds) // 2)).fetchall()
+            (data.targets.drama_slug, count, (data.dramas - count) // 2)).fetchall()
     finally:
         conn.close()
     cold = tuple((str(slug), str(title)) for slug, title in rows)
@@ -277,8 +284,12 @@ async def measure_bot(data: DataSet, discord: BenchDiscord, bot: BotProcess,
         name=data.name, dramas=data.dramas, people=data.people, tracks=data.tracks,
         packs_bytes=data.packs_bytes, build=build, start_seconds=start,
         rss_start_mb=rss_start, rss_end_mb=bot.rss_mb(),
-        invocations={s.name: s.invocation for s in ours},
-        kinds={s.name: s.kind for s in [*theirs, *ours]}, latency=latency, errors=errors,
+        invocations={s.name: s.invocation for s in with_befores(ours)},
+        kinds={**{s.name: s.kind for s in [*theirs, *with_befores(ours)]},
+               **{paused_name(report.BASELINE_OF[s.kind]): s.kind for s in ours
+                  if s.pause and s.kind in report.BASELINE_OF}}, latency=latency,
+        errors=errors, baselines={s.name: paused_name(report.BASELINE_OF[s.kind])
+                                  for s in ours if s.pause and s.kind in report.BASELINE_OF},
         quiz_start_seconds=quiz.start_seconds(), load=[load_before, load_average()])
     if throughput:
         run.throughput = await throughputs(ours, quiz, bot, baseline, opts)
@@ -308,7 +319,9 @@ def alternated(ours: Sequence[Scenario], theirs: Sequence[Scenario]) -> list[Sce
     round_: list[Scenario] = []
     for scenario in ours:
         choices = by_kind.get(scenario.kind, [])
-        if choices:
+        if choices and scenario.pause:  # the small answer, after the same pause
+            round_.append(after_a_pause(choices[0], scenario.pause))
+        elif choices:
             index = turn.get(scenario.kind, 0)
             round_.append(choices[index % len(choices)])
             turn[scenario.kind] = index + 1

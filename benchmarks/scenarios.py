@@ -4,6 +4,7 @@ answered it properly (a fast error message must never pass for a fast answer).""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import itertools
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -21,6 +22,9 @@ QUIZ_WAIT = 10.0
 QUIZ_START_TRIES = 10
 QUIZ_RETRY_SECONDS = 0.5
 USER = "fan1"
+PICK_PAUSE = 0.05  # from seeing the suggestions to picking one: far less than a person takes
+FIRST_ASK = "/drama, first ask"
+FIRST_PICK = "/drama, first ask, picked from its suggestions"
 
 
 class WrongAnswer(AssertionError):
@@ -46,6 +50,10 @@ class Scenario:
     expect: str
     invocation: str  # what the user types or presses, for the report
     pid: int = 0  # the bot process that answers it (its CPU per interaction is read)
+    # What the user does first, timed as its own row (typing into the option), and how
+    # long they then take to go on (looking at the suggestions).
+    before: Scenario | None = None
+    pause: float = 0.0
 
     def check(self, answer: Answer) -> None:
         """The expected text, and for commands a public answer: the bot's errors, "which
@@ -70,7 +78,8 @@ class Targets:
     track_number: int
     autocomplete_text: str
     # (slug, title) of dramas to ask about one after another, each once: the first ask of
-    # a drama, before any cache has it. Empty where the data has fewer dramas than rounds.
+    # a drama, before any cache has it (half typed, half picked from the suggestions).
+    # Empty where the data has fewer dramas than rounds.
     cold_dramas: tuple[tuple[str, str], ...] = ()
 
     @classmethod
@@ -117,8 +126,59 @@ def cold_drama(discord: BenchDiscord, dramas: Sequence[tuple[str, str]]) -> Scen
                               f"{answer.text[:500]}")
         return answer
 
-    return Scenario("/drama, first ask", "command", discord, act, "",
+    return Scenario(FIRST_ASK, "command", discord, act, "",
                     "/drama name:<another drama each round>")
+
+
+def picked_drama(discord: BenchDiscord, dramas: Sequence[tuple[str, str]]) -> Scenario:
+    """/drama on another drama every round, as Discord's client sends it: the fan types
+    the title, sees the suggestions (timed as a row of its own), and a moment later picks
+    the drama, whose slug the command then carries. What a fan pays for a drama nobody
+    asked about lately, when it is asked the way nearly every /drama is."""
+    queue = itertools.cycle(dramas)
+    chosen: list[tuple[str, str]] = []
+
+    async def suggest() -> Answer:
+        slug, title = next(queue)
+        chosen[:] = [(slug, title)]
+        choices = await discord.autocomplete(f'/drama name:"{title}"', user=USER)
+        if slug not in [c.get("value") for c in choices]:
+            raise WrongAnswer(f"/drama name:{title}: {slug} is not among the suggestions "
+                              f"{choices}")
+        return Answer(discord.last_interaction(), "\n".join(str(c.get("name"))
+                                                              for c in choices))
+
+    async def pick() -> Answer:
+        slug, title = chosen[0]
+        answer = _reply(await discord.invoke(f"/drama name:{slug}", user=USER))
+        if title.lower() not in answer.text.lower():
+            raise WrongAnswer(f"/drama {slug}: expected {title!r} in the answer, got:\n"
+                              f"{answer.text[:500]}")
+        return answer
+
+    typing = Scenario(f"{FIRST_PICK}: the suggestions", "autocomplete", discord, suggest, "",
+                      "/drama name:<its title>")
+    return Scenario(FIRST_PICK, "command", discord, pick, "",
+                    "/drama name:<another drama each round, picked from its suggestions>",
+                    before=typing, pause=PICK_PAUSE)
+
+
+def after_a_pause(scenario: Scenario, pause: float) -> Scenario:
+    """The same interaction sent after `pause` seconds of quiet: the baseline's partner
+    for one of the bot's that comes after a pause, since a process that has sat idle for
+    tens of milliseconds answers its next interaction slower (its caches gone cold) than
+    one answering interactions back to back."""
+    return dataclasses.replace(scenario, name=paused_name(scenario.name), pause=pause)
+
+
+def paused_name(name: str) -> str:
+    return f"{name}, after a pause"
+
+
+def with_befores(scenarios: Sequence[Scenario]) -> list[Scenario]:
+    """The scenarios and, before each that has one, what the user does first: every row
+    the measurements make."""
+    return [step for s in scenarios for step in ((s.before, s) if s.before else (s,))]
 
 
 def bot_scenarios(discord: BenchDiscord, targets: Targets, quiz: QuizPresser
@@ -128,7 +188,9 @@ def bot_scenarios(discord: BenchDiscord, targets: Targets, quiz: QuizPresser
     server's default) or by the slug the autocomplete filled in; and, where the data is
     large enough, /drama on a drama not asked before."""
     t = targets
-    cold = [cold_drama(discord, t.cold_dramas)] if t.cold_dramas else []
+    half = len(t.cold_dramas) // 2  # each drama asked once, in one of the two ways
+    cold = [cold_drama(discord, t.cold_dramas[:half]),
+            picked_drama(discord, t.cold_dramas[half:])] if t.cold_dramas else []
     return [
         command(discord, "/drama", f'/drama name:"{t.drama_title}"', t.drama_title),
         *cold,
