@@ -289,6 +289,14 @@ def test_complete_typo(dramas: NameIndex) -> None:
     assert "soundtrack1" in keys(dramas.complete("sondtrack"))
 
 
+def test_complete_forgives_typos_only_in_a_name_not_typed_whole() -> None:
+    index = make_index("drama", {"vincenzo": ("Vincenzo", []),
+                                 "vincenso": ("Vincenso", [])})
+    assert keys(index.complete("vincenz")) == ["vincenzo", "vincenso"]  # prefix, fuzzy
+    assert keys(index.complete("vincenzo")) == ["vincenzo"]  # typed whole: no guesses
+    assert keys(index.complete("vincenzoo")) == ["vincenzo", "vincenso"]  # a typo: fuzzy
+
+
 def test_complete_limit_and_uniqueness(people: NameIndex) -> None:
     found = people.complete("k", limit=3)
     assert len(found) == 3

@@ -248,16 +248,21 @@ class NameIndex:
 
     def complete(self, text: str, limit: int = 25) -> list[Match]:
         """Autocomplete: names starting with the text, then names with a word starting
-        with it, then names containing it, then (bounded) fuzzy matches. Empty text lists
-        the first `limit` entities by label."""
+        with it, then names containing it, then (bounded) fuzzy matches, unless the text
+        is a name typed whole (no typo to forgive; the fuzzy tier is also the costliest,
+        about a millisecond a keystroke). Empty text lists the first `limit` entities by
+        label."""
         if limit <= 0:
             return []
         query = search_key(clip(text))
         if not query:
             return [self._entity_match(e) for e in self._by_label[:limit]]
         found: dict[int, _Hit] = {}
-        for tier in (self._prefix_hits, self._word_hits, self._substring_hits,
-                     self._fuzzy_complete_hits):
+        for tier in (self._prefix_hits, self._word_hits, self._substring_hits, None):
+            if tier is None:
+                if any(h.score == EXACT for h in found.values()):
+                    break
+                tier = self._fuzzy_complete_hits
             for hit in tier(query):
                 found.setdefault(hit.entity, hit)
                 if len(found) >= limit:
