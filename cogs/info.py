@@ -557,6 +557,14 @@ async def warm_overview(bot: DramaBot, language: str, slug: str) -> None:
             drama_reply(info, "overview", await drama_extras(bot, info))
 
 
+async def warm_person(bot: DramaBot, language: str, person_id: str) -> None:
+    """The /person page of someone suggested as a fan types, read and rendered ahead."""
+    info = await bot.facts.person(person_id, expected=True)
+    if info is not None:
+        with speaking(language):
+            person_reply(info)
+
+
 async def person_lookup(bot: DramaBot, person_id: str) -> Reply:
     info = await bot.facts.person(person_id)
     if info is None:
@@ -643,7 +651,8 @@ class Info(commands.Cog):
     @rate_limited("lookup_rate")
     async def person(
         self, interaction: discord.Interaction[DramaBot],
-        name: app_commands.Transform[str, PersonOption(PersonButton.choice)],
+        name: app_commands.Transform[str, PersonOption(PersonButton.choice,
+                                                         warm=warm_person)],
     ) -> None:
         with public(interaction):
             reply = await person_lookup(self.bot, name)

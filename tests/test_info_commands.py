@@ -231,6 +231,23 @@ async def test_the_top_suggestion_is_read_ahead_in_the_servers_language(
     assert reads == ["soundtrack1"] * 2 and renders == [("soundtrack1", "ko")] * 2
 
 
+async def test_a_suggested_person_is_read_ahead(dramabot: OfflineDiscord,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    reads: list[str] = []
+    read_person = FactStore._read_person
+
+    async def counted_read(store: FactStore, person_id: str) -> Any:
+        reads.append(person_id)
+        return await read_person(store, person_id)
+
+    monkeypatch.setattr(FactStore, "_read_person", counted_read)
+    choices = await dramabot.autocomplete("/person name:han so-hee", user="fan1")
+    assert choices[0]["value"] == "han-so-hee"
+    await until(lambda: reads == ["han-so-hee"])
+    picked = await dramabot.invoke("/person name:han-so-hee", user="fan1")
+    assert "Han So-hee" in picked.text and reads == ["han-so-hee"]
+
+
 # --- /person ----------------------------------------------------------------------------
 
 

@@ -460,9 +460,10 @@ class FactStore:
 
     # -- people ---------------------------------------------------------------------------
 
-    async def person(self, person_id: str) -> PersonInfo | None:
-        """A person with every role, crew credit and track across all dramas."""
-        return await _through_cache(self._people, person_id, self._read_person)
+    async def person(self, person_id: str, *, expected: bool = False) -> PersonInfo | None:
+        """A person with every role, crew credit and track across all dramas; `expected`
+        as for `drama`."""
+        return await _through_cache(self._people, person_id, self._read_person, expected)
 
     async def _read_person(self, person_id: str) -> PersonInfo | None:
         row = await self._one("SELECT data, cited FROM people WHERE id = ?", person_id)

@@ -266,7 +266,7 @@ class PersonOption(NameOption):
         return [ref.name for ref in refs], await store.count_people()
 
 
-_WARMING: set[str] = set()  # keys being read ahead
+_WARMING: set[tuple[WarmUp, str]] = set()  # (what, key) being read ahead
 _WARM_TASKS: set[asyncio.Task[None]] = set()
 
 
@@ -279,9 +279,10 @@ def warm_after_answer(interaction: discord.Interaction[DramaBot], warm: WarmUp,
     Bounded: a key once at a time, and at most WARMING_MAX at once (under a flood of
     suggestions the extra ones are simply not read ahead)."""
     task = asyncio.current_task()
-    if task is None or key in _WARMING or len(_WARMING) >= WARMING_MAX:
+    what = (warm, key)
+    if task is None or what in _WARMING or len(_WARMING) >= WARMING_MAX:
         return
-    _WARMING.add(key)
+    _WARMING.add(what)
     bot = interaction.client
     where = (interaction.guild_id, interaction.guild_locale, interaction.locale)
 
@@ -291,7 +292,7 @@ def warm_after_answer(interaction: discord.Interaction[DramaBot], warm: WarmUp,
         except Exception:
             log.exception("Reading ahead %r for its suggestion failed", key)
         finally:
-            _WARMING.discard(key)
+            _WARMING.discard(what)
 
     def start(_answered: object) -> None:
         started = asyncio.create_task(run())
