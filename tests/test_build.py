@@ -172,6 +172,24 @@ def test_an_unreadable_pack_means_a_build_not_a_crash(packs: Path, built: Path,
     assert needs_build(packs, built)
 
 
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_build_records_the_files_as_a_check_hashes_them(packs: Path, tmp_path: Path,
+                                                          workers: int) -> None:
+    """The build hashes each pack where it is parsed, and the files the loader skips
+    (a draft named _*) on their own: the record and the fingerprint are those of
+    `pack_files`, in its order."""
+    (packs / "_draft.toml").write_text("not even TOML [")
+    settle(packs)
+    db = tmp_path / "facts.sqlite3"
+    build_fact_store(packs, db, workers=workers)
+    expected = build_module.pack_files(packs, {})
+    assert [f.name for f in expected] == ["_draft.toml", "soundtrack1.toml",
+                                          "soundtrack2.toml"]
+    assert list(stored_pack_files(db).values()) == expected
+    assert stored_fingerprint(db) == packs_fingerprint(packs)
+    assert not needs_build(packs, db)
+
+
 def test_packs_edited_just_before_a_build_are_not_cached(packs: Path, tmp_path: Path) -> None:
     """A second same-size edit within the same mtime tick would go unseen."""
     settle(packs)

@@ -100,10 +100,11 @@ def pack_paths(packs_dir: Path) -> tuple[list[Path], list[PackError]]:
     return _pack_files(packs_dir)
 
 
-def parse_file(path: Path) -> _Parsed:
+def parse_file(path: Path, content: bytes | None = None) -> _Parsed:
     """One file read and checked on its own: its errors, and what the checks across packs
-    need (`PackChecker.add`). For a caller that parses pack by pack (the store's build)."""
-    return _load_file(path)
+    need (`PackChecker.add`). For a caller that parses pack by pack (the store's build);
+    `content`, the file's bytes if the caller has read them already (to hash them)."""
+    return _load_file(path, content)
 
 
 # --------------------------------------------------------------------------- files
@@ -181,19 +182,20 @@ def _is_file(entry: os.DirEntry[str]) -> bool:
         return False
 
 
-def _load_file(path: Path) -> _Parsed:
-    """Reads and checks one file."""
-    data, errors = _read_toml(path)
+def _load_file(path: Path, content: bytes | None = None) -> _Parsed:
+    """Reads (unless given its `content`) and checks one file."""
+    data, errors = _read_toml(path, content)
     if data is None:
         return _Parsed(file=path.name, errors=errors)
     return _parse(path, data)
 
 
-def _read_toml(path: Path) -> tuple[Table | None, list[PackError]]:
+def _read_toml(path: Path, content: bytes | None = None
+               ) -> tuple[Table | None, list[PackError]]:
     """The file's TOML, or an error naming the file (and tomllib's line and column)."""
     name = path.name
     try:
-        text = path.read_bytes().decode("utf-8")
+        text = (path.read_bytes() if content is None else content).decode("utf-8")
     except OSError as exc:
         return None, [PackError(name, "", f"cannot read the file: {exc.strerror or exc}")]
     except UnicodeDecodeError:
