@@ -11,6 +11,7 @@ Discord.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import os
 import tomllib
@@ -245,8 +246,13 @@ class _Ctx:
         self.errors.append(PackError(self.file, path, text))
 
     def labelled(self, noun: str, number: int | None) -> _Ctx:
-        """A context sharing this one's error list whose messages start with "track 6"."""
-        return self if number is None else replace(self, label=f"{noun} {number}")
+        """A context sharing this one's error list whose messages start with "track 6"
+        (a copy, not `replace`, which would run `__init__` and make `citable` again)."""
+        if number is None:
+            return self
+        other = copy.copy(self)
+        other.label = f"{noun} {number}"
+        return other
 
 
 def _key(path: str, key: str) -> str:
@@ -283,12 +289,25 @@ def _check_keys(
     ctx: _Ctx, table: Table, path: str, known: Sequence[str], required: Sequence[str] = ()
 ) -> None:
     """Unknown keys (with a "did you mean") and missing required keys."""
-    for key in table:
-        if key not in known:
-            ctx.error(_key(path, key), S.unknown_key(key, known))
+    if not table.keys() <= _key_set(known):  # most tables: no key to look at one by one
+        for key in table:
+            if key not in known:
+                ctx.error(_key(path, key), S.unknown_key(key, known))
     for key in required:
         if key not in table:
             ctx.error(_key(path, key), f"the required key '{key}' is missing")
+
+
+_KEY_SETS: dict[int, tuple[Sequence[str], frozenset[str]]] = {}
+
+
+def _key_set(known: Sequence[str]) -> frozenset[str]:
+    """`known` as a set, made once per sequence (the format's key lists are constants;
+    the sequence is kept with its set, so its id is not reused for another)."""
+    entry = _KEY_SETS.get(id(known))
+    if entry is None or entry[0] is not known:
+        entry = _KEY_SETS[id(known)] = (known, frozenset(known))
+    return entry[1]
 
 
 def _open(
@@ -422,12 +441,8 @@ def _sources(ctx: _Ctx, table: Table, path: str) -> tuple[str, ...]:
     if "sources" not in table:
         return ()
     raw = table["sources"]
-    try:  # most lists pass every check below: then they are the result as they are
-        if type(raw) is list and raw and len(set(raw)) == len(raw) and (
-                ctx.citable.issuperset(raw)):
-            return tuple(raw)
-    except TypeError:  # an item that is a table or a list: the checks below name it
-        pass
+    if _cites_cleanly(ctx, raw):
+        return tuple(raw)
     p = _key(path, "sources")
     raw = _as_list(ctx, raw, p, _SOURCES_SHAPE)
     if raw is None:
@@ -439,6 +454,16 @@ def _sources(ctx: _Ctx, table: Table, path: str) -> tuple[str, ...]:
         if ref is not None and ref in refs[:i]:
             ctx.error(_at(p, i), f"source '{ref}' is listed twice")
     return _keep(dict.fromkeys(refs))
+
+
+def _cites_cleanly(ctx: _Ctx, raw: object) -> bool:
+    """Whether a `sources` value passes every check of `_sources` (most do: then it is
+    the result as it is, and no path or message is made)."""
+    try:
+        return (type(raw) is list and bool(raw) and len(set(raw)) == len(raw)
+                and ctx.citable.issuperset(raw))
+    except TypeError:  # an item that is a table or a list: `_sources` names it
+        return False
 
 
 def _person_of(ctx: _Ctx, table: Table, path: str) -> str | None:
@@ -491,12 +516,27 @@ def _fact(
 
 def _plain_fact(ctx: _Ctx, table: Table, path: str, kind: str) -> Fact | None:
     """A fact of just `value` and `sources`: what `_fact` makes of it, in the same steps
-    (the value, then the sources), without looking for the keys it does not have."""
+    (the value, then the sources), without looking for the keys it does not have. One
+    that passes both checks, as most do, is made without a path for messages."""
+    value, sources = table["value"], table["sources"]
+    if _clean_value(value, kind) and _cites_cleanly(ctx, sources):
+        return Fact(primary=Reading(value=value, sources=tuple(sources)))
     value = _value(ctx, table["value"], _key(path, "value"), kind)
     sources = _sources(ctx, table, path)
     if value is None or not sources:
         return None
     return Fact(primary=Reading(value=value, sources=sources))
+
+
+def _clean_value(value: object, kind: str) -> bool:
+    """Whether `_value` takes `value` as it is, for `kind`, with nothing to report."""
+    if type(value) is str:
+        return (kind == S.STR or kind == S.ANY) and bool(value.strip())
+    if type(value) is int:
+        return kind == S.ANY or (kind == S.INT and value >= 1)
+    if type(value) is dt.date:
+        return kind == S.DATE or kind == S.ANY
+    return False
 
 
 def _reading_of(ctx: _Ctx, table: Table, path: str, kind: str) -> Reading | None:
