@@ -879,9 +879,21 @@ def _people_rows(batch: Sequence[_PersonItem]) -> list[_PersonRows]:
         sources = set(cited)
         text = to_json(p, sources)
         row = (p.id, p.name, p.hangul, p.kind, fold(p.name), text, _id_list(sources))
-        done.append((row, list(_unique(_person_names({p.id: p}))),
-                     "|".join(_search_keys(_artist_texts(p), {}))))
+        named = list(_person_names({p.id: p}))
+        done.append((row, list(_unique(named)), "|".join(_artist_keys(p, named))))
     return done
+
+
+def _artist_keys(p: Person, named: Sequence[tuple[str, NameRow]]) -> dict[str, None]:
+    """`_search_keys(_artist_texts(p), {})`, taking the keys of the name, Hangul and
+    aliases from their rows in `named` (`_person_names`: the same texts in the same
+    order, then the id), so each is folded once."""
+    keys: dict[str, None] = {}
+    for _kind, row in named[:-1]:
+        if row.skey:
+            keys[row.skey] = None
+            keys[row.loose] = None
+    return _search_keys([v for g in p.groups for v in _readings(g)], keys)
 
 
 def _update_refs(conn: sqlite3.Connection, unsure: Mapping[str, tuple[str, ...]]) -> None:
