@@ -522,9 +522,10 @@ def _worker_init() -> None:
 
 
 def _parse_batch(paths: Sequence[Path]) -> list[_Parse]:
-    found = [_parse_one(path) for path in paths]
+    # Collected before the batch, when little is alive, rather than after it, when the
+    # collector would traverse the batch's results (handed back, not garbage) each time.
     gc.collect()
-    return found
+    return [_parse_one(path) for path in paths]
 
 
 def _parse_one(path: Path) -> _Parse:
