@@ -122,3 +122,36 @@ def test_each_fast_parser_reads_as_tomllib(parser: str, monkeypatch: pytest.Monk
     elif loader._toml_rs is None:
         pytest.skip("toml-rs is not installed")
     assert typed(loader._fast_loads(VALUES)) == typed(tomllib.loads(VALUES))
+
+
+class PanicException(BaseException):
+    """What pyo3 raises when Rust code panics (a BaseException, not an Exception)."""
+
+
+def test_a_panic_in_the_fast_parser_leaves_the_file_to_tomllib(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    class Panicking:
+        @staticmethod
+        def loads(text: str, toml_version: str) -> Any:
+            raise PanicException("index out of bounds")
+    monkeypatch.setattr(loader, "_toml_rs", Panicking)
+    good, bad = tmp_path / "good.toml", tmp_path / "bad.toml"
+    good.write_text(VALUES)
+    bad.write_text("a = 01")
+    assert typed(loader._read_toml(good)[0]) == typed(tomllib.loads(VALUES))
+    data, errors = loader._read_toml(bad)
+    assert data is None and errors[0].message.startswith("TOML syntax error: ")
+
+
+def test_stopping_while_parsing_still_stops(tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """SIGTERM stops a build with SystemExit (bot.store.build): not a parser failure."""
+    class Stopped:
+        @staticmethod
+        def loads(text: str, toml_version: str) -> Any:
+            raise SystemExit(143)
+    monkeypatch.setattr(loader, "_toml_rs", Stopped)
+    path = tmp_path / "pack.toml"
+    path.write_text("a = 1")
+    with pytest.raises(SystemExit):
+        loader._read_toml(path)

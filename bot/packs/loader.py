@@ -205,6 +205,9 @@ def _read_toml(path: Path, content: bytes | None = None
         return _fast_loads(text), []
     except Exception:  # tomllib says what is wrong, in the words it always has
         pass
+    except BaseException as exc:  # a panic in toml-rs: pyo3 raises it as a BaseException
+        if type(exc).__name__ != "PanicException":
+            raise
     try:
         return tomllib.loads(text), []
     except tomllib.TOMLDecodeError as exc:
