@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot.packs.loader import check_packs, load_packs
-from bot.packs.model import PackLoadError
+from bot.packs.model import Fact, PackLoadError, Person, Reading
 from bot.store import build as build_module
 from bot.store.build import (
     build_fact_store,
@@ -170,6 +170,24 @@ def test_an_unreadable_pack_means_a_build_not_a_crash(packs: Path, built: Path,
     assert not needs_build(packs, built)  # unchanged files are not read
     (packs / "soundtrack1.toml").touch()
     assert needs_build(packs, built)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_build_records_the_files_as_a_check_hashes_them(packs: Path, tmp_path: Path,
+                                                          workers: int) -> None:
+    """The build hashes each pack where it is parsed, and the files the loader skips
+    (a draft named _*) on their own: the record and the fingerprint are those of
+    `pack_files`, in its order."""
+    (packs / "_draft.toml").write_text("not even TOML [")
+    settle(packs)
+    db = tmp_path / "facts.sqlite3"
+    build_fact_store(packs, db, workers=workers)
+    expected = build_module.pack_files(packs, {})
+    assert [f.name for f in expected] == ["_draft.toml", "soundtrack1.toml",
+                                          "soundtrack2.toml"]
+    assert list(stored_pack_files(db).values()) == expected
+    assert stored_fingerprint(db) == packs_fingerprint(packs)
+    assert not needs_build(packs, db)
 
 
 def test_packs_edited_just_before_a_build_are_not_cached(packs: Path, tmp_path: Path) -> None:
@@ -496,3 +514,21 @@ def test_the_pack_files_are_the_folders_toml_files_in_path_order(tmp_path: Path)
     assert paths == sorted(p for p in folder.glob("*.toml")
                            if p.is_file() and not p.name.startswith(("_", ".")))
     assert len(paths) == 5
+
+
+def test_an_artists_keys_are_those_of_their_texts() -> None:
+    """The people's rows take an artist's search keys from their name rows; they are the
+    keys of `_artist_texts` (name, Hangul, aliases, groups) all the same."""
+    def group(value: str, *also: str) -> Fact:
+        return Fact(Reading(value, ("s",)), also=tuple(Reading(a, ("s",)) for a in also))
+    people = [*load_packs(REAL_PACKS).people.values(),
+              Person("x", "Doyoung", ("s",)),
+              Person("y", "Kim Se-jeong", ("s",), hangul="김세정",
+                     aliases=("Sejeong", "Kim Sejeong", "..."), groups=(group("gugudan"),)),
+              Person("z", "Hee", ("s",), hangul="", aliases=("hee",),
+                     groups=(group("NCT", "NCT 127"), group("Hee")))]
+    assert any(p.groups for p in people)
+    for p in people:
+        named = list(build_module._person_names({p.id: p}))
+        expected = build_module._search_keys(build_module._artist_texts(p), {})
+        assert list(build_module._artist_keys(p, named)) == list(expected), p.id

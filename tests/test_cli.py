@@ -127,9 +127,9 @@ def test_db_build_parses_each_pack_once(tmp_path: Path, monkeypatch: pytest.Monk
     read: list[str] = []
     real = loader._read_toml
 
-    def counting(path: Path) -> tuple[Any, list[PackError]]:
+    def counting(path: Path, content: bytes | None = None) -> tuple[Any, list[PackError]]:
         read.append(path.name)
-        return real(path)
+        return real(path, content)
     monkeypatch.setattr(loader, "_read_toml", counting)
     monkeypatch.chdir(tmp_path)  # no .env
     monkeypatch.setenv("DRAMABOT_DATA_DIR", str(tmp_path))

@@ -11,6 +11,7 @@ Discord.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import os
 import tomllib
@@ -44,9 +45,13 @@ from bot.packs.model import (
 )
 
 try:  # tomli 2.2-2.3 is tomllib's own parser (TOML 1.0), compiled: three times as fast
-    from tomli import loads as _fast_loads
+    from tomli import loads as _tomli_loads
 except ImportError:  # a dependency, but the loader works without it
-    _fast_loads = tomllib.loads
+    _tomli_loads = tomllib.loads
+try:  # toml-rs (Rust), told to read TOML 1.0, reads what tomllib reads, as tomllib does
+    import toml_rs as _toml_rs
+except ImportError:  # a dependency too; where it has no wheel, tomli does the reading
+    _toml_rs = None  # type: ignore[assignment]
 
 __all__ = [
     "PackChecker", "check_packs", "format_errors", "load_pack", "load_packs", "pack_paths",
@@ -96,10 +101,11 @@ def pack_paths(packs_dir: Path) -> tuple[list[Path], list[PackError]]:
     return _pack_files(packs_dir)
 
 
-def parse_file(path: Path) -> _Parsed:
+def parse_file(path: Path, content: bytes | None = None) -> _Parsed:
     """One file read and checked on its own: its errors, and what the checks across packs
-    need (`PackChecker.add`). For a caller that parses pack by pack (the store's build)."""
-    return _load_file(path)
+    need (`PackChecker.add`). For a caller that parses pack by pack (the store's build);
+    `content`, the file's bytes if the caller has read them already (to hash them)."""
+    return _load_file(path, content)
 
 
 # --------------------------------------------------------------------------- files
@@ -177,19 +183,20 @@ def _is_file(entry: os.DirEntry[str]) -> bool:
         return False
 
 
-def _load_file(path: Path) -> _Parsed:
-    """Reads and checks one file."""
-    data, errors = _read_toml(path)
+def _load_file(path: Path, content: bytes | None = None) -> _Parsed:
+    """Reads (unless given its `content`) and checks one file."""
+    data, errors = _read_toml(path, content)
     if data is None:
         return _Parsed(file=path.name, errors=errors)
     return _parse(path, data)
 
 
-def _read_toml(path: Path) -> tuple[Table | None, list[PackError]]:
+def _read_toml(path: Path, content: bytes | None = None
+               ) -> tuple[Table | None, list[PackError]]:
     """The file's TOML, or an error naming the file (and tomllib's line and column)."""
     name = path.name
     try:
-        text = path.read_bytes().decode("utf-8")
+        text = (path.read_bytes() if content is None else content).decode("utf-8")
     except OSError as exc:
         return None, [PackError(name, "", f"cannot read the file: {exc.strerror or exc}")]
     except UnicodeDecodeError:
@@ -198,10 +205,23 @@ def _read_toml(path: Path) -> tuple[Table | None, list[PackError]]:
         return _fast_loads(text), []
     except Exception:  # tomllib says what is wrong, in the words it always has
         pass
+    except BaseException as exc:  # a panic in toml-rs: pyo3 raises it as a BaseException
+        if type(exc).__name__ != "PanicException":
+            raise
     try:
         return tomllib.loads(text), []
     except tomllib.TOMLDecodeError as exc:
         return None, [PackError(name, "", f"TOML syntax error: {exc}")]
+
+
+def _fast_loads(text: str) -> Table:
+    """The TOML of a pack, by the fastest parser at hand that reads TOML 1.0 exactly as
+    Python 3.11's tomllib does (the same values, the same types). What it refuses goes to
+    tomllib, which has the last word and the error messages pack authors know."""
+    if _toml_rs is not None and not text.startswith("\ufeff"):
+        # toml-rs skips a leading byte order mark, which tomli refuses as tomllib does
+        return _toml_rs.loads(text, toml_version="1.0.0")
+    return _tomli_loads(text)
 
 
 # --------------------------------------------------------------------------- context
@@ -229,8 +249,13 @@ class _Ctx:
         self.errors.append(PackError(self.file, path, text))
 
     def labelled(self, noun: str, number: int | None) -> _Ctx:
-        """A context sharing this one's error list whose messages start with "track 6"."""
-        return self if number is None else replace(self, label=f"{noun} {number}")
+        """A context sharing this one's error list whose messages start with "track 6"
+        (a copy, not `replace`, which would run `__init__` and make `citable` again)."""
+        if number is None:
+            return self
+        other = copy.copy(self)
+        other.label = f"{noun} {number}"
+        return other
 
 
 def _key(path: str, key: str) -> str:
@@ -267,12 +292,25 @@ def _check_keys(
     ctx: _Ctx, table: Table, path: str, known: Sequence[str], required: Sequence[str] = ()
 ) -> None:
     """Unknown keys (with a "did you mean") and missing required keys."""
-    for key in table:
-        if key not in known:
-            ctx.error(_key(path, key), S.unknown_key(key, known))
+    if not table.keys() <= _key_set(known):  # most tables: no key to look at one by one
+        for key in table:
+            if key not in known:
+                ctx.error(_key(path, key), S.unknown_key(key, known))
     for key in required:
         if key not in table:
             ctx.error(_key(path, key), f"the required key '{key}' is missing")
+
+
+_KEY_SETS: dict[int, tuple[Sequence[str], frozenset[str]]] = {}
+
+
+def _key_set(known: Sequence[str]) -> frozenset[str]:
+    """`known` as a set, made once per sequence (the format's key lists are constants;
+    the sequence is kept with its set, so its id is not reused for another)."""
+    entry = _KEY_SETS.get(id(known))
+    if entry is None or entry[0] is not known:
+        entry = _KEY_SETS[id(known)] = (known, frozenset(known))
+    return entry[1]
 
 
 def _open(
@@ -406,12 +444,8 @@ def _sources(ctx: _Ctx, table: Table, path: str) -> tuple[str, ...]:
     if "sources" not in table:
         return ()
     raw = table["sources"]
-    try:  # most lists pass every check below: then they are the result as they are
-        if type(raw) is list and raw and len(set(raw)) == len(raw) and (
-                ctx.citable.issuperset(raw)):
-            return tuple(raw)
-    except TypeError:  # an item that is a table or a list: the checks below name it
-        pass
+    if _cites_cleanly(ctx, raw):
+        return tuple(raw)
     p = _key(path, "sources")
     raw = _as_list(ctx, raw, p, _SOURCES_SHAPE)
     if raw is None:
@@ -423,6 +457,16 @@ def _sources(ctx: _Ctx, table: Table, path: str) -> tuple[str, ...]:
         if ref is not None and ref in refs[:i]:
             ctx.error(_at(p, i), f"source '{ref}' is listed twice")
     return _keep(dict.fromkeys(refs))
+
+
+def _cites_cleanly(ctx: _Ctx, raw: object) -> bool:
+    """Whether a `sources` value passes every check of `_sources` (most do: then it is
+    the result as it is, and no path or message is made)."""
+    try:
+        return (type(raw) is list and bool(raw) and len(set(raw)) == len(raw)
+                and ctx.citable.issuperset(raw))
+    except TypeError:  # an item that is a table or a list: `_sources` names it
+        return False
 
 
 def _person_of(ctx: _Ctx, table: Table, path: str) -> str | None:
@@ -475,12 +519,27 @@ def _fact(
 
 def _plain_fact(ctx: _Ctx, table: Table, path: str, kind: str) -> Fact | None:
     """A fact of just `value` and `sources`: what `_fact` makes of it, in the same steps
-    (the value, then the sources), without looking for the keys it does not have."""
+    (the value, then the sources), without looking for the keys it does not have. One
+    that passes both checks, as most do, is made without a path for messages."""
+    value, sources = table["value"], table["sources"]
+    if _clean_value(value, kind) and _cites_cleanly(ctx, sources):
+        return Fact(primary=Reading(value=value, sources=tuple(sources)))
     value = _value(ctx, table["value"], _key(path, "value"), kind)
     sources = _sources(ctx, table, path)
     if value is None or not sources:
         return None
     return Fact(primary=Reading(value=value, sources=sources))
+
+
+def _clean_value(value: object, kind: str) -> bool:
+    """Whether `_value` takes `value` as it is, for `kind`, with nothing to report."""
+    if type(value) is str:
+        return (kind == S.STR or kind == S.ANY) and bool(value.strip())
+    if type(value) is int:
+        return kind == S.ANY or (kind == S.INT and value >= 1)
+    if type(value) is dt.date:
+        return kind == S.DATE or kind == S.ANY
+    return False
 
 
 def _reading_of(ctx: _Ctx, table: Table, path: str, kind: str) -> Reading | None:

@@ -51,7 +51,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any, NamedTuple
 from urllib.parse import quote
@@ -313,9 +313,11 @@ def build_fact_store(packs_dir: Path, db_path: Path, workers: int | None = None
         raise PackLoadError(errors)
     staged = _StagedPeople()
     checker = _Checker(staged)
+    hashed: list[PackFile] = []  # each pack file as the worker that read it hashed it
 
     def packs(batch_map: BatchMap) -> Iterator[_PackRows]:
-        for parsed, rows in _parse_all(paths, batch_map):
+        for parsed, rows, file in _parse_all(paths, batch_map):
+            hashed.append(file)
             checker.add(parsed)
             if rows is not None and not checker.errors:
                 yield rows
@@ -325,19 +327,24 @@ def build_fact_store(packs_dir: Path, db_path: Path, workers: int | None = None
             raise PackLoadError(checker.errors)
         return checker.people, checker.sources
 
-    try:
-        with (_batch_map(_worker_count(len(paths), workers)) as batch_map,
-              ThreadPoolExecutor(1) as hashing):  # after the fork: no thread to fork with
-            # hashed while the packs are parsed (hashlib and reads release the GIL)
-            files = hashing.submit(pack_files, packs_dir, {})
+    def record() -> tuple[str, str]:
+        files = _with_unparsed(packs_dir, hashed)
+        return fingerprint_of(files), _encode_pack_files(files, now_ns)
 
-            def record() -> tuple[str, str]:
-                return fingerprint_of(files.result()), _encode_pack_files(files.result(),
-                                                                          now_ns)
+    try:
+        with _batch_map(_worker_count(len(paths), workers)) as batch_map:
             return _write_store(db_path, packs(batch_map), merged, record, started,
                                 batch_map)
     finally:
         staged.close()
+
+
+def _with_unparsed(packs_dir: Path, parsed: Sequence[PackFile]) -> list[PackFile]:
+    """The files `pack_files` lists, in its order: those parsed, as they were hashed when
+    read, and the few the loader skips (names starting with _ or .), hashed here."""
+    folder, by_name = os.fspath(packs_dir), {f.name: f for f in parsed}
+    return [by_name.get(name) or _pack_file(folder, name, None)
+            for name in _toml_names(packs_dir)]
 
 
 def write_fact_store(packset: PackSet, db_path: Path, fingerprint: str = "",
@@ -492,9 +499,12 @@ def _in_order(pool: ProcessPoolExecutor, ahead: int, fn: Callable[[Any], list[An
         yield done
 
 
-def _parse_all(paths: Sequence[Path], batch_map: BatchMap
-               ) -> Iterator[tuple[ParsedFile, _PackRows | None]]:
-    """Each file parsed, checked alone and turned into rows, in file order."""
+_Parse = tuple[ParsedFile, "_PackRows | None", PackFile]
+
+
+def _parse_all(paths: Sequence[Path], batch_map: BatchMap) -> Iterator[_Parse]:
+    """Each file parsed, checked alone and turned into rows, in file order, with the file
+    as `pack_files` would hash it."""
     batches = (paths[i:i + BATCH] for i in range(0, len(paths), BATCH))
     for done in batch_map(_parse_batch, batches):
         yield from done
@@ -511,20 +521,32 @@ def _worker_init() -> None:
     threading.Thread(target=exit_when_orphaned, daemon=True).start()
 
 
-def _parse_batch(paths: Sequence[Path]) -> list[tuple[ParsedFile, _PackRows | None]]:
-    found = [_parse_one(path) for path in paths]
+def _parse_batch(paths: Sequence[Path]) -> list[_Parse]:
+    # Collected before the batch, when little is alive, rather than after it, when the
+    # collector would traverse the batch's results (handed back, not garbage) each time.
     gc.collect()
-    return found
+    return [_parse_one(path) for path in paths]
 
 
-def _parse_one(path: Path) -> tuple[ParsedFile, _PackRows | None]:
+def _parse_one(path: Path) -> _Parse:
     """One file parsed and checked, with its rows if it has no errors; the Pack itself
-    is left out of what is handed back (the rows hold all of it)."""
-    parsed = parse_file(path)
+    is left out of what is handed back (the rows hold all of it). The file is hashed
+    from the bytes parsed, not read a second time to be fingerprinted (stat first, as
+    `_pack_file` does)."""
+    try:
+        stat = os.stat(path)
+        content = path.read_bytes()
+    except OSError as exc:  # the loader reports it: the build fails
+        file = PackFile(path.name, -1, -1, f"unreadable: {exc.strerror or exc}")
+        parsed = parse_file(path)
+    else:
+        file = PackFile(path.name, stat.st_size, stat.st_mtime_ns,
+                        hashlib.sha256(content).hexdigest())
+        parsed = parse_file(path, content)
     people = _PickledPeople(parsed.people)
     handed = dataclasses.replace(parsed, pack=None, people=people, people_keys=people.digests(),
                                  people_settled=settled_people(parsed.people))
-    return handed, None if parsed.pack is None else _pack_rows(parsed.pack)
+    return handed, None if parsed.pack is None else _pack_rows(parsed.pack), file
 
 
 class _Checker(PackChecker):
@@ -858,9 +880,21 @@ def _people_rows(batch: Sequence[_PersonItem]) -> list[_PersonRows]:
         sources = set(cited)
         text = to_json(p, sources)
         row = (p.id, p.name, p.hangul, p.kind, fold(p.name), text, _id_list(sources))
-        done.append((row, list(_unique(_person_names({p.id: p}))),
-                     "|".join(_search_keys(_artist_texts(p), {}))))
+        named = list(_person_names({p.id: p}))
+        done.append((row, list(_unique(named)), "|".join(_artist_keys(p, named))))
     return done
+
+
+def _artist_keys(p: Person, named: Sequence[tuple[str, NameRow]]) -> dict[str, None]:
+    """`_search_keys(_artist_texts(p), {})`, taking the keys of the name, Hangul and
+    aliases from their rows in `named` (`_person_names`: the same texts in the same
+    order, then the id), so each is folded once."""
+    keys: dict[str, None] = {}
+    for _kind, row in named[:-1]:
+        if row.skey:
+            keys[row.skey] = None
+            keys[row.loose] = None
+    return _search_keys([v for g in p.groups for v in _readings(g)], keys)
 
 
 def _update_refs(conn: sqlite3.Connection, unsure: Mapping[str, tuple[str, ...]]) -> None:
