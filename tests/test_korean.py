@@ -426,7 +426,10 @@ async def test_a_packs_korean_question_takes_its_english_answer_typed(quizbot: Q
         await quiz.start(f"/quiz start questions:1 mode:typed seconds:{KOREAN_QUIZ_SECONDS}")
         question = await quiz.question()
         learned = quiz.learned[question.embed["title"]]
-        if learned.kind == "handwritten" and HANGUL.search(learned.answer):
+        # A date has no English form among its accepted names (typed dates are read as
+        # dates: see the test above), so only a name's question will do.
+        if (learned.kind == "handwritten" and HANGUL.search(learned.answer)
+                and any(not HANGUL.search(n) for n in learned.accepted)):
             break
         await _reveal(quiz, question)
         await _korean_final(quiz)
