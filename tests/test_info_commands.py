@@ -248,6 +248,38 @@ async def test_a_suggested_person_is_read_ahead(dramabot: OfflineDiscord,
     assert "Han So-hee" in picked.text and reads == ["han-so-hee"]
 
 
+async def test_the_first_choice_of_a_did_you_mean_is_read_ahead(
+        dramabot: OfflineDiscord, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A name that fits several dramas is answered with buttons; the first is read and
+    rendered once that answer is sent, so pressing it reads nothing. A later choice is
+    read when pressed, as before."""
+    reads: list[str] = []
+    renders: list[str] = []
+    info_cog = sys.modules["cogs.info"]
+    read_drama, render = FactStore._read_drama, info_cog._drama_reply
+
+    async def counted_read(store: FactStore, slug: str) -> Any:
+        reads.append(slug)
+        return await read_drama(store, slug)
+
+    def counted_render(info: Any, section: str, extras: Any) -> Any:
+        renders.append(info.drama.slug)
+        return render(info, section, extras)
+
+    monkeypatch.setattr(FactStore, "_read_drama", counted_read)
+    monkeypatch.setattr(info_cog, "_drama_reply", counted_render)
+    reply = await dramabot.invoke("/drama name:soundtrack", user="fan1")
+    assert "Did you mean" in reply.content and labels(reply)[0] == "Soundtrack #1"
+    await until(lambda: renders == ["soundtrack1"])
+    assert reads == ["soundtrack1"]
+    first = await reply.click("Soundtrack #1", user="fan1")
+    assert first.embed["title"] == "Soundtrack #1 (사운드트랙 #1)"
+    assert reads == ["soundtrack1"] and renders == ["soundtrack1"]
+    second = await reply.click("Soundtrack #2", user="fan1")
+    assert second.embed["title"].startswith("Soundtrack #2")
+    assert reads == ["soundtrack1", "soundtrack2"]
+
+
 # --- /person ----------------------------------------------------------------------------
 
 

@@ -170,6 +170,9 @@ class NameOption(app_commands.Transformer["DramaBot"]):
             if len(fits) > 1:
                 resolution, partial = Resolution(suggestions=tuple(fits)), True
         known, total = await self.known(store) if resolution.unknown else ([], 0)
+        offered = resolution.ambiguous or resolution.suggestions
+        if self.warm is not None and offered:  # the first button is the likeliest press
+            warm_after_answer(interaction, self._read_ahead, offered[0].key)
         raise Unanswerable(unresolved_reply(
             query, resolution, self.noun,
             lambda key, label: self.choice(interaction, key, label), known, total=total,
@@ -272,8 +275,9 @@ _WARM_TASKS: set[asyncio.Task[None]] = set()
 
 def warm_after_answer(interaction: discord.Interaction[DramaBot], warm: WarmUp,
                       key: str) -> None:
-    """Once this autocomplete is answered (discord.py's task for it is done), `warm` the
-    top suggestion in the language the command will answer in. A fan picks a suggestion
+    """Once this interaction is answered (discord.py's task for it is done), `warm` the
+    name it suggested first (an autocomplete's top suggestion, the first button of a
+    "did you mean" or of a choice) in the language the command will answer in. A fan picks a suggestion
     a moment after seeing it, and the command then answers from the caches, as fast as an
     ask repeated, rather than reading and rendering a drama nobody asked about lately.
     Bounded: a key once at a time, and at most WARMING_MAX at once (under a flood of
