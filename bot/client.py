@@ -182,7 +182,8 @@ class DramaBot(commands.AutoShardedBot):
 
     async def setup_hook(self) -> None:
         self.settings.data_dir.mkdir(parents=True, exist_ok=True)
-        self.facts = await FactStore.open(self.settings.fact_db)
+        if getattr(self, "facts", None) is None:  # else opened by the runner (serve)
+            self.facts = await FactStore.open(self.settings.fact_db)
         self.state = await open_state_store(self.settings.state_target, self.settings.pool)
         self.state.scope = self.scope
         await self.tree.set_translator(CatalogueTranslator())

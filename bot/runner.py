@@ -2,13 +2,15 @@
 store to serve, then connect. `dramabot run`, the console, the tests and the benchmarks all
 go through `serve`, so what is tested is what runs.
 
-A start checks the packs against the fact store and rebuilds it first if they changed,
-except with a large store: from BACKGROUND_CHECK_MIN packs, a sound store of this bot's
-format is served at once, and the packs are checked in the background once the bot is
-ready (at 100,000 packs the check, a stat per file, takes a second or more). If they
-changed, the store is rebuilt in a process of its own, to a new file swapped in atomically,
-and the running bot switches onto it (`refresh_fact_store`). A first start with no store, a
-damaged store, a store of another format and `dramabot db build` always build first."""
+A start checks the fact store (SQLite's quick_check) and the packs against it, and
+rebuilds it first if it is damaged or they changed, except with a large store: from
+BACKGROUND_CHECK_MIN packs, a store of this bot's format is served at once, and both checks
+are made in the background once the bot is ready (at 100,000 packs quick_check reads
+1.3 GB, 1-2 s, and the packs' check takes a stat per file). If the store is damaged or the
+packs changed, the store is rebuilt in a process of its own, to a new file swapped in
+atomically, and the running bot switches onto it (`refresh_fact_store`). A first start with
+no store, a store too damaged to open, a store of another format and `dramabot db build`
+always build first."""
 
 from __future__ import annotations
 
@@ -20,7 +22,6 @@ import logging
 import signal
 import sqlite3
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -35,8 +36,8 @@ from bot.config import Settings
 from bot.packs.loader import format_errors
 from bot.packs.model import PackLoadError
 from bot.store.build import PACK_ERRORS_EXIT, build_fact_store, needs_build, servable_packs
-from bot.store.facts import FactStore
-from bot.store.health import StoreProblem, describe, quick_check
+from bot.store.facts import FactStore, FactStoreError
+from bot.store.health import StoreProblem, describe, quick_check, set_aside_if_damaged
 
 log = logging.getLogger(__name__)
 
@@ -64,19 +65,22 @@ def apply_endpoints(settings: Settings) -> None:
 def prepare_fact_store(settings: Settings, *, force: bool = False,
                        defer_check: bool = False) -> bool:
     """Build the fact store when the packs changed (or it is missing). Returns whether it
-    built. With `defer_check`, a sound store this bot can read that `checks_later` is
-    served as it is, without looking at the packs (the caller checks them afterwards:
-    `refresh_fact_store`); a missing, damaged or other-format store is built here.
+    built. With `defer_check`, a store of this bot's format that `checks_later` is served
+    as it is, without checking it or looking at the packs (the caller checks both
+    afterwards: `refresh_fact_store`); a missing, damaged or other-format store is built
+    here.
 
     A failed build leaves the previous store in place (the build swaps atomically). With
     a previous store the bot keeps serving it and logs why it could not rebuild, so a typo
     in a pack never takes a running server's bot down; without one, the error is raised."""
     try:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
+        if not force and defer_check and checks_later(settings):
+            return False  # checked once the bot is ready, damage included (quick_check
+            # reads the whole file: 1-2 s at 100,000 dramas)
         damaged = set_aside_damaged_fact_store(settings)
-        if not force and not damaged and (
-                (defer_check and checks_later(settings))
-                or not needs_build(settings.packs_dir, settings.fact_db)):
+        if not force and not damaged and not needs_build(settings.packs_dir,
+                                                          settings.fact_db):
             return False
         log.info("Building the fact store from %s", settings.packs_dir)
         try:
@@ -108,23 +112,16 @@ def set_aside_damaged_fact_store(settings: Settings) -> bool:
     """Check the fact store with SQLite's quick_check; a damaged one is renamed (kept for
     a look, never deleted) so that it is rebuilt from the packs. Returns whether it was."""
     path = settings.fact_db
-    if not path.exists():
-        return False
     seen = _identity(path)
     if seen is not None and seen in _FOUND_SOUND:
         return False  # `dramabot run` prepares the store, then serve() again: once is enough
-    try:
-        problem = quick_check(path)
-    except sqlite3.Error as error:
-        problem = describe(error)
-    if problem is None:
+    damage = set_aside_if_damaged(path)
+    if damage is None:
         if seen is not None:
             _FOUND_SOUND.add(seen)
         return False
-    aside = path.with_name(f"{path.name}.damaged-{time.strftime('%Y%m%d-%H%M%S')}")
-    path.replace(aside)
     log.warning("The fact store %s is damaged (%s); moved it to %s and rebuilding it from "
-                "the packs", path, problem, aside.name)
+                "the packs", path, damage[0], damage[1].name)
     return True
 
 
@@ -184,6 +181,8 @@ async def serve(settings: Settings, bot: DramaBot | None = None, *, settle_heap:
     later = not built and checks_later(settings)
     await prepare_state_store(settings)
     bot = bot or create_bot(settings, **bot_options)
+    if later and not await open_unchecked_fact_store(bot, settings):
+        later = False
     with stopped_by_sigterm():
         async with bot:
             await login(bot, settings.token)
@@ -198,6 +197,21 @@ async def serve(settings: Settings, bot: DramaBot | None = None, *, settle_heap:
                     task.cancel()
                     with contextlib.suppress(asyncio.CancelledError):
                         await task
+
+
+async def open_unchecked_fact_store(bot: DramaBot, settings: Settings) -> bool:
+    """Open the store `prepare_fact_store` served without a check, for the bot to use
+    (`setup_hook`). A store too damaged to open is checked, moved aside and rebuilt here
+    (False: checked now, not later); one merely damaged elsewhere is found by the check
+    made once the bot is ready (`refresh_fact_store`)."""
+    try:
+        bot.facts = await FactStore.open(settings.fact_db)
+        return True
+    except (FactStoreError, sqlite3.DatabaseError) as error:
+        log.warning("The fact store %s could not be opened (%s); checking it now",
+                    settings.fact_db, describe(error))
+    prepare_fact_store(settings)
+    return False
 
 
 async def freeze_start_up(bot: DramaBot) -> None:
@@ -251,8 +265,9 @@ def stopped_by_sigterm() -> Iterator[None]:
 
 
 async def refresh_fact_store(bot: DramaBot, settings: Settings) -> bool:
-    """Once the bot is ready, check the packs against the store it serves and, when they
-    changed, rebuild the store, both in a process of its own (`build_in_background`: the
+    """Once the bot is ready, check the store it serves (quick_check) and the packs
+    against it and, when it is damaged or they changed, rebuild the store, both in a
+    process of its own (`build_in_background`: the
     check's memory, a second or more of CPU at 100,000 packs, and the build's are not the
     bot's); then switch the bot onto the new store. Returns whether it switched.
 
@@ -295,7 +310,12 @@ async def build_in_background(settings: Settings) -> dict[str, Any] | None:
                 said = json.loads(line)
             except ValueError:  # not one of its lines (a warning of some library)
                 continue
-            if said.get("changed"):
+            if said.get("damaged"):
+                log.warning("The fact store %s is damaged (%s); moved it to %s and "
+                            "rebuilding it from the packs in the background, serving it "
+                            "until the new one is ready", settings.fact_db,
+                            said["damaged"], Path(str(said.get("aside"))).name)
+            elif said.get("changed"):
                 log.info("The data packs in %s changed since the fact store was built: "
                          "rebuilding it in the background; the current store is served "
                          "until the new one is ready", packs)

@@ -4,9 +4,12 @@ pack never taking a working bot down, and command sync only when the commands ch
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import logging
+import random
 import shutil
+import sqlite3
 import weakref
 from pathlib import Path
 
@@ -19,7 +22,8 @@ from bot.offline import OfflineDiscord
 from bot.packs.model import PackLoadError
 from bot.runner import prepare_fact_store
 from bot.store.build import build_fact_store
-from bot.store.facts import FactStore
+from bot.store.facts import FactStore, FactStoreError
+from bot.store.health import quick_check
 from tests.support import PACKS_DIR, run_dramabot
 
 
@@ -272,3 +276,70 @@ async def test_start_up_is_frozen_once_ready_and_a_switched_out_store_still_free
             assert "Disney+" in (await offline_discord.invoke("/drama soundtrack1")).text
     finally:
         gc.unfreeze()  # this test process starts many bots
+
+
+# -- a large store's damage, found in the background -----------------------------------------
+
+def garble_table(path: Path, table: str) -> None:
+    """Random bytes over the root page of one table of a SQLite file (a bad sector)."""
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        page_size = db.execute("PRAGMA page_size").fetchone()[0]
+        root = db.execute("SELECT rootpage FROM sqlite_master WHERE name = ?",
+                          (table,)).fetchone()[0]
+    with path.open("r+b") as file:
+        file.seek((root - 1) * page_size)
+        file.write(random.Random(17).randbytes(page_size))
+
+
+def damaged_aside(data: Path) -> list[str]:
+    return [p.name for p in data.iterdir() if p.name.startswith("facts.sqlite3.damaged-")]
+
+
+async def test_a_large_damaged_store_is_served_at_once_then_rebuilt_in_the_background(
+        offline_discord: OfflineDiscord, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    """quick_check reads the whole store (1-2 s at 100,000 dramas): a large store is
+    served at once and checked once the bot is ready; damage found then is rebuilt from
+    the packs in a process of its own and the bot switches onto the new store."""
+    packs = copy_packs(tmp_path)
+    prepare_fact_store(settings_for(tmp_path, packs))
+    data = tmp_path / "data"
+    garble_table(data / "facts.sqlite3", "track_search")  # only /ost search reads it
+    assert quick_check(data / "facts.sqlite3") is not None
+    gate = Gated(monkeypatch)
+    with caplog.at_level(logging.INFO, logger="bot.runner"):
+        async with run_dramabot(offline_discord, data, packs) as bot:
+            old = bot.facts
+            served = await offline_discord.invoke("/drama soundtrack1", user="fan1")
+            assert "Disney+" in served.text
+            assert damaged_aside(data) == []  # not checked before serving
+            gate.go.set()
+            await asyncio.wait_for(gate.switched.wait(), 120)
+            assert bot.facts is not old
+            found = await offline_discord.invoke("/ost search query:love", user="fan1")
+            assert "Something went wrong" not in found.text, found.text
+            assert "Just A Little Bit More" in (
+                await offline_discord.invoke("/ost track 7", user="fan1")).text
+    aside = damaged_aside(data)
+    assert len(aside) == 1 and quick_check(data / "facts.sqlite3") is None
+    assert "is damaged" in caplog.text and aside[0] in caplog.text
+    assert "in the background" in caplog.text
+
+
+async def test_a_large_store_too_damaged_to_open_is_rebuilt_before_serving(
+        offline_discord: OfflineDiscord, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    packs = copy_packs(tmp_path)
+    prepare_fact_store(settings_for(tmp_path, packs))
+    data = tmp_path / "data"
+    garble_table(data / "facts.sqlite3", "name_index")  # read by every start
+    with pytest.raises((FactStoreError, sqlite3.DatabaseError)):
+        await FactStore.open(data / "facts.sqlite3")
+    gate = Gated(monkeypatch)
+    gate.go.set()
+    with caplog.at_level(logging.WARNING, logger="bot.runner"):
+        async with run_dramabot(offline_discord, data, packs):
+            reply = await offline_discord.invoke("/drama soundtrack1", user="fan1")
+            assert "Disney+" in reply.text
+    assert len(damaged_aside(data)) == 1 and quick_check(data / "facts.sqlite3") is None
+    assert "could not be opened" in caplog.text and "is damaged" in caplog.text

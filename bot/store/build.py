@@ -81,6 +81,7 @@ from bot.store.facts import (
     dump_info,
     to_json,
 )
+from bot.store.health import set_aside_if_damaged
 from bot.store.models import CastMember, CrewMember, DramaRef, PersonRef, TrackInfo
 from bot.store.names import KEY_VERSION, NameIndex, NameRow, fold, loose, name_row, search_key
 
@@ -1098,9 +1099,11 @@ def _fsync_dir(folder: Path) -> None:
 
 def main(argv: Sequence[str]) -> int:
     """`python -m bot.store.build [--if-changed] PACKS_DIR DB_PATH`: build the store, as a
-    running bot does in the background (bot.runner); with `--if-changed` only when
-    `needs_build` says so. Prints JSON lines: {"changed": true} when a build starts after
-    a check, then {"built": true, ...the BuildResult} or {"built": false}. With pack
+    running bot does in the background (bot.runner); with `--if-changed` only when the
+    store is damaged (SQLite's quick_check: it is then moved aside) or `needs_build` says
+    so. Prints JSON lines: {"changed": true} when a build starts after a check (with
+    "damaged": the problem, and "aside": where the damaged file went), then
+    {"built": true, ...the BuildResult} or {"built": false}. With pack
     errors prints them, one a line, on stderr and exits PACK_ERRORS_EXIT. SIGTERM stops
     the build and deletes its temporary file."""
 
@@ -1116,10 +1119,15 @@ def main(argv: Sequence[str]) -> int:
     packs, db = Path(args[0]), Path(args[1])
     try:
         if check:
-            if not needs_build(packs, db):
+            damage = set_aside_if_damaged(db)
+            if damage is not None:
+                print(json.dumps({"changed": True, "damaged": damage[0],
+                                  "aside": str(damage[1])}), flush=True)
+            elif not needs_build(packs, db):
                 print(json.dumps({"built": False}), flush=True)
                 return 0
-            print(json.dumps({"changed": True}), flush=True)
+            else:
+                print(json.dumps({"changed": True}), flush=True)
         result = build_fact_store(packs, db)
     except PackLoadError as error:
         print(format_errors(error.errors), file=sys.stderr)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
+import time
 from pathlib import Path
 
 import aiosqlite
@@ -66,3 +67,20 @@ def quick_check(path: Path) -> str | None:
     found = str(rows[0][0]) if rows else "no answer from quick_check"
     # SQLite's report spans lines ("*** in database main ***\nPage 14: ..."): one line.
     return None if found == "ok" else " ".join(found.replace("***", "").split())
+
+
+def set_aside_if_damaged(path: Path) -> tuple[str, Path] | None:
+    """`quick_check` the store at `path`; a damaged one (or one SQLite cannot open) is
+    renamed beside itself, kept for a look and never deleted, so that it is rebuilt.
+    Returns the problem and where the file went, or None when it is sound or missing."""
+    if not path.exists():
+        return None
+    try:
+        problem = quick_check(path)
+    except sqlite3.Error as error:
+        problem = describe(error)
+    if problem is None:
+        return None
+    aside = path.with_name(f"{path.name}.damaged-{time.strftime('%Y%m%d-%H%M%S')}")
+    path.replace(aside)
+    return problem, aside
