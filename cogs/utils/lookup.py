@@ -277,9 +277,10 @@ def warm_after_answer(interaction: discord.Interaction[DramaBot], warm: WarmUp,
                       key: str) -> None:
     """Once this interaction is answered (discord.py's task for it is done), `warm` the
     name it suggested first (an autocomplete's top suggestion, the first button of a
-    "did you mean" or of a choice) in the language the command will answer in. A fan picks a suggestion
-    a moment after seeing it, and the command then answers from the caches, as fast as an
-    ask repeated, rather than reading and rendering a drama nobody asked about lately.
+    "did you mean" or of a choice) in the language the command will answer in. A fan
+    picks a suggestion a moment after seeing it, and the command then answers from the
+    caches, as fast as an ask repeated, rather than reading and rendering a drama nobody
+    asked about lately.
     Bounded: a key once at a time, and at most WARMING_MAX at once (under a flood of
     suggestions the extra ones are simply not read ahead)."""
     task = asyncio.current_task()
