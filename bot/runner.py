@@ -311,7 +311,7 @@ async def build_in_background(settings: Settings) -> dict[str, Any] | None:
             except ValueError:  # not one of its lines (a warning of some library)
                 continue
             if said.get("damaged"):
-                log.warning("The fact store %s is damaged (%s); moved it to %s and "
+                log.warning("The fact store %s is damaged (%s); kept it as %s and "
                             "rebuilding it from the packs in the background, serving it "
                             "until the new one is ready", settings.fact_db,
                             said["damaged"], Path(str(said.get("aside"))).name)

@@ -306,6 +306,7 @@ async def test_a_large_damaged_store_is_served_at_once_then_rebuilt_in_the_backg
     data = tmp_path / "data"
     garble_table(data / "facts.sqlite3", "track_search")  # only /ost search reads it
     assert quick_check(data / "facts.sqlite3") is not None
+    damaged = (data / "facts.sqlite3").stat().st_ino
     gate = Gated(monkeypatch)
     with caplog.at_level(logging.INFO, logger="bot.runner"):
         async with run_dramabot(offline_discord, data, packs) as bot:
@@ -322,6 +323,7 @@ async def test_a_large_damaged_store_is_served_at_once_then_rebuilt_in_the_backg
                 await offline_discord.invoke("/ost track 7", user="fan1")).text
     aside = damaged_aside(data)
     assert len(aside) == 1 and quick_check(data / "facts.sqlite3") is None
+    assert (data / aside[0]).stat().st_ino == damaged  # the damaged file itself, kept
     assert "is damaged" in caplog.text and aside[0] in caplog.text
     assert "in the background" in caplog.text
 

@@ -1100,10 +1100,10 @@ def _fsync_dir(folder: Path) -> None:
 def main(argv: Sequence[str]) -> int:
     """`python -m bot.store.build [--if-changed] PACKS_DIR DB_PATH`: build the store, as a
     running bot does in the background (bot.runner); with `--if-changed` only when the
-    store is damaged (SQLite's quick_check: it is then moved aside) or `needs_build` says
-    so. Prints JSON lines: {"changed": true} when a build starts after a check (with
-    "damaged": the problem, and "aside": where the damaged file went), then
-    {"built": true, ...the BuildResult} or {"built": false}. With pack
+    store is damaged (SQLite's quick_check: it is then linked aside, and replaced by the
+    build) or `needs_build` says so. Prints JSON lines: {"changed": true} when a build
+    starts after a check (with "damaged": the problem, and "aside": where the damaged file
+    was put), then {"built": true, ...the BuildResult} or {"built": false}. With pack
     errors prints them, one a line, on stderr and exits PACK_ERRORS_EXIT. SIGTERM stops
     the build and deletes its temporary file."""
 
@@ -1119,7 +1119,7 @@ def main(argv: Sequence[str]) -> int:
     packs, db = Path(args[0]), Path(args[1])
     try:
         if check:
-            damage = set_aside_if_damaged(db)
+            damage = set_aside_if_damaged(db, keep_serving=True)
             if damage is not None:
                 print(json.dumps({"changed": True, "damaged": damage[0],
                                   "aside": str(damage[1])}), flush=True)

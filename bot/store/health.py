@@ -69,10 +69,14 @@ def quick_check(path: Path) -> str | None:
     return None if found == "ok" else " ".join(found.replace("***", "").split())
 
 
-def set_aside_if_damaged(path: Path) -> tuple[str, Path] | None:
+def set_aside_if_damaged(path: Path, *, keep_serving: bool = False
+                         ) -> tuple[str, Path] | None:
     """`quick_check` the store at `path`; a damaged one (or one SQLite cannot open) is
     renamed beside itself, kept for a look and never deleted, so that it is rebuilt.
-    Returns the problem and where the file went, or None when it is sound or missing."""
+    `keep_serving`: linked beside itself instead (renamed only where the file system has
+    no hard links), so `path` still opens until the rebuilt store replaces it: a bot
+    serving it meanwhile reopens it for some reads. Returns the problem and where the
+    file was put, or None when it is sound or missing."""
     if not path.exists():
         return None
     try:
@@ -82,5 +86,11 @@ def set_aside_if_damaged(path: Path) -> tuple[str, Path] | None:
     if problem is None:
         return None
     aside = path.with_name(f"{path.name}.damaged-{time.strftime('%Y%m%d-%H%M%S')}")
+    if keep_serving:
+        try:
+            aside.hardlink_to(path)
+            return problem, aside
+        except OSError:
+            pass  # a file system without hard links: moved instead
     path.replace(aside)
     return problem, aside
