@@ -247,13 +247,15 @@ async def bench_data(data: DataSet, baseline: Baseline, opts: Options, workdir: 
 
 def with_cold_dramas(data: DataSet, store: Path, rounds: int) -> DataSet:
     """The data set with distinct dramas to ask about once each, `rounds` for each of the
-    two ways a first ask comes (typed, picked from the suggestions), from the middle of
-    the store and away from the targets, if it has more than `rounds`; else unchanged.
+    two ways a first ask comes (typed, picked from the suggestions), and where the store
+    has more than three times `rounds`, `rounds` more to type with a typo; from the middle
+    of the store and away from the targets, if it has more than `rounds`; else unchanged.
     A store with fewer than twice `rounds` gives what it has (each half then comes round
     again after its other dramas have pushed it out of the caches)."""
     if data.dramas <= rounds:
         return data
-    count = min(2 * rounds, data.dramas - 1)
+    # and `rounds` more to type with a typo (`misspelt_dramas`), where there are enough
+    count = 3 * rounds if data.dramas > 3 * rounds else min(2 * rounds, data.dramas - 1)
     conn = sqlite3.connect(f"file:{store}?mode=ro", uri=True)
     try:
         rows = conn.execute(
@@ -262,8 +264,10 @@ def with_cold_dramas(data: DataSet, store: Path, rounds: int) -> DataSet:
     finally:
         conn.close()
     cold = tuple((str(slug), str(title)) for slug, title in rows)
-    return dataclasses.replace(data, targets=dataclasses.replace(data.targets,
-                                                                 cold_dramas=cold))
+    asked, misspelt = (cold[:2 * rounds], cold[2 * rounds:]) if count > 2 * rounds else (
+        cold, ())
+    return dataclasses.replace(data, targets=dataclasses.replace(
+        data.targets, cold_dramas=asked, misspelt_dramas=misspelt))
 
 
 async def measure_bot(data: DataSet, discord: BenchDiscord, bot: BotProcess,

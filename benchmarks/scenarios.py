@@ -25,6 +25,7 @@ USER = "fan1"
 PICK_PAUSE = 0.05  # from seeing the suggestions to picking one: far less than a person takes
 FIRST_ASK = "/drama, first ask"
 FIRST_PICK = "/drama, first ask, picked from its suggestions"
+MISSPELT = "/drama name: (autocomplete), a typo"
 
 
 class WrongAnswer(AssertionError):
@@ -81,6 +82,9 @@ class Targets:
     # a drama, before any cache has it (half typed, half picked from the suggestions).
     # Empty where the data has fewer dramas than rounds.
     cold_dramas: tuple[tuple[str, str], ...] = ()
+    # (slug, title) of yet other dramas, each typed once with a letter left out, for
+    # autocomplete to forgive: where the data has enough dramas for this too.
+    misspelt_dramas: tuple[tuple[str, str], ...] = ()
 
     @classmethod
     def bundled(cls) -> Targets:
@@ -163,6 +167,41 @@ def picked_drama(discord: BenchDiscord, dramas: Sequence[tuple[str, str]]) -> Sc
                     before=typing, pause=PICK_PAUSE)
 
 
+def misspelt(title: str) -> str:
+    """The title with the letter nearest its middle left out: a typo that no prefix,
+    word or substring of any name matches, so only the fuzzy tier can suggest it."""
+    middle = len(title) // 2
+    for at in sorted(range(len(title)), key=lambda i: abs(i - middle)):
+        if title[at].isalpha():
+            return title[:at] + title[at + 1:]
+    return title
+
+
+def misspelt_autocomplete(discord: BenchDiscord, dramas: Sequence[tuple[str, str]]
+                          ) -> Scenario:
+    """Autocomplete of another drama's title every round, typed with a typo: each
+    keystroke a fan types is a new text (no memo answers it), and after a typo every
+    one goes to the fuzzy tier. What the suggestions must show is some names: among
+    many similar synthetic titles, the meant one need not be in the first 25."""
+    queue = itertools.cycle(dramas)
+
+    async def act() -> Answer:
+        _slug, title = next(queue)
+        text = misspelt(title)
+        choices = await discord.autocomplete(f'/drama name:"{text}"', user=USER)
+        if not choices:
+            raise WrongAnswer(f"/drama name:{text}: no suggestions for a typo of {title!r}")
+        # The next key comes a moment later: the top suggestion's read ahead, which
+        # starts once this answer is sent, counts in this row's CPU, not in the latency
+        # of whatever is measured next.
+        await asyncio.sleep(PICK_PAUSE)
+        return Answer(discord.last_interaction(), "\n".join(str(c.get("name"))
+                                                              for c in choices))
+
+    return Scenario(MISSPELT, "autocomplete", discord, act, "",
+                    "/drama name:<another title each round, a letter left out>")
+
+
 def after_a_pause(scenario: Scenario, pause: float) -> Scenario:
     """The same interaction sent after `pause` seconds of quiet: the baseline's partner
     for one of the bot's that comes after a pause, since a process that has sat idle for
@@ -204,6 +243,7 @@ def bot_scenarios(discord: BenchDiscord, targets: Targets, quiz: QuizPresser
         command(discord, "/ost list", f"/ost list drama:{t.drama_slug}", t.drama_title),
         autocomplete(discord, "/drama name: (autocomplete)",
                      f"/drama name:{t.autocomplete_text}", t.autocomplete_text),
+        *([misspelt_autocomplete(discord, t.misspelt_dramas)] if t.misspelt_dramas else []),
         Scenario("quiz button", "button", discord, quiz.press, "Your answer",
                  "press an answer to a /quiz question"),
     ]
