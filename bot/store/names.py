@@ -42,7 +42,9 @@ CONFIDENT = 85.0  # a fuzzy score this high may resolve to a single match ...
 CLEAR_LEAD = 5.0  # ... if the runner-up trails by more than this
 SUGGEST_MIN = 60.0  # lowest fuzzy score worth a "did you mean"
 SUGGEST_COUNT = 3
-FUZZY_POOL = 2000  # most names autocomplete scores fuzzily per keystroke
+FUZZY_POOL = 2500  # most names autocomplete scores fuzzily per keystroke: five windows
+# of FUZZY_POOL // 5 (names on either side of the text, names with its first two
+# letters, words on either side of it)
 FUZZY_COMPLETE_MIN_LEN = 4  # shorter input has too many near neighbours to be worth it
 FUZZY_COMPLETE_MIN = 75.0  # fuzz.ratio against the start of a name or word
 RESOLVE_FULL_SCAN = 20_000  # up to this many names, resolve scores every name with WRatio
@@ -336,16 +338,16 @@ class NameIndex:
         if len(self._skeys) + len(self._word_name) <= FUZZY_POOL:
             return ([(i, 0) for i in range(len(self._skeys))]
                     + list(zip(self._word_name, self._word_off, strict=True)))
-        quarter = FUZZY_POOL // 4
+        window = FUZZY_POOL // 5  # five windows: FUZZY_POOL in all at most
         skey_of = self._skeys.__getitem__
         near = bisect_left(self._by_skey, query, key=skey_of)
         start = bisect_left(self._by_skey, query[:2], key=skey_of)
-        names = {*self._by_skey[max(0, near - quarter):near + quarter],
-                 *self._by_skey[start:start + quarter]}
+        names = {*self._by_skey[max(0, near - window):near + window],
+                 *self._by_skey[start:start + window]}
         pool = [(i, 0) for i in names]
         w = bisect_left(range(len(self._word_name)), query, key=self._word_key)
         pool += [(self._word_name[i], self._word_off[i])
-                 for i in range(max(0, w - quarter), min(len(self._word_name), w + quarter))]
+                 for i in range(max(0, w - window), min(len(self._word_name), w + window))]
         return pool
 
     def _word_key(self, w: int) -> str:
