@@ -210,7 +210,12 @@ async def open_unchecked_fact_store(bot: DramaBot, settings: Settings) -> bool:
     except (FactStoreError, sqlite3.DatabaseError) as error:
         log.warning("The fact store %s could not be opened (%s); checking it now",
                     settings.fact_db, describe(error))
-    prepare_fact_store(settings)
+    try:
+        prepare_fact_store(settings)
+    except PackLoadError as error:  # set aside, and nothing to rebuild it from
+        raise StoreProblem(f"the fact store {settings.fact_db} could not be opened, and the "
+                           f"data packs have errors, so it cannot be rebuilt:\n"
+                           f"{format_errors(error.errors)}") from error
     return False
 
 
@@ -267,9 +272,9 @@ def stopped_by_sigterm() -> Iterator[None]:
 async def refresh_fact_store(bot: DramaBot, settings: Settings) -> bool:
     """Once the bot is ready, check the store it serves (quick_check) and the packs
     against it and, when it is damaged or they changed, rebuild the store, both in a
-    process of its own (`build_in_background`: the
-    check's memory, a second or more of CPU at 100,000 packs, and the build's are not the
-    bot's); then switch the bot onto the new store. Returns whether it switched.
+    process of its own (`build_in_background`: the checks' memory and CPU, seconds at
+    100,000 packs, and the build's are not the bot's); then switch the bot onto the new
+    store. Returns whether it switched.
 
     Whatever goes wrong here (pack errors, a full disk) is logged and the bot goes on
     serving the store it has, as a start with broken packs always did."""

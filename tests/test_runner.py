@@ -23,8 +23,9 @@ from bot.packs.model import PackLoadError
 from bot.runner import prepare_fact_store
 from bot.store.build import build_fact_store
 from bot.store.facts import FactStore, FactStoreError
-from bot.store.health import quick_check
+from bot.store.health import StoreProblem, quick_check
 from tests.support import PACKS_DIR, run_dramabot
+from tests.test_cli import TOKEN
 
 
 def copy_packs(tmp_path: Path) -> Path:
@@ -345,3 +346,19 @@ async def test_a_large_store_too_damaged_to_open_is_rebuilt_before_serving(
             assert "Disney+" in reply.text
     assert len(damaged_aside(data)) == 1 and quick_check(data / "facts.sqlite3") is None
     assert "could not be opened" in caplog.text and "is damaged" in caplog.text
+
+
+async def test_a_store_too_damaged_to_open_and_broken_packs_stop_the_start_with_a_reason(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    packs = copy_packs(tmp_path)
+    prepare_fact_store(settings_for(tmp_path, packs))
+    data = tmp_path / "data"
+    garble_table(data / "facts.sqlite3", "name_index")
+    break_a_pack(packs)
+    monkeypatch.setattr(runner, "BACKGROUND_CHECK_MIN", 1)
+    settings = load_settings({"DRAMABOT_DATA_DIR": str(data), "DRAMABOT_PACKS": str(packs),
+                              "DISCORD_TOKEN": TOKEN})
+    with pytest.raises(StoreProblem, match="cannot be rebuilt") as raised:
+        await runner.serve(settings)  # stops before it would connect
+    assert "no-such-source" in str(raised.value)
+    assert len(damaged_aside(data)) == 1
