@@ -264,10 +264,8 @@ def with_cold_dramas(data: DataSet, store: Path, rounds: int) -> DataSet:
     finally:
         conn.close()
     cold = tuple((str(slug), str(title)) for slug, title in rows)
-    asked, misspelt = (cold[:2 * rounds], cold[2 * rounds:]) if count > 2 * rounds else (
-        cold, ())
     return dataclasses.replace(data, targets=dataclasses.replace(
-        data.targets, cold_dramas=asked, misspelt_dramas=misspelt))
+        data.targets, cold_dramas=cold[:2 * rounds], misspelt_dramas=cold[2 * rounds:]))
 
 
 async def measure_bot(data: DataSet, discord: BenchDiscord, bot: BotProcess,

@@ -7,7 +7,7 @@ import asyncio
 import dataclasses
 import itertools
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from benchmarks.fake import PLAYERS, BenchDiscord, player
@@ -108,11 +108,14 @@ def command(discord: BenchDiscord, name: str, text: str, expect: str) -> Scenari
     return Scenario(name, "command", discord, act, expect, text)
 
 
+def _suggested(discord: BenchDiscord, choices: Sequence[Mapping[str, object]]) -> Answer:
+    """The autocomplete just answered, its suggestions' names as the text the user sees."""
+    return Answer(discord.last_interaction(), "\n".join(str(c.get("name")) for c in choices))
+
+
 def autocomplete(discord: BenchDiscord, name: str, text: str, expect: str) -> Scenario:
     async def act() -> Answer:
-        choices = await discord.autocomplete(text, user=USER)
-        names = "\n".join(str(c.get("name")) for c in choices)
-        return Answer(discord.last_interaction(), names)
+        return _suggested(discord, await discord.autocomplete(text, user=USER))
 
     return Scenario(name, "autocomplete", discord, act, expect, text)
 
@@ -149,8 +152,7 @@ def picked_drama(discord: BenchDiscord, dramas: Sequence[tuple[str, str]]) -> Sc
         if slug not in [c.get("value") for c in choices]:
             raise WrongAnswer(f"/drama name:{title}: {slug} is not among the suggestions "
                               f"{choices}")
-        return Answer(discord.last_interaction(), "\n".join(str(c.get("name"))
-                                                              for c in choices))
+        return _suggested(discord, choices)
 
     async def pick() -> Answer:
         slug, title = chosen[0]
@@ -195,8 +197,7 @@ def misspelt_autocomplete(discord: BenchDiscord, dramas: Sequence[tuple[str, str
         # starts once this answer is sent, counts in this row's CPU, not in the latency
         # of whatever is measured next.
         await asyncio.sleep(PICK_PAUSE)
-        return Answer(discord.last_interaction(), "\n".join(str(c.get("name"))
-                                                              for c in choices))
+        return _suggested(discord, choices)
 
     return Scenario(MISSPELT, "autocomplete", discord, act, "",
                     "/drama name:<another title each round, a letter left out>")
